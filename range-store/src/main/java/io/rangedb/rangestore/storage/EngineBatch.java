@@ -1,0 +1,81 @@
+package io.rangedb.rangestore.storage;
+
+import java.util.function.Function;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * Writes to any column families that become visible together, or not at all, when the engine writes
+ * the batch ({@link StoreEngine#write}). This is how a replica applies a command and its applied
+ * index at once, and how a Raft host appends entries of many groups and their hard states with one
+ * fsync. Must be closed.
+ */
+public final class EngineBatch implements AutoCloseable {
+  private final WriteBatch batch = new WriteBatch();
+  private final Function<ColumnFamily, ColumnFamilyHandle> handles;
+  private boolean closed;
+
+  EngineBatch(Function<ColumnFamily, ColumnFamilyHandle> handles) {
+    this.handles = handles;
+  }
+
+  public EngineBatch put(ColumnFamily cf, byte[] key, byte[] value) {
+    try {
+      batch.put(handles.apply(cf), key, value);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("batch put", e);
+    }
+    return this;
+  }
+
+  public EngineBatch delete(ColumnFamily cf, byte[] key) {
+    try {
+      batch.delete(handles.apply(cf), key);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("batch delete", e);
+    }
+    return this;
+  }
+
+  /**
+   * Deletes every key in {@code [start, end)} with one range tombstone, whatever the number of
+   * keys: the cheap way to truncate a Raft log or drop a range's data.
+   */
+  public EngineBatch deleteRange(ColumnFamily cf, byte[] start, byte[] end) {
+    try {
+      batch.deleteRange(handles.apply(cf), start, end);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("batch delete range", e);
+    }
+    return this;
+  }
+
+  /** Number of operations in the batch. */
+  public int count() {
+    return batch.count();
+  }
+
+  public long dataSize() {
+    return batch.getDataSize();
+  }
+
+  public boolean isEmpty() {
+    return batch.count() == 0;
+  }
+
+  WriteBatch rocksBatch() {
+    if (closed) {
+      throw new IllegalStateException("batch is closed");
+    }
+    return batch;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      batch.close();
+    }
+  }
+}

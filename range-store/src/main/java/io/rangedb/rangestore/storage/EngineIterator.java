@@ -1,0 +1,94 @@
+package io.rangedb.rangestore.storage;
+
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+
+/**
+ * A positioned cursor over one column family, within the bounds it was created with. Not
+ * thread-safe. It pins the RocksDB state it reads (memtables, files), so close it promptly. {@link
+ * #valid()} checks the iterator's status when it runs off the data: an I/O error or corruption
+ * throws instead of looking like the end of the data.
+ */
+public final class EngineIterator implements AutoCloseable {
+  private final RocksIterator it;
+  private final ReadOptions readOptions;
+  private final Slice lower;
+  private final Slice upper;
+  private final Runnable onClose;
+  private boolean closed;
+
+  EngineIterator(
+      RocksIterator it, ReadOptions readOptions, Slice lower, Slice upper, Runnable onClose) {
+    this.it = it;
+    this.readOptions = readOptions;
+    this.lower = lower;
+    this.upper = upper;
+    this.onClose = onClose;
+  }
+
+  /** Positions at the first key {@code >= key}. */
+  public void seek(byte[] key) {
+    it.seek(key);
+  }
+
+  /** Positions at the last key {@code <= key}. */
+  public void seekForPrev(byte[] key) {
+    it.seekForPrev(key);
+  }
+
+  public void seekToFirst() {
+    it.seekToFirst();
+  }
+
+  public void seekToLast() {
+    it.seekToLast();
+  }
+
+  public void next() {
+    it.next();
+  }
+
+  public void prev() {
+    it.prev();
+  }
+
+  public boolean valid() {
+    if (it.isValid()) {
+      return true;
+    }
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("iterating", e);
+    }
+    return false;
+  }
+
+  public byte[] key() {
+    return it.key();
+  }
+
+  public byte[] value() {
+    return it.value();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // The iterator first: it refers to the read options and bound slices.
+    it.close();
+    readOptions.close();
+    if (lower != null) {
+      lower.close();
+    }
+    if (upper != null) {
+      upper.close();
+    }
+    onClose.run();
+  }
+}

@@ -1,0 +1,466 @@
+package io.rangedb.rangestore.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.SstFileManager;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One store: one RocksDB with a column family per {@link ColumnFamily}. Thread-safe. Every native
+ * object it creates is closed exactly once by {@link #close()}, including iterators and snapshots a
+ * caller forgot (logged, since that is a bug in the caller).
+ */
+public final class StoreEngine implements EngineReader, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StoreEngine.class);
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final String where;
+  private final NativeHandles handles;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> cfHandleList;
+  private final Map<ColumnFamily, ColumnFamilyHandle> cfHandles;
+  private final WriteOptions syncWrite;
+  private final WriteOptions asyncWrite;
+  private final ReadOptions defaultRead;
+  private final Set<AutoCloseable> openChildren = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private StoreEngine(
+      String where,
+      NativeHandles handles,
+      RocksDB db,
+      List<ColumnFamilyHandle> cfHandleList,
+      Map<ColumnFamily, ColumnFamilyHandle> cfHandles) {
+    this.where = where;
+    this.handles = handles;
+    this.db = db;
+    this.cfHandleList = cfHandleList;
+    this.cfHandles = cfHandles;
+    this.syncWrite = handles.own(new WriteOptions().setSync(true));
+    this.asyncWrite = handles.own(new WriteOptions().setSync(false));
+    this.defaultRead = handles.own(new ReadOptions());
+  }
+
+  /**
+   * Opens the store described by {@code options}, creating it if the directory is missing or empty.
+   *
+   * @throws ForeignStoreException the directory holds something that is not a rangedb store
+   * @throws StoreLockedException another open store holds the directory
+   * @throws StoreCorruptedException RocksDB finds the files damaged
+   */
+  public static StoreEngine open(StoreOptions options) {
+    String where = (options.inMemory() ? "in-memory store " : "store ") + options.directory();
+    NativeHandles handles = new NativeHandles();
+    RocksDB db = null;
+    List<ColumnFamilyHandle> cfHandleList = new ArrayList<>();
+    StoreEngine engine = null;
+    try {
+      Env env = options.inMemory() ? options.memory().env() : Env.getDefault();
+      boolean exists = existingColumnFamilies(options, env, handles, where);
+      DBOptions dbOptions = handles.own(dbOptions(options, env, handles));
+      dbOptions.setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists);
+      List<ColumnFamilyDescriptor> descriptors = columnFamilies(options, handles);
+      if (!options.inMemory()) {
+        Files.createDirectories(options.directory());
+      }
+      db = RocksDB.open(dbOptions, options.directory().toString(), descriptors, cfHandleList);
+      Map<ColumnFamily, ColumnFamilyHandle> byCf = new EnumMap<>(ColumnFamily.class);
+      for (ColumnFamily cf : ColumnFamily.values()) {
+        byCf.put(cf, cfHandleList.get(cf.ordinal()));
+      }
+      engine = new StoreEngine(where, handles, db, cfHandleList, byCf);
+      engine.checkOrWriteIdentity();
+      return engine;
+    } catch (RocksDBException e) {
+      closeQuietly(db, cfHandleList, handles);
+      throw RocksErrors.translate("opening " + where, e);
+    } catch (IOException e) {
+      closeQuietly(db, cfHandleList, handles);
+      throw new StorageException("opening " + where, e);
+    } catch (RuntimeException e) {
+      if (engine != null) {
+        engine.close();
+      } else {
+        closeQuietly(db, cfHandleList, handles);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Whether a database exists at the location: true when it is a RocksDB with exactly our column
+   * families; false for a missing or empty directory. Anything else is foreign.
+   */
+  private static boolean existingColumnFamilies(
+      StoreOptions options, Env env, NativeHandles handles, String where)
+      throws RocksDBException, IOException {
+    if (!options.inMemory()) {
+      Path dir = options.directory();
+      if (!Files.exists(dir.resolve("CURRENT"))) {
+        if (Files.isDirectory(dir)) {
+          try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.limit(5).map(p -> p.getFileName().toString()).toList();
+            if (!names.isEmpty()) {
+              throw new ForeignStoreException(
+                  where + " is not empty and holds no rangedb store (found " + names + ")");
+            }
+          }
+        } else if (Files.exists(dir)) {
+          throw new ForeignStoreException(where + " is not a directory");
+        }
+        return false;
+      }
+    }
+    List<byte[]> names;
+    try (Options probe = new Options().setEnv(env)) {
+      names = RocksDB.listColumnFamilies(probe, options.directory().toString());
+    } catch (RocksDBException e) {
+      if (options.inMemory() && e.getStatus() != null && isMissing(e)) {
+        return false;
+      }
+      throw e;
+    }
+    if (names.isEmpty() && options.inMemory()) {
+      return false;
+    }
+    Set<String> found = new HashSet<>();
+    for (byte[] n : names) {
+      found.add(new String(n, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Set<String> ours = new HashSet<>();
+    for (ColumnFamily cf : ColumnFamily.values()) {
+      ours.add(cf.rocksNameString());
+    }
+    if (!found.equals(ours)) {
+      // A damaged MANIFEST can list too few column families; let RocksDB itself read the whole
+      // database before calling it somebody else's, so damage is reported as damage.
+      probeReadOnly(options, env, names);
+      throw new ForeignStoreException(
+          where
+              + " holds a RocksDB database with column families "
+              + found
+              + ", not a rangedb store");
+    }
+    return true;
+  }
+
+  private static void probeReadOnly(StoreOptions options, Env env, List<byte[]> names)
+      throws RocksDBException {
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    List<ColumnFamilyHandle> probeHandles = new ArrayList<>();
+    try (DBOptions o = new DBOptions().setEnv(env);
+        ColumnFamilyOptions cfo = new ColumnFamilyOptions()) {
+      for (byte[] n : names) {
+        descriptors.add(new ColumnFamilyDescriptor(n, cfo));
+      }
+      RocksDB probe =
+          RocksDB.openReadOnly(o, options.directory().toString(), descriptors, probeHandles);
+      for (ColumnFamilyHandle h : probeHandles) {
+        h.close();
+      }
+      probe.close();
+    }
+  }
+
+  private static boolean isMissing(RocksDBException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.contains("No such file") || m.contains("NotFound") || m.contains("not found");
+  }
+
+  private static DBOptions dbOptions(StoreOptions options, Env env, NativeHandles handles) {
+    DBOptions o = new DBOptions();
+    o.setEnv(env);
+    // Flushes and compactions share the machine's few cores with request processing.
+    o.setMaxBackgroundJobs(options.backgroundJobs());
+    // Smooth out write-back instead of one large fsync stall at file close.
+    o.setBytesPerSync(1L << 20);
+    o.setWalBytesPerSync(1L << 20);
+    o.setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
+    o.setKeepLogFileNum(3);
+    o.setParanoidChecks(true);
+    if (options.maxDiskBytes() > 0) {
+      try {
+        SstFileManager sst = handles.own(new SstFileManager(env));
+        sst.setMaxAllowedSpaceUsage(options.maxDiskBytes());
+        o.setSstFileManager(sst);
+      } catch (RocksDBException e) {
+        o.close();
+        throw RocksErrors.translate("creating the SST file manager", e);
+      }
+    }
+    return o;
+  }
+
+  private static List<ColumnFamilyDescriptor> columnFamilies(
+      StoreOptions options, NativeHandles handles) {
+    // One block cache and one bloom filter policy for all column families: memory is bounded
+    // by a single setting, whichever family is hot.
+    LRUCache cache = handles.own(new LRUCache(options.blockCacheBytes()));
+    BloomFilter bloom = handles.own(new BloomFilter(10, false));
+    List<ColumnFamilyDescriptor> out = new ArrayList<>();
+    for (ColumnFamily cf : ColumnFamily.values()) {
+      BlockBasedTableConfig table =
+          new BlockBasedTableConfig()
+              .setBlockCache(cache)
+              .setFilterPolicy(bloom)
+              .setBlockSize(16 * 1024)
+              .setCacheIndexAndFilterBlocks(true)
+              .setPinL0FilterAndIndexBlocksInCache(true);
+      ColumnFamilyOptions o = handles.own(new ColumnFamilyOptions());
+      o.setTableFormatConfig(table);
+      // Upper levels churn, so compress them cheaply; the bottommost level holds most data and
+      // changes least, so it pays for ZSTD's better ratio.
+      o.setCompressionType(CompressionType.LZ4_COMPRESSION);
+      o.setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION);
+      o.setLevelCompactionDynamicLevelBytes(true);
+      switch (cf) {
+        case MVCC -> o.setWriteBufferSize(options.writeBufferBytes());
+        case RAFT_LOG -> {
+          o.setWriteBufferSize(Math.max(1L << 20, options.writeBufferBytes() / 2));
+          o.useCappedPrefixExtractor(ColumnFamily.RAFT_LOG_PREFIX_BYTES);
+          o.setMemtablePrefixBloomSizeRatio(0.1);
+        }
+        case LOCAL -> o.setWriteBufferSize(Math.max(1L << 20, options.writeBufferBytes() / 8));
+      }
+      out.add(new ColumnFamilyDescriptor(cf.rocksName(), o));
+    }
+    return out;
+  }
+
+  private void checkOrWriteIdentity() {
+    byte[] marker = get(ColumnFamily.LOCAL, StoreIdentity.KEY);
+    if (marker != null) {
+      StoreIdentity.check(marker, where);
+      return;
+    }
+    // No marker: a brand-new store, or one whose creation was interrupted before the marker was
+    // written (then it is still empty). Data without a marker is somebody else's.
+    for (ColumnFamily cf : ColumnFamily.values()) {
+      try (EngineIterator it = newIterator(cf, IterOptions.UNBOUNDED)) {
+        it.seekToFirst();
+        if (it.valid()) {
+          throw new ForeignStoreException(where + " holds data but no rangedb store identity");
+        }
+      }
+    }
+    try (EngineBatch b = newBatch()) {
+      b.put(ColumnFamily.LOCAL, StoreIdentity.KEY, StoreIdentity.encode());
+      write(b, true);
+    }
+  }
+
+  @Override
+  public byte[] get(ColumnFamily cf, byte[] key) {
+    return get(cf, key, defaultRead);
+  }
+
+  byte[] get(ColumnFamily cf, byte[] key, ReadOptions ro) {
+    ensureOpen();
+    try {
+      return db.get(cfHandles.get(cf), ro, key);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("reading " + where, e);
+    }
+  }
+
+  @Override
+  public EngineIterator newIterator(ColumnFamily cf, IterOptions options) {
+    return newIterator(cf, options, null);
+  }
+
+  EngineIterator newIterator(ColumnFamily cf, IterOptions options, Snapshot snapshot) {
+    ensureOpen();
+    ReadOptions ro = new ReadOptions();
+    Slice lower = null;
+    Slice upper = null;
+    if (snapshot != null) {
+      ro.setSnapshot(snapshot);
+    }
+    if (options.lowerBound() != null) {
+      lower = new Slice(options.lowerBound());
+      ro.setIterateLowerBound(lower);
+    }
+    if (options.upperBound() != null) {
+      upper = new Slice(options.upperBound());
+      ro.setIterateUpperBound(upper);
+    }
+    if (options.prefixSameAsStart()) {
+      ro.setPrefixSameAsStart(true);
+    } else {
+      ro.setTotalOrderSeek(true);
+    }
+    EngineIterator[] self = new EngineIterator[1];
+    self[0] =
+        new EngineIterator(
+            db.newIterator(cfHandles.get(cf), ro),
+            ro,
+            lower,
+            upper,
+            () -> openChildren.remove(self[0]));
+    openChildren.add(self[0]);
+    return self[0];
+  }
+
+  /** A new, empty batch; apply it with {@link #write}. */
+  public EngineBatch newBatch() {
+    ensureOpen();
+    return new EngineBatch(cfHandles::get);
+  }
+
+  /**
+   * Applies {@code batch} atomically. With {@code sync}, returns only once the write-ahead log is
+   * fsynced: required before a Raft replica acknowledges or votes. Without, a machine crash may
+   * lose the write (a process crash does not); fine for data Raft can replay.
+   */
+  public void write(EngineBatch batch, boolean sync) {
+    ensureOpen();
+    try {
+      db.write(sync ? syncWrite : asyncWrite, batch.rocksBatch());
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("writing " + where, e);
+    }
+  }
+
+  /** A consistent view of all column families as of now. */
+  public EngineSnapshot snapshot() {
+    ensureOpen();
+    Snapshot snap = db.getSnapshot();
+    ReadOptions ro = new ReadOptions().setSnapshot(snap);
+    EngineSnapshot[] self = new EngineSnapshot[1];
+    self[0] =
+        new EngineSnapshot() {
+          private boolean released;
+
+          @Override
+          public byte[] get(ColumnFamily cf, byte[] key) {
+            check();
+            return StoreEngine.this.get(cf, key, ro);
+          }
+
+          @Override
+          public EngineIterator newIterator(ColumnFamily cf, IterOptions options) {
+            check();
+            return StoreEngine.this.newIterator(cf, options, snap);
+          }
+
+          private void check() {
+            if (released) {
+              throw new IllegalStateException("snapshot is closed");
+            }
+          }
+
+          @Override
+          public synchronized void close() {
+            if (!released) {
+              released = true;
+              ro.close();
+              db.releaseSnapshot(snap);
+              openChildren.remove(self[0]);
+            }
+          }
+        };
+    openChildren.add(self[0]);
+    return self[0];
+  }
+
+  /** Flushes every memtable to SST files and waits (tests, benchmarks, before a checkpoint). */
+  public void flush() {
+    ensureOpen();
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, cfHandleList);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("flushing " + where, e);
+    }
+  }
+
+  /** A RocksDB integer property of one column family, e.g. "rocksdb.estimate-num-keys". */
+  public long longProperty(ColumnFamily cf, String name) {
+    ensureOpen();
+    try {
+      return db.getLongProperty(cfHandles.get(cf), name);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("reading property " + name, e);
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(where + " is closed");
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!openChildren.isEmpty()) {
+      log.warn("{}: closing {} iterator(s)/snapshot(s) left open", where, openChildren.size());
+      for (AutoCloseable child : List.copyOf(openChildren)) {
+        try {
+          child.close();
+        } catch (Exception e) {
+          log.warn("{}: closing a leftover iterator failed", where, e);
+        }
+      }
+    }
+    RocksDBException closeError = null;
+    // RocksDB requires column family handles to go before the database.
+    for (ColumnFamilyHandle h : cfHandleList) {
+      h.close();
+    }
+    try {
+      db.closeE();
+    } catch (RocksDBException e) {
+      closeError = e;
+    } finally {
+      handles.close();
+    }
+    if (closeError != null) {
+      throw RocksErrors.translate("closing " + where, closeError);
+    }
+  }
+
+  private static void closeQuietly(
+      RocksDB db, List<ColumnFamilyHandle> cfs, NativeHandles handles) {
+    for (ColumnFamilyHandle h : cfs) {
+      h.close();
+    }
+    if (db != null) {
+      db.close();
+    }
+    handles.close();
+  }
+}

@@ -1,0 +1,155 @@
+package io.rangedb.rangestore.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreEngineTest {
+  @TempDir Path dir;
+  private InMemoryStorage memory;
+
+  @BeforeEach
+  void setUp() {
+    memory = new InMemoryStorage();
+  }
+
+  @AfterEach
+  void tearDown() {
+    memory.close();
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  @Test
+  void batchWritesToSeveralColumnFamiliesAtomicallyAndSurviveReopen() {
+    for (StoreOptions options :
+        List.of(StoreOptions.onDisk(dir.resolve("s")), StoreOptions.inMemory(memory, "s"))) {
+      try (StoreEngine e = StoreEngine.open(options);
+          EngineBatch batch = e.newBatch()) {
+        batch.put(ColumnFamily.MVCC, b("k"), b("v"));
+        batch.put(ColumnFamily.LOCAL, b("applied"), b("7"));
+        batch.put(ColumnFamily.RAFT_LOG, b("group001e1"), b("entry"));
+        assertNull(e.get(ColumnFamily.MVCC, b("k")), "nothing visible before the write");
+        e.write(batch, true);
+        assertArrayEquals(b("v"), e.get(ColumnFamily.MVCC, b("k")));
+        assertNull(e.get(ColumnFamily.LOCAL, b("k")), "column families are separate key spaces");
+      }
+      try (StoreEngine e = StoreEngine.open(options)) {
+        assertArrayEquals(b("v"), e.get(ColumnFamily.MVCC, b("k")));
+        assertArrayEquals(b("7"), e.get(ColumnFamily.LOCAL, b("applied")));
+        assertArrayEquals(b("entry"), e.get(ColumnFamily.RAFT_LOG, b("group001e1")));
+      }
+    }
+  }
+
+  @Test
+  void iteratorsRespectBoundsInBothDirections() {
+    try (StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"))) {
+      try (EngineBatch batch = e.newBatch()) {
+        for (String k : List.of("a", "b", "c", "d", "e")) {
+          batch.put(ColumnFamily.MVCC, b(k), b(k));
+        }
+        e.write(batch, false);
+      }
+      try (EngineIterator it =
+          e.newIterator(ColumnFamily.MVCC, IterOptions.bounded(b("b"), b("d")))) {
+        List<String> fwd = new ArrayList<>();
+        for (it.seekToFirst(); it.valid(); it.next()) {
+          fwd.add(new String(it.key(), UTF_8));
+        }
+        assertEquals(List.of("b", "c"), fwd);
+        List<String> rev = new ArrayList<>();
+        for (it.seekToLast(); it.valid(); it.prev()) {
+          rev.add(new String(it.key(), UTF_8));
+        }
+        assertEquals(List.of("c", "b"), rev);
+        it.seekForPrev(b("zzz"));
+        assertEquals("c", new String(it.key(), UTF_8));
+      }
+    }
+  }
+
+  private static byte[] raftKey(long group, long index) {
+    return ByteBuffer.allocate(16).putLong(group).putLong(index).array();
+  }
+
+  @Test
+  void raftLogPrefixSeekStaysInOneGroupAndRangeDeleteTruncates() {
+    try (StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"))) {
+      try (EngineBatch batch = e.newBatch()) {
+        for (long g = 1; g <= 3; g++) {
+          for (long i = 1; i <= 5; i++) {
+            batch.put(ColumnFamily.RAFT_LOG, raftKey(g, i), b("e"));
+          }
+        }
+        e.write(batch, true);
+      }
+      try (EngineBatch batch = e.newBatch()) {
+        batch.deleteRange(ColumnFamily.RAFT_LOG, raftKey(2, 0), raftKey(2, 4));
+        e.write(batch, true);
+      }
+      List<Long> indexes = new ArrayList<>();
+      try (EngineIterator it = e.newIterator(ColumnFamily.RAFT_LOG, IterOptions.prefix())) {
+        for (it.seek(raftKey(2, 0)); it.valid(); it.next()) {
+          indexes.add(ByteBuffer.wrap(it.key()).getLong(8));
+        }
+      }
+      assertEquals(List.of(4L, 5L), indexes, "group 2 after truncating [0,4), group 3 not seen");
+    }
+  }
+
+  @Test
+  void snapshotDoesNotSeeLaterWrites() {
+    try (StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"))) {
+      put(e, "k", "old");
+      try (EngineSnapshot snap = e.snapshot()) {
+        put(e, "k", "new");
+        put(e, "k2", "new");
+        assertArrayEquals(b("old"), snap.get(ColumnFamily.MVCC, b("k")));
+        try (EngineIterator it = snap.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED)) {
+          it.seekToFirst();
+          assertTrue(it.valid());
+          assertArrayEquals(b("old"), it.value());
+          it.next();
+          assertFalse(it.valid(), "k2 was written after the snapshot");
+        }
+        assertArrayEquals(b("new"), e.get(ColumnFamily.MVCC, b("k")));
+      }
+    }
+  }
+
+  @Test
+  void closeReleasesForgottenIteratorsAndSnapshots() {
+    long before = NativeHandles.liveCount();
+    StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"));
+    put(e, "k", "v");
+    e.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED).seekToFirst();
+    e.snapshot();
+    e.close();
+    e.close(); // idempotent
+    assertEquals(before, NativeHandles.liveCount());
+    assertThrows(IllegalStateException.class, () -> e.get(ColumnFamily.MVCC, b("k")));
+  }
+
+  static void put(StoreEngine e, String k, String v) {
+    try (EngineBatch batch = e.newBatch()) {
+      batch.put(ColumnFamily.MVCC, b(k), b(v));
+      e.write(batch, false);
+    }
+  }
+}
