@@ -24,7 +24,7 @@ class WireProtocolTest {
             .addMessages(
                 RaftMessage.newBuilder()
                     .setGroupId(7)
-                    .setType(RaftMessageType.APPEND)
+                    .setType(RaftMessageType.MSG_APP)
                     .setTerm(3)
                     .setIndex(41)
                     .setLogTerm(2)
@@ -33,7 +33,7 @@ class WireProtocolTest {
                         RaftEntry.newBuilder()
                             .setTerm(3)
                             .setIndex(42)
-                            .setType(EntryType.NORMAL)
+                            .setType(EntryType.ENTRY_NORMAL)
                             .setData(ByteString.copyFromUtf8("put k v"))))
             .build();
     RaftMessageBatch decoded = RaftMessageBatch.parseFrom(batch.toByteArray());
