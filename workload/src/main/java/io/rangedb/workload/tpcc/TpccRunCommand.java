@@ -1,0 +1,99 @@
+package io.rangedb.workload.tpcc;
+
+import io.rangedb.workload.common.ConnectionOptions;
+import io.rangedb.workload.common.DurationConverter;
+import io.rangedb.workload.common.Isolation;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code workload tpcc run}: measures the five-transaction mix for a while and reports. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the TPC-C mix against a loaded database and report tpmC and latencies.")
+public final class TpccRunCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Mixin ConnectionOptions target;
+
+  @Option(names = "--warehouses", description = "Warehouses to drive (default: all loaded ones).")
+  Integer warehouses;
+
+  @Option(
+      names = "--terminals",
+      description =
+          "Concurrent terminals, each with its own connection (default: 10 per warehouse).")
+  Integer terminals;
+
+  @Option(
+      names = "--duration",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "How long to measure, e.g. 60s, 5m (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(
+      names = "--wait",
+      description =
+          "Wait keying and think times as the spec's terminals do (tpmC then caps at 12.86 per warehouse).")
+  boolean wait;
+
+  @Option(
+      names = "--isolation",
+      defaultValue = "SERIALIZABLE",
+      description = "SERIALIZABLE or REPEATABLE_READ (default: ${DEFAULT-VALUE}).")
+  Isolation isolation;
+
+  @Option(
+      names = "--max-retries",
+      defaultValue = "50",
+      description =
+          "Retries of a transaction aborted with 40001/40P01 before it counts as an error (default: ${DEFAULT-VALUE}).")
+  int maxRetries;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Random seed of the terminals (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--progress",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Interval between progress lines (default: ${DEFAULT-VALUE}).")
+  Duration progress;
+
+  @Option(names = "--json", description = "Also write the result to this file as JSON.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    int w = warehouses != null ? warehouses : TpccDatabase.warehouses(target);
+    if (w < 1) {
+      throw new IllegalStateException("no warehouses loaded; run 'workload tpcc init' first");
+    }
+    int t = terminals != null ? terminals : 10 * w;
+    TpccSettings settings =
+        new TpccSettings(w, t, duration, wait, isolation, maxRetries, seed, progress);
+    TpccResult result = new TpccRun(target, settings, out).run();
+    result.print(out);
+    if (json != null) {
+      Files.writeString(json, result.toJson() + "\n", StandardCharsets.UTF_8);
+      out.printf("wrote %s%n", json);
+      out.flush();
+    }
+    return 0;
+  }
+}
