@@ -1,0 +1,55 @@
+package io.rangedb.raft;
+
+import java.util.List;
+
+/**
+ * The durable log of one group, as the core reads it. Implementations: {@link MemoryLogStorage}
+ * here, RocksDB in range-store (entries keyed by group and index, hard state beside them).
+ *
+ * <p>Reads see only committed batches. The log holds entries in [{@link #firstIndex()}, {@link
+ * #lastIndex()}]; index {@code firstIndex() - 1} is the snapshot's, whose term stays known.
+ */
+public interface LogStorage {
+
+  /** The hard state to restart with. */
+  HardState hardState();
+
+  /** The membership as of the snapshot (later changes are re-applied from the log on restart). */
+  ConfState confState();
+
+  /**
+   * Entries in [lo, hi), stopping once more than {@code maxBytes} would be returned (but always at
+   * least one).
+   *
+   * @throws LogCompactedException if lo < firstIndex()
+   */
+  List<Entry> entries(long lo, long hi, long maxBytes);
+
+  /**
+   * The term of the entry at index, for index in [firstIndex()-1, lastIndex()].
+   *
+   * @throws LogCompactedException if index < firstIndex()-1
+   */
+  long term(long index);
+
+  long firstIndex();
+
+  long lastIndex();
+
+  /**
+   * The latest snapshot, whose data comes from the state machine (the host creates it).
+   *
+   * @throws SnapshotUnavailableException if one is being made; the leader retries later
+   */
+  Snapshot snapshot();
+
+  /**
+   * Stages a Ready's writes into {@code batch}: a snapshot replaces the whole log; entries replace
+   * any existing entries from their first index on; then the hard state is set. Any argument may be
+   * null (or empty). Nothing is visible until the batch commits.
+   */
+  void stage(LogBatch batch, HardState hardState, List<Entry> entries, Snapshot snapshot);
+
+  /** Drops entries up to and including {@code index}; the host's snapshot must cover it. */
+  void compact(long index);
+}

@@ -1,0 +1,36 @@
+package io.rangedb.raft;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A batch for {@link MemoryLogStorage}s. It may carry writes for many storages; {@link #commit()}
+ * applies them in staging order. Dropping an uncommitted batch models a crash before fsync.
+ */
+public final class MemoryLogBatch implements LogBatch {
+  private final List<Runnable> writes = new ArrayList<>();
+  private boolean committed;
+
+  void add(Runnable write) {
+    if (committed) {
+      throw new IllegalStateException("batch already committed");
+    }
+    writes.add(write);
+  }
+
+  @Override
+  public void commit() {
+    if (committed) {
+      throw new IllegalStateException("batch already committed");
+    }
+    committed = true;
+    for (Runnable w : writes) {
+      w.run();
+    }
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return writes.isEmpty();
+  }
+}

@@ -1,0 +1,156 @@
+package io.rangedb.raft;
+
+/**
+ * Settings of one replica. Times are in ticks; the host decides how long a tick is.
+ *
+ * @param id this replica's id, never 0 (0 means "nobody")
+ * @param electionTicks a follower that hears no leader for a random time in [electionTicks,
+ *     2*electionTicks) campaigns; also the length of a follower's promise not to vote (its lease)
+ * @param heartbeatTicks interval between leader heartbeats, well below electionTicks
+ * @param maxSizePerMsg bytes of entries per APP message (at least one entry is always sent)
+ * @param maxInflightMsgs APP messages a leader keeps in flight to one follower (the window)
+ * @param maxCommittedSizePerReady bytes of committed entries handed out per Ready
+ * @param preVote campaign in two phases so a partitioned node cannot bump everybody's term
+ * @param checkQuorum a leader steps down when a quorum was not heard from in an election timeout;
+ *     followers also refuse to vote while they hear from a leader (required for lease reads)
+ * @param readOnlyOption how read-index requests are confirmed
+ * @param maxClockDriftTicks how much faster any follower's ticks may run than the leader's within
+ *     one election timeout; the lease is shortened by this much
+ * @param forwardProposals whether a follower forwards proposals to its leader, or refuses them
+ * @param applied the index the host's state machine already contains on restart (0 = use the
+ *     storage's snapshot index)
+ */
+public record RaftConfig(
+    long id,
+    int electionTicks,
+    int heartbeatTicks,
+    long maxSizePerMsg,
+    int maxInflightMsgs,
+    long maxCommittedSizePerReady,
+    boolean preVote,
+    boolean checkQuorum,
+    ReadOnlyOption readOnlyOption,
+    int maxClockDriftTicks,
+    boolean forwardProposals,
+    long applied) {
+
+  public RaftConfig {
+    if (id == 0) {
+      throw new IllegalArgumentException("id 0 means nobody");
+    }
+    if (heartbeatTicks <= 0 || electionTicks <= heartbeatTicks) {
+      throw new IllegalArgumentException("need 0 < heartbeatTicks < electionTicks");
+    }
+    if (maxInflightMsgs <= 0 || maxSizePerMsg <= 0 || maxCommittedSizePerReady <= 0) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+    if (readOnlyOption == ReadOnlyOption.LEASE_BASED && !checkQuorum) {
+      throw new IllegalArgumentException("lease reads need checkQuorum");
+    }
+    if (maxClockDriftTicks < 0 || maxClockDriftTicks >= electionTicks) {
+      throw new IllegalArgumentException("maxClockDriftTicks must be in [0, electionTicks)");
+    }
+  }
+
+  /** Reasonable defaults: pre-vote and check-quorum on, SAFE reads, forwarding on. */
+  public static RaftConfig defaults(long id) {
+    return new RaftConfig(
+        id, 10, 1, 1 << 20, 256, 16 << 20, true, true, ReadOnlyOption.SAFE, 2, true, 0);
+  }
+
+  public RaftConfig withReadOnlyOption(ReadOnlyOption o) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        checkQuorum,
+        o,
+        maxClockDriftTicks,
+        forwardProposals,
+        applied);
+  }
+
+  public RaftConfig withPreVote(boolean v) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        v,
+        checkQuorum,
+        readOnlyOption,
+        maxClockDriftTicks,
+        forwardProposals,
+        applied);
+  }
+
+  public RaftConfig withCheckQuorum(boolean v) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        v,
+        readOnlyOption,
+        maxClockDriftTicks,
+        forwardProposals,
+        applied);
+  }
+
+  public RaftConfig withForwardProposals(boolean v) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        checkQuorum,
+        readOnlyOption,
+        maxClockDriftTicks,
+        v,
+        applied);
+  }
+
+  public RaftConfig withLimits(long maxSizePerMsg, int maxInflightMsgs) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        checkQuorum,
+        readOnlyOption,
+        maxClockDriftTicks,
+        forwardProposals,
+        applied);
+  }
+
+  public RaftConfig withApplied(long v) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        checkQuorum,
+        readOnlyOption,
+        maxClockDriftTicks,
+        forwardProposals,
+        v);
+  }
+}

@@ -1,0 +1,237 @@
+package io.rangedb.raft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * The public face of one replica's Raft state machine. Single-threaded: the caller serializes all
+ * calls. Nothing here blocks, sleeps, reads a clock or does I/O; the host feeds it ticks and
+ * messages and carries out each {@link Ready}.
+ *
+ * <p>Usage: call {@link #tick()} every tick and {@link #step(Message)} for each message received;
+ * whenever {@link #hasReady()}, take {@link #ready()}, carry it out as its documentation says, then
+ * {@link #advance(Ready)}. Steps and ticks may happen between {@code ready()} and {@code advance()}
+ * (their effects come in the next Ready), but only one Ready is outstanding at a time.
+ */
+public final class RawNode {
+  private final Raft raft;
+  private SoftState prevSoft;
+  private HardState prevHard;
+  private Ready outstanding;
+
+  /**
+   * Starts (or restarts) a replica from what {@code storage} holds durably.
+   *
+   * @param rng the source of election-timeout jitter; seed it for reproducible runs
+   */
+  public RawNode(RaftConfig config, LogStorage storage, RandomGenerator rng) {
+    this.raft = new Raft(config, storage, rng);
+    this.prevSoft = raft.softState();
+    this.prevHard = raft.hardState();
+  }
+
+  public void tick() {
+    raft.tick();
+  }
+
+  /** Feeds a message received from another replica. */
+  public void step(Message m) {
+    if (m.to() != raft.id) {
+      throw new IllegalArgumentException("message for " + m.to() + " stepped into " + raft.id);
+    }
+    raft.step(m);
+  }
+
+  /**
+   * Proposes a command.
+   *
+   * @return the index it was appended at if this replica leads, or 0 if it was forwarded to the
+   *     leader (the host learns the outcome when the command is applied, or never)
+   * @throws ProposalDroppedException if it cannot commit through this replica now
+   */
+  public long propose(byte[] data) {
+    return raft.propose(List.of(new Entry(0, 0, EntryType.NORMAL, data)));
+  }
+
+  /** Proposes a membership change; see {@link #propose}. One change may be in flight at a time. */
+  public long proposeConfChange(ConfChange cc) {
+    return raft.propose(List.of(new Entry(0, 0, EntryType.CONF_CHANGE, cc.encode())));
+  }
+
+  /**
+   * Applies a committed membership change; the host calls it when it applies the entry, in log
+   * order. Returns the configuration now in force (unchanged if the change was invalid, which every
+   * replica then ignores alike).
+   */
+  public ConfState applyConfChange(ConfChange cc) {
+    return raft.applyConfChange(cc);
+  }
+
+  /**
+   * Asks for a linearizable read point. The answer comes as a {@link ReadState} with the same
+   * context in a later Ready; the read may be served once that index is applied.
+   *
+   * @param context unique id of the request
+   * @throws ProposalDroppedException if no leader is known
+   */
+  public void readIndex(byte[] context) {
+    raft.readIndex(context);
+  }
+
+  /** Asks the leader to hand leadership to {@code target} (forwarded when not the leader). */
+  public void transferLeadership(long target) {
+    raft.transferLeadership(target);
+  }
+
+  /** Starts an election now (pre-vote first if enabled), as if the election timeout elapsed. */
+  public void campaign() {
+    if (raft.role == Role.LEADER) {
+      return;
+    }
+    raft.campaign(raft.cfg.preVote() ? Raft.CampaignType.PRE_ELECTION : Raft.CampaignType.ELECTION);
+  }
+
+  /** The transport could not reach {@code node}: stop streaming to it optimistically. */
+  public void reportUnreachable(long node) {
+    raft.reportUnreachable(node);
+  }
+
+  /** The transport finished (or failed) sending a snapshot to {@code node}. */
+  public void reportSnapshot(long node, boolean delivered) {
+    raft.reportSnapshot(node, delivered);
+  }
+
+  public boolean hasReady() {
+    if (outstanding != null) {
+      return false;
+    }
+    return !raft.softState().equals(prevSoft)
+        || !raft.hardState().equals(prevHard)
+        || !raft.log.unstable.entries.isEmpty()
+        || raft.log.unstable.snapshot != null
+        || !raft.msgs.isEmpty()
+        || !raft.msgsAfterPersist.isEmpty()
+        || !raft.readStates.isEmpty()
+        || raft.log.hasNextCommittedEnts();
+  }
+
+  /** Takes what is to be done; see {@link Ready} for the order. */
+  public Ready ready() {
+    if (outstanding != null) {
+      throw new IllegalStateException("advance the previous Ready first");
+    }
+    SoftState ss = raft.softState();
+    HardState hs = raft.hardState();
+    List<Entry> committed = raft.log.nextCommittedEnts();
+    Ready rd =
+        new Ready(
+            ss.equals(prevSoft) ? null : ss,
+            hs.equals(prevHard) ? null : hs,
+            List.copyOf(raft.log.unstable.entries),
+            raft.log.unstable.snapshot,
+            committed,
+            List.copyOf(raft.msgs),
+            List.copyOf(raft.msgsAfterPersist),
+            List.copyOf(raft.readStates));
+    prevSoft = ss;
+    prevHard = hs;
+    raft.msgs.clear();
+    raft.msgsAfterPersist.clear();
+    raft.readStates.clear();
+    if (!committed.isEmpty()) {
+      raft.log.acceptApplying(committed.get(committed.size() - 1).index());
+    }
+    outstanding = rd;
+    return rd;
+  }
+
+  /** The host carried out {@code rd}: its writes are durable and its entries applied. */
+  public void advance(Ready rd) {
+    if (rd != outstanding) {
+      throw new IllegalStateException("advance of a Ready that is not outstanding");
+    }
+    outstanding = null;
+    if (rd.snapshot() != null) {
+      raft.log.unstable.stableSnapTo(rd.snapshot().index());
+      raft.log.appliedTo(rd.snapshot().index());
+    }
+    if (!rd.entries().isEmpty()) {
+      Entry last = rd.entries().get(rd.entries().size() - 1);
+      raft.onPersisted(last.index(), last.term());
+    }
+    if (!rd.committedEntries().isEmpty()) {
+      raft.log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+    }
+    raft.afterApplied();
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  /** The state machine itself, for tests in this package. */
+  Raft raft() {
+    return raft;
+  }
+
+  public long id() {
+    return raft.id;
+  }
+
+  public long term() {
+    return raft.term;
+  }
+
+  public long leader() {
+    return raft.lead;
+  }
+
+  public Role role() {
+    return raft.role;
+  }
+
+  public long commitIndex() {
+    return raft.log.committed;
+  }
+
+  public long appliedIndex() {
+    return raft.log.applied;
+  }
+
+  public long lastIndex() {
+    return raft.log.lastIndex();
+  }
+
+  public long firstIndex() {
+    return raft.log.firstIndex();
+  }
+
+  public HardState hardState() {
+    return raft.hardState();
+  }
+
+  /** The configuration in force (as applied). */
+  public ConfState confState() {
+    return raft.tracker.config.toConfState();
+  }
+
+  /** Whether a lease read would be answered locally right now (for tests and metrics). */
+  public boolean leaseValid() {
+    return raft.leaseValid();
+  }
+
+  /** The leader's view of each member, as "STATE match=M next=N"; empty unless leading. */
+  public Map<Long, String> progress() {
+    Map<Long, String> out = new TreeMap<>();
+    if (raft.role == Role.LEADER) {
+      raft.tracker.progress.forEach((k, v) -> out.put(k, v.toString()));
+    }
+    return out;
+  }
+
+  /** The log from {@code lo} on, durable and unstable (for tests and debugging). */
+  public List<Entry> entries(long lo) {
+    return new ArrayList<>(raft.log.entriesFrom(lo, Long.MAX_VALUE));
+  }
+}

@@ -1,0 +1,390 @@
+package io.rangedb.raft;
+
+import static io.rangedb.raft.Cluster.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Reads, leadership transfer, membership changes and snapshots. */
+class RaftFeaturesTest {
+
+  // ------------------------------------------------------------ reads
+
+  @Test
+  void readIndexNeedsAQuorumHeartbeatRound() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    c.isolated.addAll(List.of(2L, 3L));
+    c.node(1).readIndex(bytes("r1"));
+    c.stabilize();
+    assertTrue(c.reads.get(1L).isEmpty(), "no quorum confirmed leadership: no read");
+    c.isolated.clear();
+    c.node(1).readIndex(bytes("r2"));
+    c.stabilize();
+    assertEquals(2, c.reads.get(1L).size(), "r2's round confirms r1 too");
+    assertEquals(c.node(1).commitIndex(), c.reads.get(1L).get(1).index());
+    assertArrayEquals(bytes("r1"), c.reads.get(1L).get(0).context());
+  }
+
+  @Test
+  void followerReadIsForwardedToTheLeader() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    c.node(3).readIndex(bytes("f"));
+    c.stabilize();
+    assertEquals(1, c.reads.get(3L).size());
+    assertEquals(c.node(1).commitIndex(), c.reads.get(3L).get(0).index());
+  }
+
+  @Test
+  void newLeaderDefersReadsUntilItCommitsInItsTerm() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.dropRules.add(m -> m.type() == MessageType.APP_RESP);
+    c.elect(2); // its no-op cannot commit: acks are dropped
+    c.node(2).readIndex(bytes("early"));
+    c.stabilize();
+    assertTrue(c.reads.get(2L).isEmpty());
+    c.dropRules.clear();
+    c.tickAll(2);
+    assertEquals(1, c.reads.get(2L).size());
+    assertEquals(c.node(2).commitIndex(), c.reads.get(2L).get(0).index());
+  }
+
+  @Test
+  void leaseReadIsAnsweredLocallyOnlyWhileTheLeaseHolds() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2); // a heartbeat round acknowledged by a quorum
+    assertTrue(c.node(1).leaseValid());
+    int heartbeatsBefore = count(c, MessageType.HEARTBEAT);
+    c.node(1).readIndex(bytes("lease"));
+    c.processReadies();
+    assertEquals(1, c.reads.get(1L).size());
+    assertEquals(heartbeatsBefore, count(c, MessageType.HEARTBEAT), "no round trip needed");
+    // Cut off, the lease runs out before any follower may vote for someone else.
+    c.isolated.add(1L);
+    c.tick(1, 10);
+    assertFalse(c.node(1).leaseValid());
+    c.node(1).readIndex(bytes("expired"));
+    c.processReadies();
+    assertEquals(1, c.reads.get(1L).size(), "fell back to a heartbeat round that cannot finish");
+  }
+
+  @Test
+  void leaseFollowersRefuseVotesWhileTheLeaseHolds() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2);
+    long term = c.node(1).term();
+    // 3 (with a higher term, as if partitioned without pre-vote) asks 2 for its vote.
+    c.node(2)
+        .step(
+            Message.builder(MessageType.VOTE)
+                .from(3)
+                .to(2)
+                .term(term + 5)
+                .index(1000)
+                .logTerm(term + 4)
+                .build());
+    c.processReadies();
+    assertEquals(term, c.node(2).term(), "ignored: 2 heard from its leader recently");
+    assertEquals(1, c.node(2).leader());
+  }
+
+  @Test
+  void transferVoidsTheLease() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2);
+    assertTrue(c.node(1).leaseValid());
+    c.isolated.add(2L);
+    c.node(1).transferLeadership(2);
+    assertFalse(c.node(1).leaseValid());
+  }
+
+  private static int count(Cluster c, MessageType t) {
+    return (int) c.sentEarly.stream().filter(m -> m.type() == t).count();
+  }
+
+  // ------------------------------------------------------------ leadership transfer
+
+  @Test
+  void leadershipTransferToACaughtUpFollower() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    c.node(1).transferLeadership(3);
+    c.stabilize();
+    assertEquals(Role.LEADER, c.node(3).role());
+    assertEquals(Role.FOLLOWER, c.node(1).role());
+    c.node(3).propose(bytes("b"));
+    c.stabilize();
+    assertEquals(List.of("a", "b"), c.appliedData(1));
+  }
+
+  @Test
+  void leadershipTransferToALaggingFollowerCatchesItUpFirst() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    for (int i = 0; i < 10; i++) {
+      c.node(1).propose(bytes("x" + i));
+    }
+    c.stabilize();
+    c.isolated.clear();
+    c.node(1).transferLeadership(3);
+    c.tickAll(3);
+    assertEquals(3, c.leaderId());
+    assertEquals(10, c.appliedData(3).size());
+  }
+
+  @Test
+  void transferAbortsAfterAnElectionTimeout() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    c.node(1).transferLeadership(3);
+    assertThrows(ProposalDroppedException.class, () -> c.node(1).propose(bytes("x")));
+    c.tickAll(12);
+    assertEquals(1, c.leaderId());
+    c.node(1).propose(bytes("after-abort"));
+    c.stabilize();
+    assertEquals(List.of("after-abort"), c.appliedData(2));
+  }
+
+  // ------------------------------------------------------------ membership
+
+  @Test
+  void addLearnerThenPromote() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("before"));
+    c.stabilize();
+    c.start(4); // empty log, no configuration
+    c.node(1).proposeConfChange(ConfChange.addLearner(4));
+    c.stabilize();
+    c.tickAll(3);
+    assertEquals(Set.of(4L), c.node(1).confState().learners());
+    assertEquals(List.of("before"), c.appliedData(4), "learner caught up");
+    c.node(1).proposeConfChange(ConfChange.addVoter(4));
+    c.stabilize();
+    assertEquals(Set.of(1L, 2L, 3L, 4L), c.node(1).confState().voters());
+    assertEquals(Set.of(1L, 2L, 3L, 4L), c.node(4).confState().voters());
+    // Now 4 counts: with 2 and 3 gone, 1 and 4 are not a majority of 4...
+    c.isolated.addAll(List.of(2L, 3L));
+    long commit = c.node(1).commitIndex();
+    c.node(1).propose(bytes("needs-3-of-4"));
+    c.stabilize();
+    assertEquals(commit, c.node(1).commitIndex());
+    c.isolated.remove(3L);
+    c.tickAll(2);
+    assertTrue(c.node(1).commitIndex() > commit);
+  }
+
+  @Test
+  void oneMembershipChangeAtATime() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).proposeConfChange(ConfChange.addLearner(4));
+    var e =
+        assertThrows(
+            ProposalDroppedException.class,
+            () -> c.node(1).proposeConfChange(ConfChange.addLearner(5)));
+    assertEquals(ProposalDroppedException.Reason.CONF_CHANGE_PENDING, e.reason());
+    c.stabilize();
+    var invalid =
+        assertThrows(
+            ProposalDroppedException.class,
+            () -> c.node(1).proposeConfChange(ConfChange.leaveJoint()));
+    assertEquals(ProposalDroppedException.Reason.CONF_CHANGE_INVALID, invalid.reason());
+  }
+
+  @Test
+  void replaceVoterGoesThroughJointConsensusAndLeavesAutomatically() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.start(4);
+    c.node(1).proposeConfChange(ConfChange.replaceVoter(3, 4));
+    // Process step by step to observe the joint configuration.
+    boolean sawJoint = false;
+    for (int i = 0; i < 200; i++) {
+      c.processReadies();
+      if (c.node(1).confState().isJoint()) {
+        sawJoint = true;
+        assertEquals(Set.of(1L, 2L, 4L), c.node(1).confState().voters());
+        assertEquals(Set.of(1L, 2L, 3L), c.node(1).confState().votersOutgoing());
+      }
+      if (!c.queue.isEmpty()) {
+        c.deliver(c.queue.poll());
+      }
+    }
+    c.stabilize();
+    assertTrue(sawJoint);
+    for (long id : List.of(1L, 2L, 4L)) {
+      assertEquals(ConfState.ofVoters(1L, 2L, 4L), c.node(id).confState(), "node " + id);
+    }
+    c.node(1).propose(bytes("after"));
+    c.isolated.add(3L);
+    c.stabilize();
+    assertEquals(List.of("after"), c.appliedData(4));
+  }
+
+  @Test
+  void jointConfigurationNeedsBothMajorities() {
+    // In joint {1,2,4} & {1,2,3}: acks from 1 and 4 make a majority of the incoming half only.
+    Cluster c =
+        new Cluster(
+            RaftConfig::defaults,
+            new ConfState(Set.of(1L, 2L, 4L), Set.of(1L, 2L, 3L), Set.of(), Set.of(), false),
+            1,
+            2,
+            3,
+            4);
+    c.elect(1);
+    long commit = c.node(1).commitIndex();
+    c.isolated.addAll(List.of(2L, 3L));
+    c.node(1).propose(bytes("x"));
+    c.stabilize();
+    assertEquals(commit, c.node(1).commitIndex(), "outgoing majority missing");
+    c.isolated.remove(3L);
+    c.tickAll(2);
+    assertTrue(c.node(1).commitIndex() > commit, "1+4 of incoming, 1+3 of outgoing");
+  }
+
+  @Test
+  void removedLeaderHandsOverAndStepsDown() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).proposeConfChange(ConfChange.remove(1));
+    c.stabilize();
+    c.tickAll(30);
+    assertTrue(c.leaderId() == 2 || c.leaderId() == 3, "leader " + c.leaderId());
+    long leader = c.leaderId();
+    assertEquals(ConfState.ofVoters(2L, 3L), c.node(leader).confState());
+    c.node(leader).propose(bytes("without-1"));
+    c.stabilize();
+    assertTrue(c.appliedData(leader).contains("without-1"));
+    c.tick(1, 100);
+    assertEquals(Role.FOLLOWER, c.node(1).role(), "a removed replica never campaigns");
+  }
+
+  @Test
+  void confChangerRejectsUnsafeChanges() {
+    Membership m = Membership.of(ConfState.ofVoters(1L, 2L, 3L));
+    var twoVoters =
+        new ConfChange(
+            ConfChange.Transition.AUTO,
+            List.of(
+                new ConfChange.Change(ConfChange.ChangeType.ADD_VOTER, 4),
+                new ConfChange.Change(ConfChange.ChangeType.REMOVE, 3)));
+    assertThrows(IllegalArgumentException.class, () -> ConfChanger.simple(m, twoVoters));
+    Membership joint = ConfChanger.apply(m, twoVoters); // AUTO with two changes goes joint
+    assertTrue(joint.isJoint());
+    assertThrows(
+        IllegalArgumentException.class, () -> ConfChanger.apply(joint, ConfChange.addLearner(5)));
+    Membership left = ConfChanger.apply(joint, ConfChange.leaveJoint());
+    assertEquals(ConfState.ofVoters(1L, 2L, 4L), left.toConfState());
+    Membership single = Membership.of(ConfState.ofVoters(1L));
+    assertThrows(
+        IllegalArgumentException.class, () -> ConfChanger.apply(single, ConfChange.remove(1)));
+    // Demoting a voter to learner keeps it voting in the outgoing half until the joint ends.
+    var demote =
+        new ConfChange(
+            ConfChange.Transition.JOINT_EXPLICIT,
+            List.of(new ConfChange.Change(ConfChange.ChangeType.ADD_LEARNER, 3)));
+    Membership demoting = ConfChanger.apply(m, demote);
+    assertEquals(Set.of(3L), demoting.learnersNext);
+    assertTrue(demoting.isVoter(3));
+    Membership demoted = ConfChanger.apply(demoting, ConfChange.leaveJoint());
+    assertEquals(Set.of(3L), demoted.learners);
+    assertFalse(demoted.isVoter(3));
+  }
+
+  @Test
+  void quorumArithmetic() {
+    assertEquals(5, Quorum.majorityValue(Set.of(1L, 2L, 3L), id -> id == 1 ? 9 : id == 2 ? 5 : 1));
+    assertEquals(Long.MAX_VALUE, Quorum.majorityValue(Set.of(), id -> 0));
+    assertEquals(
+        VoteResult.PENDING,
+        Quorum.jointVote(
+            Set.of(1L, 2L, 3L), Set.of(1L, 4L, 5L), java.util.Map.of(1L, true, 2L, true)));
+    assertEquals(
+        VoteResult.LOST,
+        Quorum.jointVote(
+            Set.of(1L, 2L, 3L), Set.of(1L, 4L, 5L), java.util.Map.of(4L, false, 5L, false)));
+  }
+
+  // ------------------------------------------------------------ snapshots
+
+  @Test
+  void laggingFollowerGetsASnapshotAfterCompaction() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    for (int i = 0; i < 20; i++) {
+      c.node(1).propose(bytes("x" + i));
+    }
+    c.stabilize();
+    long applied = c.node(1).appliedIndex();
+    MemoryLogStorage s1 = c.storages.get(1L);
+    s1.createSnapshot(applied, c.node(1).confState(), bytes("state@" + applied));
+    s1.compact(applied - 2);
+    c.isolated.clear();
+    c.tickAll(3);
+    Snapshot got = c.storages.get(3L).snapshot();
+    assertEquals(applied, got.index());
+    assertArrayEquals(bytes("state@" + applied), got.data());
+    assertEquals(applied, c.node(3).appliedIndex());
+    c.node(1).propose(bytes("after-snapshot"));
+    c.stabilize();
+    assertEquals(List.of("after-snapshot"), c.appliedData(3));
+    assertEquals(c.node(1).entries(applied + 1), c.node(3).entries(applied + 1));
+  }
+
+  @Test
+  void snapshotRestartRecoversFromStorage() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    for (int i = 0; i < 5; i++) {
+      c.node(1).propose(bytes("x" + i));
+    }
+    c.stabilize();
+    long applied = c.node(2).appliedIndex();
+    c.storages.get(2L).createSnapshot(applied, c.node(2).confState(), bytes("s"));
+    c.storages.get(2L).compact(applied);
+    RawNode restarted = c.start(2);
+    assertEquals(applied, restarted.appliedIndex());
+    assertEquals(applied, restarted.commitIndex());
+    assertEquals(ConfState.ofVoters(1L, 2L, 3L), restarted.confState());
+  }
+}

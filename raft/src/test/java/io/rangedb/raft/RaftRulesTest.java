@@ -1,0 +1,388 @@
+package io.rangedb.raft;
+
+import static io.rangedb.raft.Cluster.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** One test (or a few) per rule of the Raft paper, including the well-known traps. */
+class RaftRulesTest {
+
+  // ------------------------------------------------------------ election safety
+
+  @Test
+  void electionSafetyAtMostOneLeaderPerTerm() {
+    Cluster c = Cluster.of(1, 2, 3, 4, 5);
+    Map<Long, Long> leaderOfTerm = new HashMap<>();
+    // Many rounds of competing campaigns with random message drops.
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    c.dropRules.add(m -> r.nextInt(4) == 0);
+    for (int round = 0; round < 200; round++) {
+      long id = 1 + r.nextInt(5);
+      c.expireLeases();
+      c.node(id).campaign();
+      c.stabilize();
+      for (RawNode n : c.nodes.values()) {
+        if (n.role() == Role.LEADER) {
+          Long prev = leaderOfTerm.putIfAbsent(n.term(), n.id());
+          assertTrue(prev == null || prev == n.id(), "two leaders in term " + n.term());
+        }
+      }
+    }
+    assertTrue(leaderOfTerm.size() > 10, "elections happened: " + leaderOfTerm.size());
+  }
+
+  @Test
+  void candidateWithStaleLogCannotWin() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    c.isolated.clear();
+    c.expireLeases();
+    // 3 missed "a": its vote requests are rejected by both up-to-date replicas (leader
+    // completeness depends on this election restriction).
+    c.node(3).campaign();
+    c.stabilize();
+    assertNotEquals(Role.LEADER, c.node(3).role());
+    assertTrue(
+        c.sentAfterPersist.stream()
+            .anyMatch(m -> m.type() == MessageType.PRE_VOTE_RESP && m.to() == 3 && m.reject()));
+  }
+
+  @Test
+  void randomizedTimeoutElectsOneLeaderWithoutHelp() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.tickAll(60);
+    long leaders = c.nodes.values().stream().filter(n -> n.role() == Role.LEADER).count();
+    assertEquals(1, leaders);
+    long lead = c.leaderId();
+    for (RawNode n : c.nodes.values()) {
+      assertEquals(lead, n.leader());
+    }
+  }
+
+  // ------------------------------------------------------------ log matching, replication
+
+  @Test
+  void replicationAppliesSameEntriesInSameOrder() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    for (int i = 0; i < 20; i++) {
+      c.node(1).propose(bytes("v" + i));
+    }
+    c.stabilize();
+    for (long id : List.of(1L, 2L, 3L)) {
+      assertEquals(20, c.appliedData(id).size());
+      assertEquals(c.appliedData(1), c.appliedData(id));
+    }
+  }
+
+  @Test
+  void deposedLeadersUncommittedEntriesAreOverwritten() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("committed"));
+    c.stabilize();
+    // The leader is cut off; it still accepts proposals that can never commit.
+    c.isolated.add(1L);
+    c.node(1).propose(bytes("lost-1"));
+    c.node(1).propose(bytes("lost-2"));
+    c.stabilize();
+    c.elect(2);
+    c.node(2).propose(bytes("new"));
+    c.stabilize();
+    c.isolated.clear();
+    c.tickAll(5); // heartbeats of leader 2 reach 1, which steps down and is repaired
+    c.stabilize();
+    assertEquals(Role.FOLLOWER, c.node(1).role());
+    List<Entry> log1 = c.node(1).entries(c.node(1).firstIndex());
+    List<Entry> log2 = c.node(2).entries(c.node(2).firstIndex());
+    assertEquals(log2, log1, "log matching: the deposed leader's log converges to the new one");
+    assertEquals(List.of("committed", "new"), c.appliedData(1));
+    assertTrue(log1.stream().noneMatch(e -> new String(e.data()).startsWith("lost")));
+  }
+
+  @Test
+  void followerWithLongDivergentLogIsRepairedWithFewProbes() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(1L);
+    for (int i = 0; i < 100; i++) {
+      c.node(1).propose(bytes("stale" + i)); // 100 uncommitted entries of one term
+    }
+    c.stabilize();
+    c.elect(2);
+    for (int i = 0; i < 50; i++) {
+      c.node(2).propose(bytes("fresh" + i));
+    }
+    c.stabilize();
+    c.isolated.clear();
+    int before = c.sentAfterPersist.size();
+    c.tickAll(3);
+    long rejects =
+        c.sentAfterPersist.subList(before, c.sentAfterPersist.size()).stream()
+            .filter(m -> m.type() == MessageType.APP_RESP && m.reject() && m.from() == 1)
+            .count();
+    assertEquals(c.node(2).entries(2), c.node(1).entries(2));
+    // Fast back-off skips a whole term per rejection, not one index.
+    assertTrue(rejects <= 3, "rejections: " + rejects);
+  }
+
+  // ------------------------------------------------------------ commitment rules
+
+  @Test
+  void oldTermEntryIsNotCommittedByCountingReplicas() {
+    // Figure 8 of the Raft paper: a leader of term 4 finds an entry of term 2 on a majority.
+    // Committing it by counting would be unsafe; only an entry of term 4 may commit it.
+    Cluster c = Cluster.of(1, 2, 3, 4, 5);
+    c.elect(1); // term 2
+    c.isolated.addAll(List.of(3L, 4L, 5L));
+    c.node(1).propose(bytes("t2")); // reaches only 2
+    c.stabilize();
+    long t2Index = c.node(1).lastIndex();
+    long committedBefore = c.node(1).commitIndex();
+    assertTrue(committedBefore < t2Index);
+    // Leader 1 is re-elected at a higher term, but messages carrying entries are withheld so the
+    // acks can be scripted.
+    c.isolated.clear();
+    c.isolated.add(1L);
+    c.tick(1, 20); // check-quorum deposes it
+    assertEquals(Role.FOLLOWER, c.node(1).role());
+    c.isolated.clear();
+    c.dropRules.add(m -> m.type() == MessageType.APP || m.type() == MessageType.HEARTBEAT);
+    c.elect(1);
+    RawNode leader = c.node(1);
+    assertEquals(Role.LEADER, leader.role());
+    long term = leader.term();
+    c.processReadies();
+    // 2 and 3 acknowledge up to the old-term entry only: with the leader that is 3 of 5.
+    for (long f : List.of(2L, 3L)) {
+      leader.step(
+          Message.builder(MessageType.APP_RESP).from(f).to(1).term(term).index(t2Index).build());
+    }
+    c.processReadies();
+    assertEquals(committedBefore, leader.commitIndex(), "term-2 entry must not commit by count");
+    // Once the leader's own no-op (current term) is on a majority, both commit.
+    long noop = leader.lastIndex();
+    for (long f : List.of(2L, 3L)) {
+      leader.step(
+          Message.builder(MessageType.APP_RESP).from(f).to(1).term(term).index(noop).build());
+    }
+    c.processReadies();
+    assertEquals(noop, leader.commitIndex());
+  }
+
+  @Test
+  void leaderCountsItselfOnlyOnceDurable() {
+    Cluster c = Cluster.of(1);
+    c.elect(1);
+    RawNode n = c.node(1);
+    long commit = n.commitIndex();
+    n.propose(bytes("x"));
+    Ready rd = n.ready();
+    assertEquals(1, rd.entries().size());
+    assertTrue(rd.committedEntries().isEmpty(), "not committed before the leader's own fsync");
+    assertEquals(commit, n.commitIndex());
+    MemoryLogBatch b = MemoryLogStorage.newBatch();
+    c.storages.get(1L).stage(b, rd.hardState(), rd.entries(), rd.snapshot());
+    b.commit();
+    n.advance(rd);
+    assertEquals(commit + 1, n.commitIndex());
+  }
+
+  // ------------------------------------------------------------ durability before speaking
+
+  @Test
+  void votesAndAcksWaitForPersistence() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.node(1).propose(bytes("x"));
+    c.stabilize();
+    for (Message m : c.sentEarly) {
+      assertTrue(
+          m.type() != MessageType.VOTE_RESP
+              && m.type() != MessageType.APP_RESP
+              && m.type() != MessageType.VOTE,
+          "sent before persistence: " + m);
+    }
+    assertTrue(c.sentAfterPersist.stream().anyMatch(m -> m.type() == MessageType.VOTE_RESP));
+    assertTrue(c.sentAfterPersist.stream().anyMatch(m -> m.type() == MessageType.APP_RESP));
+    assertTrue(c.sentEarly.stream().anyMatch(m -> m.type() == MessageType.APP));
+  }
+
+  @Test
+  void restartKeepsTermAndVote() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    long term = c.node(2).term();
+    assertEquals(1, c.node(2).hardState().vote());
+    c.start(2); // crash-restart from storage
+    assertEquals(term, c.node(2).term());
+    assertEquals(1, c.node(2).hardState().vote());
+    // It will not vote for 3 in the same term.
+    c.node(2)
+        .step(
+            Message.builder(MessageType.VOTE)
+                .from(3)
+                .to(2)
+                .term(term)
+                .index(100)
+                .logTerm(term)
+                .build());
+    c.processReadies();
+    assertTrue(
+        c.sentAfterPersist.stream()
+            .anyMatch(m -> m.type() == MessageType.VOTE_RESP && m.from() == 2 && m.reject()));
+  }
+
+  // ------------------------------------------------------------ pre-vote and check-quorum
+
+  @Test
+  void partitionedNodeRejoiningDoesNotDisruptUnderPreVote() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    long term = c.node(1).term();
+    c.isolated.add(3L);
+    c.tickAll(100); // 3 campaigns over and over, alone
+    assertEquals(term, c.node(3).term(), "pre-vote keeps a partitioned node's term");
+    c.isolated.clear();
+    c.tickAll(20);
+    assertEquals(1, c.leaderId());
+    assertEquals(term, c.node(1).term(), "the leader was not disrupted");
+    assertEquals(1, c.node(3).leader());
+  }
+
+  @Test
+  void withoutPreVoteARejoiningNodeDisrupts() {
+    // The contrast that shows what pre-vote buys.
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(false),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    long term = c.node(1).term();
+    c.isolated.add(3L);
+    c.tickAll(100);
+    assertTrue(c.node(3).term() > term + 1);
+    c.isolated.clear();
+    c.tickAll(30);
+    assertTrue(c.node(1).term() > term, "the old leader was deposed by the higher term");
+  }
+
+  @Test
+  void checkQuorumLeaderStepsDownWhenCutOff() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(1L);
+    c.tick(1, 20);
+    c.processReadies();
+    assertEquals(Role.FOLLOWER, c.node(1).role());
+    assertEquals(0, c.node(1).leader());
+  }
+
+  // ------------------------------------------------------------ learners
+
+  @Test
+  void learnersVotesAreNeverCounted() {
+    Cluster c =
+        new Cluster(
+            RaftConfig::defaults,
+            new ConfState(
+                java.util.Set.of(1L, 2L),
+                java.util.Set.of(),
+                java.util.Set.of(3L, 4L),
+                java.util.Set.of(),
+                false),
+            1,
+            2,
+            3,
+            4);
+    c.isolated.add(2L); // the only other voter is gone; two learners are reachable
+    c.node(1).campaign();
+    c.stabilize();
+    c.node(1).campaign();
+    c.stabilize();
+    assertNotEquals(Role.LEADER, c.node(1).role(), "won by counting learners' votes");
+  }
+
+  @Test
+  void learnersAcksAreNeverCountedForCommit() {
+    Cluster c =
+        new Cluster(
+            RaftConfig::defaults,
+            new ConfState(
+                java.util.Set.of(1L, 2L, 3L),
+                java.util.Set.of(),
+                java.util.Set.of(4L, 5L),
+                java.util.Set.of(),
+                false),
+            1,
+            2,
+            3,
+            4,
+            5);
+    c.elect(1);
+    long commit = c.node(1).commitIndex();
+    c.isolated.addAll(List.of(2L, 3L));
+    c.node(1).propose(bytes("x")); // leader + 2 learners = 3 of 5 replicas, but 1 of 3 voters
+    c.stabilize();
+    assertEquals(commit, c.node(1).commitIndex());
+    assertTrue(c.node(4).lastIndex() > commit, "the learner did receive the entry");
+    assertEquals(Role.FOLLOWER, c.node(4).role());
+    c.tick(4, 100);
+    c.processReadies();
+    assertEquals(Role.FOLLOWER, c.node(4).role(), "learners never campaign");
+  }
+
+  // ------------------------------------------------------------ proposals that cannot commit
+
+  @Test
+  void proposalsFailFastWithATypedReason() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withForwardProposals(false),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    var noLeader =
+        assertThrows(ProposalDroppedException.class, () -> c.node(2).propose(bytes("x")));
+    assertEquals(ProposalDroppedException.Reason.NO_LEADER, noLeader.reason());
+    c.elect(1);
+    var follower =
+        assertThrows(ProposalDroppedException.class, () -> c.node(2).propose(bytes("x")));
+    assertEquals(ProposalDroppedException.Reason.NOT_LEADER, follower.reason());
+    assertEquals(1, follower.leaderHint());
+    c.isolated.add(3L);
+    c.node(1).transferLeadership(3);
+    var transferring =
+        assertThrows(ProposalDroppedException.class, () -> c.node(1).propose(bytes("x")));
+    assertEquals(ProposalDroppedException.Reason.LEADER_TRANSFERRING, transferring.reason());
+    // A deposed leader (stepped down by check-quorum) knows no leader.
+    c.isolated.clear();
+    c.isolated.add(1L);
+    c.tick(1, 20);
+    var deposed = assertThrows(ProposalDroppedException.class, () -> c.node(1).propose(bytes("x")));
+    assertEquals(ProposalDroppedException.Reason.NO_LEADER, deposed.reason());
+  }
+
+  @Test
+  void forwardedProposalCommits() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    assertEquals(0, c.node(3).propose(bytes("via-follower")));
+    c.stabilize();
+    assertEquals(List.of("via-follower"), c.appliedData(1));
+  }
+}
