@@ -1,0 +1,70 @@
+package io.rangedb.rangestore.mvcc;
+
+import io.rangedb.rangestore.mvcc.MvccStats.Head;
+import io.rangedb.rangestore.mvcc.MvccValues.Intent;
+import io.rangedb.rangestore.storage.EngineIterator;
+import io.rangedb.txn.hlc.Timestamp;
+
+/**
+ * The records at the top of one user key, as write paths need them: the intent (if any) and the
+ * newest committed version (if any). Loaded with one seek.
+ */
+final class KeyRecords {
+  final byte[] userKey;
+  final byte[] intentKey;
+  Intent intent;
+  byte[] intentRaw;
+  byte[] newestKey;
+  Timestamp newestTs;
+  byte[] newestValue;
+
+  private KeyRecords(byte[] userKey, byte[] intentKey) {
+    this.userKey = userKey;
+    this.intentKey = intentKey;
+  }
+
+  /** Seeks {@code it} to the key and reads its intent and newest version. */
+  static KeyRecords load(EngineIterator it, byte[] userKey, byte[] intentKey) {
+    KeyRecords r = new KeyRecords(userKey, intentKey);
+    it.seek(intentKey);
+    if (!it.valid()) {
+      return r;
+    }
+    byte[] k = it.key();
+    if (MvccKeys.isIntentKey(k, intentKey)) {
+      r.intentRaw = it.value();
+      r.intent = MvccValues.decodeIntent(r.intentRaw);
+      it.next();
+      if (!it.valid()) {
+        return r;
+      }
+      k = it.key();
+    }
+    if (MvccKeys.belongsTo(k, intentKey)) {
+      r.newestKey = k;
+      r.newestTs = MvccKeys.versionTimestamp(k, intentKey);
+      r.newestValue = it.value();
+    }
+    return r;
+  }
+
+  boolean exists() {
+    return intent != null || newestKey != null;
+  }
+
+  Head head() {
+    if (intent != null) {
+      return intentHead(intentKey, intentRaw, intent);
+    }
+    return newestHead();
+  }
+
+  /** The head the key has once its intent is gone. */
+  Head newestHead() {
+    return newestKey == null ? Head.NONE : Head.of(newestKey.length, newestValue);
+  }
+
+  static Head intentHead(byte[] intentKey, byte[] intentRaw, Intent intent) {
+    return new Head(true, !intent.isTombstone(), intentKey.length, intentRaw.length);
+  }
+}
