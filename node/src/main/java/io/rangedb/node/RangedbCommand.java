@@ -1,5 +1,6 @@
 package io.rangedb.node;
 
+import io.rangedb.workload.WorkloadCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = RangedbCommand.Version.class,
     description = "rangedb: a distributed SQL database.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {WorkloadCommand.class, CommandLine.HelpCommand.class})
 public final class RangedbCommand implements Runnable {
 
   @Spec CommandSpec spec;

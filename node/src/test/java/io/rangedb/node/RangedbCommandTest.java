@@ -37,6 +37,19 @@ class RangedbCommandTest {
   }
 
   @Test
+  void workloadCommandsAreReachableFromTheLauncher() {
+    assertEquals(0, run("workload", "tpcc", "run", "--help"));
+    assertTrue(out.toString().contains("--warehouses"), out.toString());
+    assertTrue(out.toString().contains("--terminals"), out.toString());
+  }
+
+  @Test
+  void workloadWithoutUrlFailsWithUsage() {
+    assertNotEquals(0, run("workload", "tpcc", "check"));
+    assertTrue(err.toString().contains("--url"), err.toString());
+  }
+
+  @Test
   void unknownOptionFailsWithUsageOnStderr() {
     assertNotEquals(0, run("--no-such-flag"));
     assertTrue(err.toString().contains("Unknown option: '--no-such-flag'"), err.toString());
