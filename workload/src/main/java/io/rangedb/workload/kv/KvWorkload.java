@@ -85,8 +85,7 @@ public final class KvWorkload {
       long interval = settings.progressInterval().toNanos();
       long nextReport = start + interval;
       long last = 0;
-      while (!workers.awaitTermination(
-          Math.max(1, Math.min(nextReport, deadline) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      while (!workers.awaitTermination(waitNanos(nextReport, deadline), TimeUnit.NANOSECONDS)) {
         long now = System.nanoTime();
         if (now >= nextReport && now < deadline) {
           last = progress(metrics, now - start, last, interval);
@@ -105,6 +104,14 @@ public final class KvWorkload {
         settings.duration().toNanos() / 1e9,
         metrics.summaries(),
         metrics.errors().snapshot());
+  }
+
+  /** Until the next progress line while the run lasts, then short steps while workers finish. */
+  private static long waitNanos(long nextReport, long deadline) {
+    long now = System.nanoTime();
+    return now < deadline
+        ? Math.max(1, Math.min(nextReport, deadline) - now)
+        : TimeUnit.MILLISECONDS.toNanos(100);
   }
 
   private long progress(WorkloadMetrics metrics, long elapsedNanos, long last, long interval) {

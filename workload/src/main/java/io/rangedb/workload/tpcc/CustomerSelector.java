@@ -1,6 +1,5 @@
 package io.rangedb.workload.tpcc;
 
-import io.rangedb.workload.common.Dialect;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -26,7 +25,7 @@ final class CustomerSelector {
   private CustomerSelector() {}
 
   /** The customer id, or -1 if no customer has that last name (possible only with a skewed C). */
-  static int resolve(StatementCache s, Dialect d, int w, int dist, Key key) throws SQLException {
+  static int resolve(StatementCache s, int w, int dist, Key key) throws SQLException {
     if (!key.byName()) {
       return key.id();
     }

@@ -22,7 +22,7 @@ final class OrderStatus {
   /** Returns the number of order lines shown. */
   static int execute(StatementCache s, Dialect dialect, Input in)
       throws SQLException, RollbackRequested {
-    int c = CustomerSelector.resolve(s, dialect, in.warehouse(), in.district(), in.customer());
+    int c = CustomerSelector.resolve(s, in.warehouse(), in.district(), in.customer());
     if (c < 0) {
       throw new RollbackRequested("no customer named " + in.customer().lastName());
     }

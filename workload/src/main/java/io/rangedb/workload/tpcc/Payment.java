@@ -70,7 +70,7 @@ final class Payment {
     }
     int cw = in.customerWarehouse();
     int cd = in.customerDistrict();
-    int c = CustomerSelector.resolve(s, dialect, cw, cd, in.customer());
+    int c = CustomerSelector.resolve(s, cw, cd, in.customer());
     if (c < 0) {
       throw new RollbackRequested("no customer named " + in.customer().lastName());
     }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One emulated terminal: its own connection, home warehouse and district, and random stream. It
  * picks transactions from the mix until the deadline, optionally waiting the keying and think times
- * of a human operator, and records every outcome. Only transactions that finish before the deadline
- * count, so throughput is work done inside the measured window.
+ * of a human operator, and records every outcome. Only transactions that start after the warm-up
+ * and finish before the deadline count, so throughput is work done inside the measured window.
  */
 final class Terminal implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Terminal.class);
@@ -29,6 +29,7 @@ final class Terminal implements Runnable {
   private final Dialect dialect;
   private final Isolation isolation;
   private final boolean wait;
+  private final long measureFromNanos;
   private final long deadlineNanos;
   private final WorkloadMetrics metrics;
   private final TransactionRunner runner;
@@ -44,6 +45,7 @@ final class Terminal implements Runnable {
       boolean wait,
       int maxRetries,
       long seed,
+      long measureFromNanos,
       long deadlineNanos,
       WorkloadMetrics metrics) {
     this.id = id;
@@ -52,6 +54,7 @@ final class Terminal implements Runnable {
     this.dialect = target.dialect();
     this.isolation = isolation;
     this.wait = wait;
+    this.measureFromNanos = measureFromNanos;
     this.deadlineNanos = deadlineNanos;
     this.metrics = metrics;
     this.runner = new TransactionRunner(maxRetries);
@@ -78,7 +81,7 @@ final class Terminal implements Runnable {
         long start = System.nanoTime();
         TransactionRunner.Outcome outcome = runner.run(statements.connection(), work);
         long end = System.nanoTime();
-        if (end <= deadlineNanos) {
+        if (start >= measureFromNanos && end <= deadlineNanos) {
           metrics.record(type.label(), outcome, end - start);
         }
         if (outcome.status() == TransactionRunner.Status.FAILED

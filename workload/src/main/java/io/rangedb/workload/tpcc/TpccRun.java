@@ -41,7 +41,8 @@ public final class TpccRun {
         Arrays.stream(TransactionType.values()).map(TransactionType::label).toList();
     WorkloadMetrics metrics = new WorkloadMetrics(names);
     long start = System.nanoTime();
-    long deadline = start + settings.duration().toNanos();
+    long measureFrom = start + settings.ramp().toNanos();
+    long deadline = measureFrom + settings.duration().toNanos();
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     ExecutorService terminals = Executors.newVirtualThreadPerTaskExecutor();
     try {
@@ -57,6 +58,7 @@ public final class TpccRun {
                 settings.waits(),
                 settings.maxRetries(),
                 seeds.nextLong(),
+                measureFrom,
                 deadline,
                 metrics));
       }
@@ -64,11 +66,11 @@ public final class TpccRun {
       long interval = settings.progressInterval().toNanos();
       long lastCompleted = 0;
       long nextReport = start + interval;
-      while (!terminals.awaitTermination(
-          Math.max(1, Math.min(nextReport, deadline) - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      while (!terminals.awaitTermination(waitNanos(nextReport, deadline), TimeUnit.NANOSECONDS)) {
         long now = System.nanoTime();
         if (now >= nextReport && now < deadline) {
-          lastCompleted = progress(metrics, now - start, lastCompleted, interval);
+          lastCompleted =
+              progress(metrics, now - start, now < measureFrom, lastCompleted, interval);
           nextReport += interval;
         }
         if (now >= deadline + TimeUnit.SECONDS.toNanos(60)) {
@@ -89,10 +91,33 @@ public final class TpccRun {
   }
 
   /**
+   * How long to wait for the terminals before looking again: until the next progress line while the
+   * run lasts, then in short steps while the last transactions finish.
+   */
+  private static long waitNanos(long nextReport, long deadline) {
+    long now = System.nanoTime();
+    if (now < deadline) {
+      return Math.max(1, Math.min(nextReport, deadline) - now);
+    }
+    return TimeUnit.MILLISECONDS.toNanos(100);
+  }
+
+  /**
    * One progress line: rates over the last interval, New-Order latency, retries and errors so far.
+   * During the warm-up nothing is recorded, so its lines say so instead of showing zeros as
+   * results.
    */
   private long progress(
-      WorkloadMetrics metrics, long elapsedNanos, long lastCompleted, long interval) {
+      WorkloadMetrics metrics,
+      long elapsedNanos,
+      boolean warmingUp,
+      long lastCompleted,
+      long interval) {
+    if (warmingUp) {
+      out.printf(Locale.ROOT, "[%5.0fs] warming up%n", elapsedNanos / 1e9);
+      out.flush();
+      return lastCompleted;
+    }
     long completed = metrics.completed();
     OperationMetrics newOrder = metrics.operation(TransactionType.NEW_ORDER.label());
     Histogram h = newOrder.interval();

@@ -43,6 +43,14 @@ public final class TpccRunCommand implements Callable<Integer> {
   Duration duration;
 
   @Option(
+      names = "--ramp",
+      defaultValue = "0s",
+      converter = DurationConverter.class,
+      description =
+          "Warm-up before the measured duration; its transactions do not count (default: ${DEFAULT-VALUE}).")
+  Duration ramp;
+
+  @Option(
       names = "--wait",
       description =
           "Wait keying and think times as the spec's terminals do (tpmC then caps at 12.86 per warehouse).")
@@ -86,7 +94,7 @@ public final class TpccRunCommand implements Callable<Integer> {
     }
     int t = terminals != null ? terminals : 10 * w;
     TpccSettings settings =
-        new TpccSettings(w, t, duration, wait, isolation, maxRetries, seed, progress);
+        new TpccSettings(w, t, duration, ramp, wait, isolation, maxRetries, seed, progress);
     TpccResult result = new TpccRun(target, settings, out).run();
     result.print(out);
     if (json != null) {

@@ -3,11 +3,15 @@ package io.rangedb.workload.tpcc;
 import io.rangedb.workload.common.Isolation;
 import java.time.Duration;
 
-/** The parameters of one TPC-C run. */
+/**
+ * The parameters of one TPC-C run. {@code ramp} is a warm-up before the measured {@code duration}:
+ * terminals already work, but nothing they do counts.
+ */
 public record TpccSettings(
     int warehouses,
     int terminals,
     Duration duration,
+    Duration ramp,
     boolean waits,
     Isolation isolation,
     int maxRetries,
@@ -20,6 +24,9 @@ public record TpccSettings(
     }
     if (duration.isNegative() || duration.isZero()) {
       throw new IllegalArgumentException("duration must be positive");
+    }
+    if (ramp.isNegative()) {
+      throw new IllegalArgumentException("ramp must not be negative");
     }
   }
 }

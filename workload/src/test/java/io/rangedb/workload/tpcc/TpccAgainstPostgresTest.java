@@ -178,24 +178,53 @@ class TpccAgainstPostgresTest {
 
   @Test
   @Order(3)
-  void repeatableReadRunsKeepTheDatabaseConsistentToo() {
+  void repeatableReadRunsAfterAWarmUpKeepTheDatabaseConsistentToo() {
     Run run =
         workload(
             "tpcc",
             "run",
             "--terminals",
             "3",
+            "--ramp",
+            "1500ms",
             "--duration",
             "3s",
+            "--progress",
+            "1s",
             "--isolation",
             "REPEATABLE_READ");
     assertEquals(0, run.exitCode(), run.out() + run.err());
     assertTrue(run.out().contains("REPEATABLE_READ"), run.out());
+    assertTrue(run.out().contains("warming up"), run.out());
+    assertTrue(run.out().contains("txn/s"), "measured progress after the warm-up: " + run.out());
     assertAllPass(workload("tpcc", "check"));
   }
 
   @Test
   @Order(4)
+  void withWaitsNoNewOrderFinishesBeforeItsEighteenSecondsOfKeying() throws Exception {
+    Path json = dir.resolve("wait.json");
+    Run run =
+        workload(
+            "tpcc",
+            "run",
+            "--terminals",
+            "10",
+            "--duration",
+            "4s",
+            "--wait",
+            "--json",
+            json.toString());
+    assertEquals(0, run.exitCode(), run.out() + run.err());
+    assertTrue(run.out().contains("waits on"), run.out());
+    assertTrue(run.out().contains("efficiency: 0.0% of 12.86 per warehouse"), run.out());
+    String result = Files.readString(json, StandardCharsets.UTF_8);
+    assertEquals(0, committed(result, "new-order"), result);
+    assertTrue(result.contains("\"efficiency_percent\":0.000"), result);
+  }
+
+  @Test
+  @Order(5)
   void checkFailsAndNamesTheConditionsWhenTheDatabaseIsCorrupted() throws Exception {
     execute("UPDATE warehouse SET w_ytd = w_ytd + 1 WHERE w_id = 1");
     try {
@@ -211,7 +240,7 @@ class TpccAgainstPostgresTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void kvReadsAndWritesWithZipfianBatches() throws Exception {
     Path json = dir.resolve("kv.json");
     Run kv =
