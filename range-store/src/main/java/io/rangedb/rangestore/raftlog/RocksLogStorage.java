@@ -1,0 +1,316 @@
+package io.rangedb.rangestore.raftlog;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.HardState;
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogCompactedException;
+import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.rangestore.raftlog.RaftLogCodec.Truncated;
+import io.rangedb.rangestore.storage.ColumnFamily;
+import io.rangedb.rangestore.storage.EngineBatch;
+import io.rangedb.rangestore.storage.EngineIterator;
+import io.rangedb.rangestore.storage.IterOptions;
+import io.rangedb.rangestore.storage.StoreCorruptedException;
+import io.rangedb.rangestore.storage.StoreEngine;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One group's Raft log in the store's shared Raft log column family. Reads go to RocksDB (recent
+ * entries sit in the memtable); the log's bounds, hard state and snapshot are cached in memory and
+ * change only once the batch that wrote them is durable. Thread-safe.
+ *
+ * <p>The latest snapshot is stored whole. That suits state machines whose image is small; a range's
+ * replica will instead produce its snapshot from its MVCC data when one is requested.
+ */
+public final class RocksLogStorage implements LogStorage {
+  private final StoreEngine engine;
+  private final long group;
+  private final String where;
+  private HardState hardState;
+  private Snapshot snapshot;
+  private long offset;
+  private long offsetTerm;
+  private long lastIndex;
+  private long lastTerm;
+
+  private RocksLogStorage(StoreEngine engine, long group) {
+    this.engine = engine;
+    this.group = group;
+    this.where = "Raft log of group " + group;
+  }
+
+  /** Loads the group's log as it was last made durable; an unknown group starts empty. */
+  static RocksLogStorage load(StoreEngine engine, long group) {
+    RocksLogStorage s = new RocksLogStorage(engine, group);
+    byte[] hs = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group));
+    s.hardState = hs == null ? HardState.EMPTY : RaftLogCodec.hardState(hs, s.where);
+    byte[] snap = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group));
+    s.snapshot =
+        snap == null
+            ? new Snapshot(0, 0, ConfState.EMPTY, null)
+            : RaftLogCodec.snapshot(snap, s.where);
+    byte[] tr = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.truncated(group));
+    Truncated truncated =
+        tr == null
+            ? new Truncated(s.snapshot.index(), s.snapshot.term())
+            : RaftLogCodec.truncated(tr, s.where);
+    s.offset = truncated.index();
+    s.offsetTerm = truncated.term();
+    s.lastIndex = s.offset;
+    s.lastTerm = s.offsetTerm;
+    s.loadLast();
+    return s;
+  }
+
+  /** A founding member: the log starts from a snapshot holding the initial membership. */
+  static RocksLogStorage bootstrap(StoreEngine engine, long group, ConfState conf, byte[] data) {
+    RocksLogStorage s = load(engine, group);
+    if (s.lastIndex > 0 || !s.hardState.isEmpty()) {
+      throw new IllegalStateException("group " + group + " already exists in this store");
+    }
+    try (RocksLogBatch batch = new RocksLogBatch(engine)) {
+      s.stage(batch, new HardState(1, 0, 1), List.of(), new Snapshot(1, 1, conf, data));
+      batch.commit();
+    }
+    return s;
+  }
+
+  private void loadLast() {
+    try (EngineIterator it =
+        engine.newIterator(
+            ColumnFamily.RAFT_LOG,
+            IterOptions.bounded(RaftLogKeys.entry(group, 0), RaftLogKeys.entriesEnd(group)))) {
+      it.seekToLast();
+      if (it.valid()) {
+        long index = RaftLogKeys.indexOf(it.key());
+        if (index > offset) {
+          lastIndex = index;
+          lastTerm = RaftLogCodec.entryTerm(it.value(), where);
+        }
+      }
+    }
+  }
+
+  public long group() {
+    return group;
+  }
+
+  @Override
+  public synchronized HardState hardState() {
+    return hardState;
+  }
+
+  @Override
+  public synchronized ConfState confState() {
+    return snapshot.conf();
+  }
+
+  @Override
+  public List<Entry> entries(long lo, long hi, long maxBytes) {
+    long first;
+    long last;
+    synchronized (this) {
+      first = offset + 1;
+      last = lastIndex;
+    }
+    if (lo < first) {
+      throw new LogCompactedException(lo, first);
+    }
+    if (hi > last + 1 || lo > hi) {
+      throw new IndexOutOfBoundsException("entries [" + lo + "," + hi + ") beyond last " + last);
+    }
+    List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 64));
+    if (lo == hi) {
+      return out;
+    }
+    long size = 0;
+    try (EngineIterator it =
+        engine.newIterator(
+            ColumnFamily.RAFT_LOG,
+            IterOptions.bounded(RaftLogKeys.entry(group, lo), RaftLogKeys.entry(group, hi)))) {
+      long expect = lo;
+      for (it.seek(RaftLogKeys.entry(group, lo)); it.valid(); it.next()) {
+        long index = RaftLogKeys.indexOf(it.key());
+        if (index != expect) {
+          throw new StoreCorruptedException(
+              where + ": entry " + expect + " is missing (found " + index + ")", null);
+        }
+        Entry e = RaftLogCodec.entry(index, it.value(), where);
+        size += e.sizeBytes();
+        if (!out.isEmpty() && size > maxBytes) {
+          break;
+        }
+        out.add(e);
+        expect++;
+      }
+      if (out.isEmpty() || (expect < hi && size <= maxBytes)) {
+        throw new StoreCorruptedException(where + ": entry " + expect + " is missing", null);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public long term(long index) {
+    synchronized (this) {
+      if (index < offset) {
+        throw new LogCompactedException(index, offset + 1);
+      }
+      if (index == offset) {
+        return offsetTerm;
+      }
+      if (index > lastIndex) {
+        throw new IndexOutOfBoundsException("index " + index + " beyond last " + lastIndex);
+      }
+      if (index == lastIndex) {
+        return lastTerm;
+      }
+    }
+    byte[] v = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, index));
+    if (v == null) {
+      throw new StoreCorruptedException(where + ": entry " + index + " is missing", null);
+    }
+    return RaftLogCodec.entryTerm(v, where);
+  }
+
+  @Override
+  public synchronized long firstIndex() {
+    return offset + 1;
+  }
+
+  @Override
+  public synchronized long lastIndex() {
+    return lastIndex;
+  }
+
+  @Override
+  public synchronized Snapshot snapshot() {
+    return snapshot;
+  }
+
+  @Override
+  public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snap) {
+    RocksLogBatch b = (RocksLogBatch) batch;
+    List<Entry> entries = ents == null ? List.of() : ents;
+    if (snap == null && entries.isEmpty() && hs == null) {
+      return;
+    }
+    EngineBatch eb = b.engineBatch();
+    // The bounds the log will have once this batch is durable, for deciding what to write.
+    long newOffset;
+    synchronized (this) {
+      newOffset = offset;
+    }
+    if (snap != null) {
+      eb.deleteRange(
+          ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, 0), RaftLogKeys.entriesEnd(group));
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
+      eb.put(
+          ColumnFamily.RAFT_LOG,
+          RaftLogKeys.truncated(group),
+          RaftLogCodec.truncated(new Truncated(snap.index(), snap.term())));
+      newOffset = Math.max(newOffset, snap.index());
+    }
+    List<Entry> toWrite = List.of();
+    if (!entries.isEmpty() && entries.get(entries.size() - 1).index() > newOffset) {
+      int skip = 0;
+      while (entries.get(skip).index() <= newOffset) {
+        skip++;
+      }
+      toWrite = entries.subList(skip, entries.size());
+      // A new leader may overwrite a conflicting suffix: drop it, then write the new entries.
+      eb.deleteRange(
+          ColumnFamily.RAFT_LOG,
+          RaftLogKeys.entry(group, toWrite.get(0).index()),
+          RaftLogKeys.entriesEnd(group));
+      for (Entry e : toWrite) {
+        eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, e.index()), RaftLogCodec.entry(e));
+      }
+    }
+    if (hs != null) {
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group), RaftLogCodec.hardState(hs));
+    }
+    List<Entry> written = toWrite;
+    b.afterCommit(() -> applyDurable(hs, written, snap));
+  }
+
+  private synchronized void applyDurable(HardState hs, List<Entry> written, Snapshot snap) {
+    if (snap != null && snap.index() > snapshot.index()) {
+      snapshot = snap;
+      offset = snap.index();
+      offsetTerm = snap.term();
+      lastIndex = offset;
+      lastTerm = offsetTerm;
+    }
+    if (!written.isEmpty()) {
+      long from = written.get(0).index();
+      if (from > lastIndex + 1) {
+        throw new IllegalStateException(
+            where + ": gap, appended " + from + " after " + lastIndex + " (Raft host bug)");
+      }
+      Entry last = written.get(written.size() - 1);
+      lastIndex = last.index();
+      lastTerm = last.term();
+    }
+    if (hs != null) {
+      hardState = hs;
+    }
+  }
+
+  /**
+   * Records a snapshot the state machine made at {@code index}, which it has applied. Written
+   * synchronously: a leader may send it to a follower as soon as this returns.
+   */
+  public void createSnapshot(long index, ConfState conf, byte[] data) {
+    Snapshot snap;
+    synchronized (this) {
+      if (index <= snapshot.index()) {
+        return;
+      }
+      snap = new Snapshot(index, term(index), conf, data);
+    }
+    try (EngineBatch eb = engine.newBatch()) {
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
+      engine.write(eb, true);
+    }
+    synchronized (this) {
+      if (snap.index() > snapshot.index()) {
+        snapshot = snap;
+      }
+    }
+  }
+
+  @Override
+  public void compact(long index) {
+    long t;
+    synchronized (this) {
+      if (index <= offset) {
+        return;
+      }
+      if (index > snapshot.index()) {
+        throw new IllegalArgumentException(
+            "compact to " + index + " beyond snapshot " + snapshot.index());
+      }
+      t = term(index);
+    }
+    try (EngineBatch eb = engine.newBatch()) {
+      eb.put(
+          ColumnFamily.RAFT_LOG,
+          RaftLogKeys.truncated(group),
+          RaftLogCodec.truncated(new Truncated(index, t)));
+      eb.deleteRange(
+          ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, 0), RaftLogKeys.entry(group, index + 1));
+      // Unsynced: losing it in a machine crash only brings back entries the snapshot covers.
+      engine.write(eb, false);
+    }
+    synchronized (this) {
+      if (index > offset) {
+        offset = index;
+        offsetTerm = t;
+      }
+    }
+  }
+}

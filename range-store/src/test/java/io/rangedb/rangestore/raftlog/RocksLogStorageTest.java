@@ -1,0 +1,224 @@
+package io.rangedb.rangestore.raftlog;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.HardState;
+import io.rangedb.raft.LogCompactedException;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.rangestore.storage.ColumnFamily;
+import io.rangedb.rangestore.storage.EngineBatch;
+import io.rangedb.rangestore.storage.StoreCorruptedException;
+import io.rangedb.rangestore.storage.StoreEngine;
+import io.rangedb.rangestore.storage.StoreOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RocksLogStorageTest {
+  private static final ConfState THREE = ConfState.ofVoters(1L, 2L, 3L);
+
+  @TempDir Path dir;
+  private StoreEngine engine;
+  private RaftLogStore logs;
+
+  @BeforeEach
+  void open() {
+    engine = StoreEngine.open(StoreOptions.onDisk(dir));
+    logs = new RaftLogStore(engine);
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  private void restart() {
+    engine.close();
+    open();
+  }
+
+  private static List<Entry> entries(long term, long from, long to) {
+    return LongStream.rangeClosed(from, to)
+        .mapToObj(i -> Entry.normal(term, i, ("cmd" + i).getBytes(UTF_8)))
+        .toList();
+  }
+
+  private static void write(RaftLogStore logs, RocksLogStorage s, HardState hs, List<Entry> ents) {
+    try (RocksLogBatch b = logs.newBatch()) {
+      s.stage(b, hs, ents, null);
+      b.commit();
+    }
+  }
+
+  @Test
+  void bootstrappedGroupStartsFromItsMembershipSnapshot() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, "init".getBytes(UTF_8));
+    assertEquals(2, s.firstIndex());
+    assertEquals(1, s.lastIndex());
+    assertEquals(1, s.term(1));
+    assertEquals(THREE, s.confState());
+    assertEquals(new HardState(1, 0, 1), s.hardState());
+    assertArrayEquals("init".getBytes(UTF_8), s.snapshot().data());
+    assertThrows(IllegalStateException.class, () -> logs.bootstrap(7, THREE, null));
+  }
+
+  @Test
+  void stagedWritesAreInvisibleUntilTheBatchCommits() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    try (RocksLogBatch b = logs.newBatch()) {
+      s.stage(b, new HardState(2, 1, 1), entries(2, 2, 5), null);
+      assertEquals(1, s.lastIndex());
+      assertEquals(new HardState(1, 0, 1), s.hardState());
+      b.commit();
+    }
+    assertEquals(5, s.lastIndex());
+    assertEquals(new HardState(2, 1, 1), s.hardState());
+    assertEquals(entries(2, 2, 5), s.entries(2, 6, Long.MAX_VALUE));
+    assertEquals(2, s.term(4));
+  }
+
+  @Test
+  void aBatchDroppedBeforeCommitLeavesNothingOnDisk() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 3));
+    try (RocksLogBatch b = logs.newBatch()) {
+      s.stage(b, new HardState(5, 2, 3), entries(5, 4, 9), null);
+      // closed without commit: a crash before the fsync
+    }
+    restart();
+    RocksLogStorage again = logs.open(7);
+    assertEquals(3, again.lastIndex());
+    assertEquals(new HardState(1, 0, 1), again.hardState());
+  }
+
+  @Test
+  void entriesStopAtTheByteBudgetButReturnAtLeastOne() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 11));
+    long one = entries(1, 2, 2).get(0).sizeBytes();
+    assertEquals(1, s.entries(2, 12, 1).size());
+    assertEquals(3, s.entries(2, 12, 3 * one).size());
+    assertEquals(10, s.entries(2, 12, Long.MAX_VALUE).size());
+    assertEquals(List.of(), s.entries(5, 5, 100));
+    assertThrows(IndexOutOfBoundsException.class, () -> s.entries(2, 13, 100));
+  }
+
+  @Test
+  void aNewLeaderOverwritesAConflictingSuffix() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 6));
+    write(logs, s, new HardState(2, 2, 3), entries(2, 4, 4));
+    assertEquals(4, s.lastIndex());
+    assertEquals(2, s.term(4));
+    assertEquals(1, s.term(3));
+    restart();
+    RocksLogStorage again = logs.open(7);
+    assertEquals(4, again.lastIndex(), "entries 5 and 6 of the deposed leader are gone for good");
+    assertEquals(2, again.term(4));
+    assertEquals(entries(1, 2, 3), again.entries(2, 4, Long.MAX_VALUE));
+  }
+
+  @Test
+  void restartRecoversEveryGroupOfTheStore() {
+    List<Long> groups = new ArrayList<>();
+    try (RocksLogBatch b = logs.newBatch()) {
+      for (long g = 1; g <= 50; g++) {
+        RocksLogStorage s = logs.bootstrap(g * 3, THREE, null);
+        s.stage(b, new HardState(2, g, 1 + g % 4), entries(2, 2, 1 + g % 5), null);
+        groups.add(g * 3);
+      }
+      b.commit();
+    }
+    restart();
+    assertEquals(groups, logs.groups());
+    for (long g = 1; g <= 50; g++) {
+      RocksLogStorage s = logs.open(g * 3);
+      assertEquals(new HardState(2, g, 1 + g % 4), s.hardState());
+      assertEquals(1 + g % 5, s.lastIndex());
+      assertEquals(THREE, s.confState());
+    }
+  }
+
+  @Test
+  void compactionDropsAPrefixCoveredBySnapshotAndSurvivesRestart() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 10));
+    assertThrows(IllegalArgumentException.class, () -> s.compact(6));
+    s.createSnapshot(6, THREE, "state@6".getBytes(UTF_8));
+    s.compact(6);
+    assertEquals(7, s.firstIndex());
+    assertEquals(1, s.term(6));
+    assertThrows(LogCompactedException.class, () -> s.term(5));
+    assertThrows(LogCompactedException.class, () -> s.entries(6, 8, 100));
+    restart();
+    RocksLogStorage again = logs.open(7);
+    assertEquals(7, again.firstIndex());
+    assertEquals(10, again.lastIndex());
+    assertEquals(6, again.snapshot().index());
+    assertArrayEquals("state@6".getBytes(UTF_8), again.snapshot().data());
+    assertEquals(entries(1, 7, 10), again.entries(7, 11, Long.MAX_VALUE));
+  }
+
+  @Test
+  void installingASnapshotReplacesTheWholeLog() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 5));
+    ConfState four = ConfState.ofVoters(1L, 2L, 3L, 4L);
+    try (RocksLogBatch b = logs.newBatch()) {
+      s.stage(b, new HardState(3, 0, 20), null, new Snapshot(20, 3, four, "img".getBytes(UTF_8)));
+      b.commit();
+    }
+    assertEquals(21, s.firstIndex());
+    assertEquals(20, s.lastIndex());
+    assertEquals(3, s.term(20));
+    assertEquals(four, s.confState());
+    restart();
+    RocksLogStorage again = logs.open(7);
+    assertEquals(20, again.lastIndex());
+    assertEquals(four, again.confState());
+    write(logs, again, null, entries(3, 21, 22));
+    assertEquals(entries(3, 21, 22), again.entries(21, 23, Long.MAX_VALUE));
+  }
+
+  @Test
+  void groupsSharingTheColumnFamilyAreIsolated() {
+    RocksLogStorage a = logs.bootstrap(1, THREE, null);
+    RocksLogStorage b = logs.bootstrap(2, THREE, null);
+    write(logs, a, null, entries(1, 2, 8));
+    write(logs, b, null, entries(1, 2, 8));
+    write(logs, a, null, entries(2, 3, 3));
+    assertEquals(3, a.lastIndex());
+    assertEquals(8, b.lastIndex());
+    logs.destroy(1);
+    assertEquals(List.of(2L), logs.groups());
+    assertEquals(entries(1, 2, 8), b.entries(2, 9, Long.MAX_VALUE));
+  }
+
+  @Test
+  void aDamagedRecordIsReportedAsCorruptionNotMisread() {
+    logs.bootstrap(7, THREE, null);
+    try (EngineBatch eb = engine.newBatch()) {
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(7), new byte[] {1, 2, 3});
+      engine.write(eb, true);
+    }
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, () -> logs.open(7));
+    assertTrue(e.getMessage().contains("group 7"), e.getMessage());
+    try (EngineBatch eb = engine.newBatch()) {
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(7), new byte[] {9, 0});
+      engine.write(eb, true);
+    }
+    e = assertThrows(StoreCorruptedException.class, () -> logs.open(7));
+    assertTrue(e.getMessage().contains("unknown Raft log record format 9"), e.getMessage());
+  }
+}
