@@ -98,4 +98,29 @@ class WorkloadCommandTest {
             "normal");
     assertEquals(2, badDistribution.code());
   }
+
+  @Test
+  void anUnreachableDatabaseIsOneLineAndExitCodeOne() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    Result r = launch("workload", "tpcc", "check", "--url", "jdbc:postgresql://127.0.0.1:1/x");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("error: ") && r.err().contains("SQLSTATE 08001"), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void parametersThatCannotWorkAreRejectedBeforeConnecting() {
+    Result r =
+        launch(
+            "workload",
+            "kv",
+            "--url",
+            "jdbc:postgresql://127.0.0.1:1/x",
+            "--keys",
+            "10",
+            "--batch-size",
+            "20");
+    assertEquals(2, r.code());
+    assertEquals("error: --batch-size cannot exceed --keys", r.err().strip());
+  }
 }

@@ -1,5 +1,6 @@
 package io.rangedb.workload.kv;
 
+import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import io.rangedb.workload.common.DurationConverter;
 import java.io.PrintWriter;
@@ -107,6 +108,10 @@ public final class KvCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return CommandErrors.run(spec.commandLine().getErr(), this::execute);
+  }
+
+  private int execute() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     KvSettings settings =
         new KvSettings(

@@ -1,5 +1,6 @@
 package io.rangedb.workload.tpcc;
 
+import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import java.io.PrintWriter;
 import java.util.List;
@@ -23,6 +24,10 @@ public final class TpccCheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return CommandErrors.run(spec.commandLine().getErr(), this::execute);
+  }
+
+  private int execute() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     List<TpccChecker.Result> results = new TpccChecker(target).check();
     boolean failed = false;

@@ -1,5 +1,6 @@
 package io.rangedb.workload.tpcc;
 
+import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import io.rangedb.workload.common.ProgressBar;
 import java.io.PrintWriter;
@@ -42,6 +43,10 @@ public final class TpccInitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return CommandErrors.run(spec.commandLine().getErr(), this::execute);
+  }
+
+  private int execute() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     int parallel = loaders != null ? loaders : Runtime.getRuntime().availableProcessors();
     if (warehouses < 1 || parallel < 1) {

@@ -1,5 +1,6 @@
 package io.rangedb.workload.tpcc;
 
+import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import io.rangedb.workload.common.DurationConverter;
 import io.rangedb.workload.common.Isolation;
@@ -87,6 +88,10 @@ public final class TpccRunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return CommandErrors.run(spec.commandLine().getErr(), this::execute);
+  }
+
+  private int execute() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     int w = warehouses != null ? warehouses : TpccDatabase.warehouses(target);
     if (w < 1) {
