@@ -2,7 +2,8 @@
 # Runs the same TPC-C workload (init, run, check) against PostgreSQL and rangedb and prints one
 # table: system, tpmC, New-Order p50/p99 latency, and tpmC as a ratio to PostgreSQL.
 #
-#   bench/tpcc-compare.sh [--warehouses N] [--terminals T] [--duration 60s] [--keep]
+#   bench/tpcc-compare.sh [--warehouses N] [--terminals T] [--duration 60s] [--ramp 0s]
+#                         [--isolation SERIALIZABLE|REPEATABLE_READ] [--keep]
 #
 # PostgreSQL is installed with apt-get if missing and started on 127.0.0.1, on a free port, in a
 # temporary directory that is removed at the end (--keep leaves it and the result files).
@@ -17,14 +18,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 warehouses=1
 terminals=4
 duration=60s
+ramp=0s
+isolation=SERIALIZABLE
 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --warehouses) warehouses="$2"; shift 2 ;;
     --terminals) terminals="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --ramp) ramp="$2"; shift 2 ;;
+    --isolation) isolation="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -112,7 +117,8 @@ for entry in "${systems[@]}"; do
   workload tpcc init --url "$url" --user "$user" --warehouses "$warehouses" >&2
   echo "== $name: run $terminals terminal(s) for $duration" >&2
   workload tpcc run --url "$url" --user "$user" --warehouses "$warehouses" \
-    --terminals "$terminals" --duration "$duration" --json "$work/$slug.json" >&2
+    --terminals "$terminals" --duration "$duration" --ramp "$ramp" --isolation "$isolation" \
+    --json "$work/$slug.json" >&2
   echo "== $name: check" >&2
   if workload tpcc check --url "$url" --user "$user" >"$work/$slug.check" 2>&1; then
     check=PASS
@@ -131,7 +137,7 @@ for entry in "${systems[@]}"; do
 done
 
 echo
-echo "TPC-C: $warehouses warehouse(s), $terminals terminal(s), $duration, SERIALIZABLE, no waits;"
+echo "TPC-C: $warehouses warehouse(s), $terminals terminal(s), $duration measured after a $ramp warm-up, $isolation, no waits;"
 echo "PostgreSQL: $pg_version on 127.0.0.1; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%-20s %10s %14s %14s %10s %6s\n' system tpmC "NO p50 (ms)" "NO p99 (ms)" "vs PG" check
 for row in "${rows[@]}"; do
