@@ -19,11 +19,7 @@ public final class ConnectionOptions {
   @Option(names = "--user", description = "Database user (default: none, or the URL's).")
   String user;
 
-  @Option(
-      names = "--password",
-      description = "Database password (default: none, or the URL's).",
-      arity = "0..1",
-      interactive = false)
+  @Option(names = "--password", description = "Database password (default: none, or the URL's).")
   String password;
 
   public ConnectionOptions() {}

@@ -10,7 +10,8 @@ import java.util.Properties;
  *
  * <p>The rangedb column is written from DESIGN.md (Calcite grammar extended with UPSERT, tables
  * keyed by primary key, SERIALIZABLE by default); adjust it here, and only here, once the SQL layer
- * has landed and shows what it really accepts.
+ * has landed and shows what it really accepts. One assumption outside this class: TPC-C's HISTORY
+ * table has no primary key, which rangedb must accept the way CockroachDB does (a hidden row id).
  */
 public enum Dialect {
   POSTGRESQL,

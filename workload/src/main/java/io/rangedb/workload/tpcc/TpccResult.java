@@ -45,11 +45,13 @@ public record TpccResult(
   public void print(PrintWriter out) {
     out.printf(
         Locale.ROOT,
-        "TPC-C on %s: %d warehouse(s), %d terminal(s), %.0f s, %s, waits %s%n",
+        "TPC-C on %s: %d warehouse(s), %d terminal(s), %.0f s measured after %.0f s warm-up, %s,"
+            + " waits %s%n",
         database,
         settings.warehouses(),
         settings.terminals(),
         elapsedSeconds,
+        settings.ramp().toMillis() / 1000.0,
         settings.isolation(),
         settings.waits() ? "on" : "off");
     SummaryTable.print(out, operations, errors);
@@ -74,6 +76,9 @@ public record TpccResult(
         .field("warehouses", settings.warehouses())
         .field("terminals", settings.terminals())
         .field("duration_s", elapsedSeconds)
+        .field("ramp_s", settings.ramp().toMillis() / 1000.0)
+        .field("max_retries", settings.maxRetries())
+        .field("seed", settings.seed())
         .field("isolation", settings.isolation().name())
         .field("wait", settings.waits())
         .field("tpmC", tpmC());
