@@ -62,6 +62,15 @@ public enum Dialect {
     return this == POSTGRESQL ? " LIMIT " + rows : " FETCH FIRST " + rows + " ROWS ONLY";
   }
 
+  /**
+   * Statements to run after a bulk load so the planner knows the new tables' sizes. PostgreSQL's
+   * autovacuum would get there eventually, but a run started at once would plan against empty-table
+   * statistics; rangedb collects nothing yet.
+   */
+  public List<String> refreshStatistics(List<String> tables) {
+    return this == POSTGRESQL ? tables.stream().map(t -> "ANALYZE " + t).toList() : List.of();
+  }
+
   /** Fixed-point type for money and rates; both accept the standard spelling. */
   public String decimal(int precision, int scale) {
     return "DECIMAL(" + precision + "," + scale + ")";

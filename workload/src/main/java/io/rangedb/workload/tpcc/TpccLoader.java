@@ -10,6 +10,7 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -105,8 +106,26 @@ public final class TpccLoader {
         f.get();
       }
       progress.finish();
+    } catch (ExecutionException e) {
+      // Surface the loader's own failure (usually an SQLException) rather than the executor's
+      // wrapper.
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
     } finally {
       pool.shutdownNow();
+    }
+    refreshStatistics();
+  }
+
+  private void refreshStatistics() throws SQLException {
+    try (Connection c = target.connect();
+        Statement s = c.createStatement()) {
+      c.setAutoCommit(true);
+      for (String sql : target.dialect().refreshStatistics(TpccSchema.TABLES)) {
+        s.execute(sql);
+      }
     }
   }
 

@@ -43,4 +43,12 @@ class DialectTest {
         "true", Dialect.POSTGRESQL.connectionProperties().getProperty("reWriteBatchedInserts"));
     assertTrue(Dialect.RANGEDB.connectionProperties().isEmpty());
   }
+
+  @Test
+  void onlyPostgresIsToldToRefreshStatisticsAfterALoad() {
+    assertEquals(
+        List.of("ANALYZE item", "ANALYZE stock"),
+        Dialect.POSTGRESQL.refreshStatistics(List.of("item", "stock")));
+    assertTrue(Dialect.RANGEDB.refreshStatistics(List.of("item")).isEmpty());
+  }
 }
