@@ -1,0 +1,120 @@
+package io.rangedb.rangestore.raftnet;
+
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.rangedb.wire.proto.RaftBatchAck;
+import io.rangedb.wire.proto.RaftMessageBatch;
+import io.rangedb.wire.proto.RaftTransportGrpc;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one long-lived stream from this node to one peer that carries every group's messages. Sends
+ * never block: while the stream is not ready, batches wait in a queue bounded in bytes, and beyond
+ * that they are dropped, which Raft tolerates (it retransmits). A broken stream is replaced on the
+ * next send; the channel underneath reconnects with gRPC's own backoff.
+ */
+final class PeerStream {
+  private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
+
+  private final long peer;
+  private final RaftTransportGrpc.RaftTransportStub stub;
+  private final long maxQueuedBytes;
+  private final ArrayDeque<RaftMessageBatch> queue = new ArrayDeque<>();
+  private long queuedBytes;
+  private ClientCallStreamObserver<RaftMessageBatch> out;
+  private long dropped;
+
+  PeerStream(long peer, RaftTransportGrpc.RaftTransportStub stub, long maxQueuedBytes) {
+    this.peer = peer;
+    this.stub = stub;
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  synchronized void send(RaftMessageBatch batch) {
+    if (out == null) {
+      open();
+    }
+    if (queue.isEmpty() && out.isReady()) {
+      out.onNext(batch);
+      return;
+    }
+    int size = batch.getSerializedSize();
+    if (queuedBytes + size > maxQueuedBytes) {
+      dropped += batch.getMessagesCount();
+      return;
+    }
+    queue.add(batch);
+    queuedBytes += size;
+  }
+
+  /** Messages dropped because the peer could not keep up or could not be reached. */
+  synchronized long dropped() {
+    return dropped;
+  }
+
+  synchronized void close() {
+    if (out != null) {
+      out.onCompleted();
+      out = null;
+    }
+    queue.clear();
+    queuedBytes = 0;
+  }
+
+  private void open() {
+    Observer observer = new Observer();
+    stub.stream(observer);
+    out = observer.requests;
+  }
+
+  private synchronized void drain(Observer from) {
+    if (out != from.requests) {
+      return;
+    }
+    while (!queue.isEmpty() && out.isReady()) {
+      RaftMessageBatch b = queue.poll();
+      queuedBytes -= b.getSerializedSize();
+      out.onNext(b);
+    }
+  }
+
+  private synchronized void broken(Observer from, Throwable t) {
+    if (out != from.requests) {
+      return;
+    }
+    out = null;
+    for (RaftMessageBatch b : queue) {
+      dropped += b.getMessagesCount();
+    }
+    queue.clear();
+    queuedBytes = 0;
+    if (t != null) {
+      log.debug("Raft stream to node {} broke: {}", peer, t.toString());
+    }
+  }
+
+  private final class Observer implements ClientResponseObserver<RaftMessageBatch, RaftBatchAck> {
+    private ClientCallStreamObserver<RaftMessageBatch> requests;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<RaftMessageBatch> requestStream) {
+      requests = requestStream;
+      requestStream.setOnReadyHandler(() -> drain(this));
+    }
+
+    @Override
+    public void onNext(RaftBatchAck ack) {}
+
+    @Override
+    public void onError(Throwable t) {
+      broken(this, t);
+    }
+
+    @Override
+    public void onCompleted() {
+      broken(this, null);
+    }
+  }
+}
