@@ -30,6 +30,12 @@ public record Message(
   /** Marks votes of a campaign started by TIMEOUT_NOW: they may override a follower's lease. */
   public static final byte[] CAMPAIGN_TRANSFER = {'T'};
 
+  /**
+   * Marks a leader's last heartbeat before its group goes idle: the host stops ticking the group on
+   * both sides until something happens. Its acknowledgement does not extend the lease.
+   */
+  public static final byte[] QUIESCE = {'Q'};
+
   private static final byte[] EMPTY = new byte[0];
 
   public Message {
@@ -55,6 +61,10 @@ public record Message(
         .rejectHint(rejectHint)
         .snapshot(snapshot)
         .context(context);
+  }
+
+  public boolean isQuiesce() {
+    return java.util.Arrays.equals(context, QUIESCE);
   }
 
   boolean isTransferCampaign() {

@@ -232,6 +232,42 @@ final class Raft {
       heartbeatElapsed = 0;
       bcastHeartbeat(readOnly.lastContext());
     }
+    handOffIfRemoved();
+    if (tracker.config.isJoint()
+        && tracker.config.autoLeave
+        && !tracker.config.incoming.contains(id)
+        && log.applied >= pendingConfIndex) {
+      handOff(); // retry a hand-off that timed out
+    }
+  }
+
+  /** A leader that is no longer a voter transfers leadership to the most caught-up voter. */
+  private void handOffIfRemoved() {
+    if (role == Role.LEADER && !tracker.config.isVoter(id)) {
+      handOff();
+    }
+  }
+
+  /** Transfers leadership to the most caught-up voter of the incoming configuration. */
+  private void handOff() {
+    if (role != Role.LEADER || leadTransferee != 0) {
+      return;
+    }
+    long best = 0;
+    long bestMatch = -1;
+    for (Long v : tracker.config.incoming) {
+      if (v == id) {
+        continue;
+      }
+      Progress p = tracker.progress.get(v);
+      if (p != null && p.match > bestMatch) {
+        best = v;
+        bestMatch = p.match;
+      }
+    }
+    if (best != 0) {
+      transferLeadership(best);
+    }
   }
 
   // ---------------------------------------------------------------- elections
@@ -681,7 +717,10 @@ final class Raft {
     }
     pr.recentActive = true;
     pr.probeSent = false;
-    pr.ackedTick = Math.max(pr.ackedTick, m.index());
+    if (!m.isQuiesce()) {
+      // A quiesced group's ticks stand still, so its acks must not found a lease.
+      pr.ackedTick = Math.max(pr.ackedTick, m.index());
+    }
     if (pr.state == ProgressState.REPLICATE && pr.inflights.full()) {
       // Free one slot so a lost APP cannot stall the stream forever.
       pr.inflights.freeLE(pr.match + 1);
@@ -759,7 +798,7 @@ final class Raft {
 
   long propose(List<Entry> ents) {
     if (role == Role.LEADER) {
-      if (leadTransferee != 0) {
+      if (leadTransferee != 0 || !tracker.config.isVoter(id)) {
         throw new ProposalDroppedException(
             Reason.LEADER_TRANSFERRING, leadTransferee, "to " + leadTransferee);
       }
@@ -790,7 +829,14 @@ final class Raft {
     }
     try {
       ConfChange cc = ConfChange.decode(data);
-      ConfChanger.apply(tracker.config, cc);
+      Membership next = ConfChanger.apply(tracker.config, cc);
+      Membership last = next.isJoint() && next.autoLeave ? ConfChanger.leaveJoint(next) : next;
+      if (!last.isVoter(id)) {
+        // The leader never removes or demotes itself: a leader that is not a voter, if it then
+        // fails, can leave the others unable to elect anybody (they may still need its vote in
+        // the old configuration, and its longer log makes it refuse). Transfer leadership first.
+        return Reason.CONF_CHANGE_INVALID;
+      }
       return null;
     } catch (IllegalArgumentException e) {
       return Reason.CONF_CHANGE_INVALID;
@@ -859,6 +905,47 @@ final class Raft {
     pr.probeSent = true;
   }
 
+  // ---------------------------------------------------------------- quiescence
+
+  /** Whether this leader's group is fully caught up and idle, so the host may stop ticking it. */
+  boolean canQuiesce() {
+    if (role != Role.LEADER
+        || leadTransferee != 0
+        || !readOnly.isEmpty()
+        || !pendingReadIndex.isEmpty()
+        || tracker.config.isJoint()
+        || !msgs.isEmpty()
+        || !msgsAfterPersist.isEmpty()
+        || !log.unstable.entries.isEmpty()) {
+      return false;
+    }
+    long last = log.lastIndex();
+    if (log.committed != last || log.applied != last) {
+      return false;
+    }
+    for (Progress p : tracker.progress.values()) {
+      if (p.match != last) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Tells followers the group goes idle, and gives up the lease (our clock will stand still). */
+  void quiesce() {
+    for (Map.Entry<Long, Progress> e : tracker.progress.entrySet()) {
+      e.getValue().ackedTick = Long.MIN_VALUE;
+      if (e.getKey() != id) {
+        send(
+            Message.builder(MessageType.HEARTBEAT)
+                .to(e.getKey())
+                .commit(Math.min(e.getValue().match, log.committed))
+                .index(ticks)
+                .context(Message.QUIESCE));
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- membership
 
   ConfState applyConfChange(ConfChange cc) {
@@ -880,20 +967,11 @@ final class Raft {
       return;
     }
     if (!next.isVoter(id)) {
-      // Removed or demoted: hand over to the most caught-up voter if one is current, then step
-      // down so that a member of the new configuration leads.
-      long best = 0;
-      for (Long v : next.allVoters()) {
-        Progress p = tracker.progress.get(v);
-        if (p != null && p.match == log.lastIndex()) {
-          best = v;
-        }
-      }
-      if (best != 0) {
-        sendTimeoutNow(best);
-      }
-      becomeFollower(term, 0);
-      return;
+      // Removed or demoted. Stepping down at once could strand the group: the others may not know
+      // yet that the change committed and may still need our vote, which our longer log would
+      // refuse them. So keep leading (without counting ourselves) and hand leadership to the most
+      // caught-up voter; a newer term then retires us.
+      handOffIfRemoved();
     }
     if (leadTransferee != 0 && !next.isVoter(leadTransferee)) {
       leadTransferee = 0;
@@ -915,6 +993,11 @@ final class Raft {
         && tracker.config.isJoint()
         && tracker.config.autoLeave
         && log.applied >= pendingConfIndex) {
+      if (!tracker.config.incoming.contains(id)) {
+        // Leaving would remove us: let a voter of the new configuration lead and leave.
+        handOff();
+        return;
+      }
       Entry leave = new Entry(0, 0, EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode());
       appendAndBroadcast(List.of(leave));
     }

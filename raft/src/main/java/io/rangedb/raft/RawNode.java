@@ -104,6 +104,22 @@ public final class RawNode {
     raft.reportSnapshot(node, delivered);
   }
 
+  /**
+   * Whether this replica leads a fully replicated, applied and idle group, so that the host may
+   * {@link #quiesce()} it and stop ticking it.
+   */
+  public boolean canQuiesce() {
+    return outstanding == null && raft.canQuiesce();
+  }
+
+  /**
+   * Sends the followers a last heartbeat marked {@link Message#QUIESCE} and drops the lease; the
+   * host then stops ticking the group until a message, proposal or read arrives for it.
+   */
+  public void quiesce() {
+    raft.quiesce();
+  }
+
   public boolean hasReady() {
     if (outstanding != null) {
       return false;

@@ -282,19 +282,28 @@ class RaftFeaturesTest {
   }
 
   @Test
-  void removedLeaderHandsOverAndStepsDown() {
+  void leaderRefusesToRemoveItselfButCanAfterATransfer() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);
-    c.node(1).proposeConfChange(ConfChange.remove(1));
+    var e =
+        assertThrows(
+            ProposalDroppedException.class,
+            () -> c.node(1).proposeConfChange(ConfChange.remove(1)));
+    assertEquals(ProposalDroppedException.Reason.CONF_CHANGE_INVALID, e.reason());
+    assertThrows(
+        ProposalDroppedException.class,
+        () -> c.node(1).proposeConfChange(ConfChange.replaceVoter(1, 4)));
+    c.node(1).transferLeadership(2);
     c.stabilize();
-    c.tickAll(30);
-    assertTrue(c.leaderId() == 2 || c.leaderId() == 3, "leader " + c.leaderId());
-    long leader = c.leaderId();
-    assertEquals(ConfState.ofVoters(2L, 3L), c.node(leader).confState());
-    c.node(leader).propose(bytes("without-1"));
+    assertEquals(2, c.leaderId());
+    c.node(2).proposeConfChange(ConfChange.remove(1));
     c.stabilize();
-    assertTrue(c.appliedData(leader).contains("without-1"));
+    assertEquals(ConfState.ofVoters(2L, 3L), c.node(2).confState());
+    c.node(2).propose(bytes("without-1"));
+    c.stabilize();
+    assertTrue(c.appliedData(3).contains("without-1"));
     c.tick(1, 100);
+    c.processReadies();
     assertEquals(Role.FOLLOWER, c.node(1).role(), "a removed replica never campaigns");
   }
 
