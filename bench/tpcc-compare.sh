@@ -116,9 +116,12 @@ for entry in "${systems[@]}"; do
   echo "== $name: init $warehouses warehouse(s)" >&2
   workload tpcc init --url "$url" --user "$user" --warehouses "$warehouses" >&2
   echo "== $name: run $terminals terminal(s) for $duration" >&2
+  # The machine may be shared: the load average around the run says how much of it we had.
+  load_before="$(cut -d' ' -f1 /proc/loadavg)"
   workload tpcc run --url "$url" --user "$user" --warehouses "$warehouses" \
     --terminals "$terminals" --duration "$duration" --ramp "$ramp" --isolation "$isolation" \
     --json "$work/$slug.json" >&2
+  load_after="$(cut -d' ' -f1 /proc/loadavg)"
   echo "== $name: check" >&2
   if workload tpcc check --url "$url" --user "$user" >"$work/$slug.check" 2>&1; then
     check=PASS
@@ -133,18 +136,18 @@ for entry in "${systems[@]}"; do
   p99="$(sed -n 's/.*"p99_ms":\([0-9.]*\).*/\1/p' <<<"$no")"
   [ "$name" = postgresql ] && pg_tpmc="$tpmc"
   ratio="$(awk -v a="$tpmc" -v b="$pg_tpmc" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-  rows+=("$name|$tpmc|$p50|$p99|$ratio|$check")
+  rows+=("$name|$tpmc|$p50|$p99|$ratio|$check|$load_before -> $load_after")
 done
 
 echo
 echo "TPC-C: $warehouses warehouse(s), $terminals terminal(s), $duration measured after a $ramp warm-up, $isolation, no waits;"
 echo "PostgreSQL: $pg_version on 127.0.0.1; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC')"
-printf '%-20s %10s %14s %14s %10s %6s\n' system tpmC "NO p50 (ms)" "NO p99 (ms)" "vs PG" check
+printf '%-20s %10s %14s %14s %10s %6s  %s\n' system tpmC "NO p50 (ms)" "NO p99 (ms)" "vs PG" check "load avg"
 for row in "${rows[@]}"; do
-  IFS='|' read -r name a b c d e <<<"$row"
+  IFS='|' read -r name a b c d e f <<<"$row"
   if [ -z "$b" ]; then
     printf '%-20s %s\n' "$name" "$a"
   else
-    printf '%-20s %10.1f %14.1f %14.1f %10s %6s\n' "$name" "$a" "$b" "$c" "$d" "$e"
+    printf '%-20s %10.1f %14.1f %14.1f %10s %6s  %s\n' "$name" "$a" "$b" "$c" "$d" "$e" "$f"
   fi
 done
