@@ -2,7 +2,6 @@ package io.rangedb.rangestore.mvcc;
 
 import io.rangedb.rangestore.mvcc.MvccStats.Head;
 import io.rangedb.rangestore.mvcc.MvccValues.Intent;
-import io.rangedb.rangestore.storage.EngineIterator;
 import io.rangedb.txn.hlc.Timestamp;
 
 /**
@@ -24,7 +23,7 @@ final class KeyRecords {
   }
 
   /** Seeks {@code it} to the key and reads its intent and newest version. */
-  static KeyRecords load(EngineIterator it, byte[] userKey, byte[] intentKey) {
+  static KeyRecords load(MvccCursor it, byte[] userKey, byte[] intentKey) {
     KeyRecords r = new KeyRecords(userKey, intentKey);
     it.seek(intentKey);
     if (!it.valid()) {

@@ -2,7 +2,6 @@ package io.rangedb.rangestore.mvcc;
 
 import io.rangedb.rangestore.mvcc.MvccValues.Intent;
 import io.rangedb.rangestore.storage.ColumnFamily;
-import io.rangedb.rangestore.storage.EngineIterator;
 import io.rangedb.rangestore.storage.EngineReader;
 import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.txn.hlc.Timestamp;
@@ -29,8 +28,8 @@ public final class MvccReads {
   /** The value of {@code key} visible to {@code read}, or null. */
   public static KeyValue get(EngineReader reader, byte[] key, ReadAt read) {
     byte[] ik = MvccKeys.intentKey(key);
-    try (EngineIterator it =
-        reader.newIterator(ColumnFamily.MVCC, IterOptions.bounded(ik, MvccKeys.keyEnd(key)))) {
+    try (MvccCursor it =
+        new MvccCursor(reader.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED))) {
       it.seek(ik);
       KeyValue kv = readKey(it, key, ik, read);
       return kv == null || kv.value() == null ? null : kv;
@@ -47,8 +46,8 @@ public final class MvccReads {
     byte[] upper = MvccKeys.intentKey(end);
     List<KeyValue> rows = new ArrayList<>();
     long bytes = 0;
-    try (EngineIterator it =
-        reader.newIterator(ColumnFamily.MVCC, IterOptions.bounded(lower, upper))) {
+    try (MvccCursor it =
+        new MvccCursor(reader.newIterator(ColumnFamily.MVCC, IterOptions.bounded(lower, upper)))) {
       if (options.reverse()) {
         it.seekToLast();
       } else {
@@ -84,7 +83,7 @@ public final class MvccReads {
     return new ScanResult(rows, null, null);
   }
 
-  private static void skipRestOfKey(EngineIterator it, byte[] ik) {
+  private static void skipRestOfKey(MvccCursor it, byte[] ik) {
     // Usually the next record is already the next key; seek only past long version histories.
     for (int i = 0; i < 3 && it.valid(); i++) {
       if (!MvccKeys.belongsTo(it.key(), ik)) {
@@ -104,7 +103,7 @@ public final class MvccReads {
    * the key has none). Returns null when no record is visible; a KeyValue with a null value for a
    * visible deletion. Leaves the iterator at or after the last record it looked at.
    */
-  static KeyValue readKey(EngineIterator it, byte[] userKey, byte[] ik, ReadAt read) {
+  static KeyValue readKey(MvccCursor it, byte[] userKey, byte[] ik, ReadAt read) {
     if (!it.valid()) {
       return null;
     }

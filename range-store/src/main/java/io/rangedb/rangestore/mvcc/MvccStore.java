@@ -4,7 +4,6 @@ import io.rangedb.rangestore.mvcc.MvccStats.Head;
 import io.rangedb.rangestore.mvcc.MvccValues.Intent;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
-import io.rangedb.rangestore.storage.EngineIterator;
 import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.txn.hlc.Timestamp;
@@ -69,8 +68,8 @@ public final class MvccStore {
   private void write(byte[] key, Timestamp ts, TxnMeta txn, byte[] value, MvccStats stats) {
     byte[] ik = MvccKeys.intentKey(key);
     MvccStats delta = new MvccStats();
-    try (EngineIterator it =
-            engine.newIterator(ColumnFamily.MVCC, IterOptions.bounded(ik, MvccKeys.keyEnd(key)));
+    try (MvccCursor it =
+            new MvccCursor(engine.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED));
         EngineBatch batch = engine.newBatch()) {
       KeyRecords r = KeyRecords.load(it, key, ik);
       checkWritable(r, ts, txn);
@@ -156,8 +155,8 @@ public final class MvccStore {
     byte[] ik = MvccKeys.intentKey(key);
     MvccStats delta = new MvccStats();
     boolean changed;
-    try (EngineIterator it =
-            engine.newIterator(ColumnFamily.MVCC, IterOptions.bounded(ik, MvccKeys.keyEnd(key)));
+    try (MvccCursor it =
+            new MvccCursor(engine.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED));
         EngineBatch batch = engine.newBatch()) {
       changed = resolveKey(KeyRecords.load(it, key, ik), txn, status, batch, delta);
       if (changed) {
@@ -305,15 +304,15 @@ public final class MvccStore {
   }
 
   private interface KeyVisitor {
-    void visit(EngineIterator it, byte[] userKey, byte[] intentKey);
+    void visit(MvccCursor it, byte[] userKey, byte[] intentKey);
   }
 
   /** Calls {@code visitor} once per user key with records in the span, in key order. */
   private void forEachKey(byte[] start, byte[] end, KeyVisitor visitor) {
     byte[] lower = MvccKeys.intentKey(start);
     byte[] upper = MvccKeys.intentKey(end);
-    try (EngineIterator it =
-        engine.newIterator(ColumnFamily.MVCC, IterOptions.bounded(lower, upper))) {
+    try (MvccCursor it =
+        new MvccCursor(engine.newIterator(ColumnFamily.MVCC, IterOptions.bounded(lower, upper)))) {
       it.seek(lower);
       while (it.valid()) {
         byte[] ik = MvccKeys.intentKeyOf(it.key());

@@ -82,7 +82,9 @@ public final class EngineIterator implements AutoCloseable {
     closed = true;
     // The iterator first: it refers to the read options and bound slices.
     it.close();
-    readOptions.close();
+    if (readOptions != null) {
+      readOptions.close(); // null when the engine shares one among iterators
+    }
     if (lower != null) {
       lower.close();
     }
