@@ -73,6 +73,9 @@ final class KvWorker implements Runnable {
       }
     } catch (SQLException e) {
       metrics.errors().add(SqlStates.of(e), "kv worker: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // A bug, not a database answer: count it where the report shows it.
+      metrics.errors().add("internal", e.toString());
     }
   }
 

@@ -93,6 +93,10 @@ final class Terminal implements Runnable {
           return;
         }
       }
+    } catch (RuntimeException e) {
+      // A bug, not a database answer: stop this terminal loudly rather than skew the run silently.
+      log.error("terminal {} stopped", id, e);
+      metrics.errors().add("internal", e.toString());
     } finally {
       if (statements != null) {
         statements.close();
