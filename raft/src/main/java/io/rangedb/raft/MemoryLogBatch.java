@@ -9,7 +9,17 @@ import java.util.List;
  */
 public final class MemoryLogBatch implements LogBatch {
   private final List<Runnable> writes = new ArrayList<>();
+  private final Runnable afterCommit;
   private boolean committed;
+
+  public MemoryLogBatch() {
+    this(() -> {});
+  }
+
+  /** A batch that runs {@code afterCommit} once committed (e.g. to count fsyncs). */
+  public MemoryLogBatch(Runnable afterCommit) {
+    this.afterCommit = afterCommit;
+  }
 
   void add(Runnable write) {
     if (committed) {
@@ -27,6 +37,7 @@ public final class MemoryLogBatch implements LogBatch {
     for (Runnable w : writes) {
       w.run();
     }
+    afterCommit.run();
   }
 
   @Override

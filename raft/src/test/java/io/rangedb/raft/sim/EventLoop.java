@@ -4,7 +4,9 @@ import io.rangedb.raft.transport.SimulatedNetwork;
 import java.util.PriorityQueue;
 
 /** Virtual time: a queue of tasks ordered by (time, insertion), so a seed replays exactly. */
-final class EventLoop implements SimulatedNetwork.Scheduler {
+public final class EventLoop implements SimulatedNetwork.Scheduler {
+  public EventLoop() {}
+
   private record Event(long time, long seq, Runnable task) {}
 
   private final PriorityQueue<Event> queue =
@@ -14,7 +16,7 @@ final class EventLoop implements SimulatedNetwork.Scheduler {
   private long seq;
   private long executed;
 
-  long now() {
+  public long now() {
     return now;
   }
 
@@ -28,7 +30,7 @@ final class EventLoop implements SimulatedNetwork.Scheduler {
   }
 
   /** Runs every task due up to {@code until}. */
-  void runUntil(long until) {
+  public void runUntil(long until) {
     while (!queue.isEmpty() && queue.peek().time <= until) {
       Event e = queue.poll();
       now = e.time;

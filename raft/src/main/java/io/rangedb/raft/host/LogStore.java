@@ -1,0 +1,17 @@
+package io.rangedb.raft.host;
+
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogStorage;
+
+/**
+ * The logs of every group on a node, behind one write path: the host stages all ready groups of a
+ * cycle into one {@link LogBatch} and commits it with one write and one fsync (group commit). In
+ * range-store this is one RocksDB column family with entries keyed by group and index.
+ */
+public interface LogStore {
+  /** A new, empty batch that any group's storage of this store can stage into. */
+  LogBatch newBatch();
+
+  /** The log of {@code groupId}, created empty if it does not exist. */
+  LogStorage storage(long groupId);
+}

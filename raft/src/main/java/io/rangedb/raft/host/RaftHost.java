@@ -1,0 +1,523 @@
+package io.rangedb.raft.host;
+
+import io.rangedb.raft.ConfChange;
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.Message;
+import io.rangedb.raft.MessageType;
+import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.RawNode;
+import io.rangedb.raft.ReadState;
+import io.rangedb.raft.Ready;
+import io.rangedb.raft.Role;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.Transport;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs every Raft group of one node on one serial loop (on an injected {@link Executor}), so that
+ * thousands of groups share a thread, one write + fsync per cycle, and one transport send per peer
+ * per cycle.
+ *
+ * <p>A cycle: (1) take all queued inputs (messages, ticks, proposals, reads); (2) collect the Ready
+ * of every group that has one; send the messages that may precede persistence; (3) stage every
+ * group's hard state, entries and snapshot into one {@link LogBatch} and commit it (group commit);
+ * (4) only then send the votes and acknowledgements, batched per destination node; (5) apply
+ * committed entries, answer reads, advance. A group therefore never acknowledges or votes before
+ * what it promises is durable.
+ *
+ * <p>Idle groups cost nearly nothing: a leader whose group is fully replicated and applied quiesces
+ * it (a last heartbeat tells followers), and quiesced groups are not ticked. Instead the host pings
+ * each peer node once per heartbeat interval for all groups together (coalesced heartbeats); when a
+ * peer node goes silent for an election timeout, the quiesced groups it led are woken so they elect
+ * a new leader. Any message, proposal or read for a group wakes it.
+ *
+ * <p>Thread-safety: public methods may be called from any thread; all Raft work happens on the
+ * loop. Replica ids are node ids.
+ */
+public final class RaftHost implements Transport.Receiver {
+  private static final System.Logger LOG = System.getLogger(RaftHost.class.getName());
+
+  /** Envelopes of this group id are node-level liveness pings, not Raft messages. */
+  public static final long PING_GROUP = 0;
+
+  /** What the host applies committed entries to; called on the loop, in log order per group. */
+  public interface StateMachine {
+    /** A committed entry (a conf change is already applied to Raft when this is called). */
+    void apply(long groupId, Entry entry);
+
+    /** Replace the group's state with a snapshot received from the leader. */
+    void restore(long groupId, Snapshot snapshot);
+  }
+
+  /**
+   * Host settings.
+   *
+   * @param pingTicks ticks between liveness pings to each peer node
+   * @param deadTicks ticks of silence after which a peer node counts as down
+   * @param quiesce whether idle groups stop ticking
+   */
+  public record Options(int pingTicks, int deadTicks, boolean quiesce) {
+    public static Options defaults() {
+      return new Options(1, 10, true);
+    }
+  }
+
+  private final long nodeId;
+  private final LogStore store;
+  private final Transport transport;
+  private final Executor loop;
+  private final RandomGenerator.SplittableGenerator rng;
+  private final StateMachine stateMachine;
+  private final Options options;
+
+  private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger wip = new AtomicInteger();
+
+  // Loop-confined state.
+  private final Map<Long, Group> groups = new HashMap<>();
+  private final LinkedHashSet<Group> active = new LinkedHashSet<>();
+  private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
+  private final Map<Long, Long> lastHeard = new TreeMap<>();
+  private final Set<Long> deadPeers = new HashSet<>();
+  private final Set<Long> peers = new java.util.TreeSet<>();
+  private long ticks;
+  private long readSeq;
+  private final Stats stats = new Stats();
+
+  /** Counters, for tests and metrics. */
+  public static final class Stats {
+    public volatile long cycles;
+    public volatile long batchCommits;
+    public volatile long readiesPersisted;
+    public volatile long sends;
+    public volatile long messagesSent;
+    public volatile long groupTicks;
+  }
+
+  private final class Group {
+    final long id;
+    final RawNode raft;
+    final LogStorage storage;
+    boolean quiesced;
+    long applied;
+    final Map<Long, Pending> proposals = new TreeMap<>();
+    final Map<ByteBuffer, CompletableFuture<Long>> reads = new LinkedHashMap<>();
+    final List<Map.Entry<Long, CompletableFuture<Long>>> readsAwaitingApply = new ArrayList<>();
+
+    Group(long id, RawNode raft, LogStorage storage) {
+      this.id = id;
+      this.raft = raft;
+      this.storage = storage;
+      this.applied = storage.snapshot().index();
+    }
+  }
+
+  private record Pending(long term, CompletableFuture<Long> future) {}
+
+  public RaftHost(
+      long nodeId,
+      LogStore store,
+      Transport transport,
+      Executor loop,
+      RandomGenerator.SplittableGenerator rng,
+      StateMachine stateMachine,
+      Options options) {
+    this.nodeId = nodeId;
+    this.store = store;
+    this.transport = transport;
+    this.loop = loop;
+    this.rng = rng;
+    this.stateMachine = stateMachine;
+    this.options = options;
+  }
+
+  public long nodeId() {
+    return nodeId;
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  // ------------------------------------------------------------------ inputs (any thread)
+
+  /** Opens (or recovers) a group from its log in the store. */
+  public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    submit(
+        () -> {
+          if (config.id() != nodeId) {
+            done.completeExceptionally(new IllegalArgumentException("replica id must be node id"));
+            return;
+          }
+          LogStorage storage = store.storage(groupId);
+          Group g = new Group(groupId, new RawNode(config, storage, rng.split()), storage);
+          groups.put(groupId, g);
+          active.add(g);
+          dirty.add(g);
+          addPeers(g.raft.confState());
+          done.complete(null);
+        });
+    return done;
+  }
+
+  /**
+   * Proposes a command to a group this node leads. Completes with the log index once applied here,
+   * or fails with {@link ProposalDroppedException} (not leader, transferring, or superseded by a
+   * newer leader's entry).
+   */
+  public CompletableFuture<Long> propose(long groupId, byte[] command) {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    submit(
+        () -> {
+          Group g = groups.get(groupId);
+          if (g == null) {
+            f.completeExceptionally(new IllegalArgumentException("no group " + groupId));
+            return;
+          }
+          wake(g);
+          if (g.raft.role() != Role.LEADER) {
+            long lead = g.raft.leader();
+            f.completeExceptionally(
+                new ProposalDroppedException(
+                    lead == 0
+                        ? ProposalDroppedException.Reason.NO_LEADER
+                        : ProposalDroppedException.Reason.NOT_LEADER,
+                    lead,
+                    "group " + groupId));
+            return;
+          }
+          try {
+            long index = g.raft.propose(command);
+            g.proposals.put(index, new Pending(g.raft.term(), f));
+          } catch (ProposalDroppedException e) {
+            f.completeExceptionally(e);
+          }
+          dirty.add(g);
+        });
+    return f;
+  }
+
+  /** A linearizable read point: completes with an index this node has applied, safe to read at. */
+  public CompletableFuture<Long> readIndex(long groupId) {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    submit(
+        () -> {
+          Group g = groups.get(groupId);
+          if (g == null) {
+            f.completeExceptionally(new IllegalArgumentException("no group " + groupId));
+            return;
+          }
+          wake(g);
+          byte[] ctx = ByteBuffer.allocate(16).putLong(nodeId).putLong(++readSeq).array();
+          try {
+            g.raft.readIndex(ctx);
+            g.reads.put(ByteBuffer.wrap(ctx), f);
+          } catch (ProposalDroppedException e) {
+            f.completeExceptionally(e);
+          }
+          dirty.add(g);
+        });
+    return f;
+  }
+
+  /** Asks a group to move leadership to {@code target}. */
+  public void transferLeadership(long groupId, long target) {
+    submit(
+        () -> {
+          Group g = groups.get(groupId);
+          if (g != null) {
+            wake(g);
+            g.raft.transferLeadership(target);
+            dirty.add(g);
+          }
+        });
+  }
+
+  /** One tick of the Raft clock for every group that is not quiesced. Call at a fixed rate. */
+  public void tick() {
+    submit(this::onTick);
+  }
+
+  @Override
+  public void receive(long fromNode, List<Envelope> batch) {
+    submit(() -> onReceive(fromNode, batch));
+  }
+
+  @Override
+  public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+    submit(
+        () -> {
+          Group g = groups.get(groupId);
+          if (g != null) {
+            g.raft.reportSnapshot(toNode, delivered);
+            dirty.add(g);
+          }
+        });
+  }
+
+  /** Runs {@code query} on the loop (for tests and status pages). */
+  public <T> CompletableFuture<T> inspect(
+      java.util.function.Function<Map<Long, RawNode>, T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    submit(
+        () -> {
+          Map<Long, RawNode> view = new TreeMap<>();
+          groups.forEach((k, v) -> view.put(k, v.raft));
+          f.complete(query.apply(view));
+        });
+    return f;
+  }
+
+  /** Number of groups currently ticked (not quiesced); read on the loop via inspect. */
+  public CompletableFuture<Integer> activeGroups() {
+    CompletableFuture<Integer> f = new CompletableFuture<>();
+    submit(() -> f.complete(active.size()));
+    return f;
+  }
+
+  private void submit(Runnable r) {
+    inbox.add(r);
+    if (wip.getAndIncrement() == 0) {
+      loop.execute(this::drain);
+    }
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  private void drain() {
+    int missed = 1;
+    do {
+      try {
+        cycle();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "raft host cycle failed", e);
+        throw e;
+      }
+      missed = wip.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  private void cycle() {
+    stats.cycles++;
+    Runnable r;
+    while ((r = inbox.poll()) != null) {
+      r.run();
+    }
+    while (!dirty.isEmpty()) {
+      List<Group> touched = new ArrayList<>(dirty);
+      dirty.clear();
+      List<Group> ready = new ArrayList<>();
+      for (Group g : touched) {
+        if (g.raft.hasReady()) {
+          ready.add(g);
+        }
+      }
+      if (!ready.isEmpty()) {
+        process(ready);
+      }
+      for (Group g : touched) {
+        if (options.quiesce()
+            && !g.quiesced
+            && g.proposals.isEmpty()
+            && g.reads.isEmpty()
+            && g.raft.canQuiesce()) {
+          g.raft.quiesce();
+          g.quiesced = true;
+          active.remove(g);
+        }
+        if (g.raft.hasReady()) {
+          dirty.add(g); // apply produced more work (conf changes, commits, quiesce heartbeats)
+        }
+      }
+    }
+  }
+
+  private void process(List<Group> ready) {
+    Map<Long, List<Envelope>> early = new TreeMap<>();
+    Map<Long, List<Envelope>> late = new TreeMap<>();
+    List<Ready> readies = new ArrayList<>(ready.size());
+    LogBatch batch = store.newBatch();
+    for (Group g : ready) {
+      Ready rd = g.raft.ready();
+      readies.add(rd);
+      route(g.id, rd.messages(), early);
+      route(g.id, rd.messagesAfterPersist(), late);
+      if (rd.mustPersist()) {
+        g.storage.stage(batch, rd.hardState(), rd.entries(), rd.snapshot());
+        stats.readiesPersisted++;
+      }
+    }
+    flush(early);
+    if (!batch.isEmpty()) {
+      batch.commit(); // one write and one fsync for every group of this cycle
+      stats.batchCommits++;
+    }
+    flush(late);
+    for (int i = 0; i < ready.size(); i++) {
+      apply(ready.get(i), readies.get(i));
+      ready.get(i).raft.advance(readies.get(i));
+    }
+  }
+
+  private void route(long groupId, List<Message> msgs, Map<Long, List<Envelope>> byNode) {
+    for (Message m : msgs) {
+      if (m.type() == MessageType.SNAP) {
+        transport.sendSnapshot(m.to(), new Envelope(groupId, m));
+        stats.messagesSent++;
+      } else {
+        byNode.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new Envelope(groupId, m));
+      }
+    }
+  }
+
+  private void flush(Map<Long, List<Envelope>> byNode) {
+    for (Map.Entry<Long, List<Envelope>> e : byNode.entrySet()) {
+      transport.send(e.getKey(), e.getValue());
+      stats.sends++;
+      stats.messagesSent += e.getValue().size();
+    }
+  }
+
+  private void apply(Group g, Ready rd) {
+    if (rd.snapshot() != null) {
+      stateMachine.restore(g.id, rd.snapshot());
+      g.applied = rd.snapshot().index();
+      addPeers(rd.snapshot().conf());
+    }
+    for (Entry e : rd.committedEntries()) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        ConfState cs = g.raft.applyConfChange(ConfChange.decode(e.data()));
+        addPeers(cs);
+      }
+      stateMachine.apply(g.id, e);
+      g.applied = e.index();
+      Pending p = g.proposals.remove(e.index());
+      if (p != null) {
+        if (p.term() == e.term()) {
+          p.future().complete(e.index());
+        } else {
+          p.future()
+              .completeExceptionally(
+                  new ProposalDroppedException(
+                      ProposalDroppedException.Reason.SUPERSEDED,
+                      g.raft.leader(),
+                      "index " + e.index() + " holds an entry of term " + e.term()));
+        }
+      }
+    }
+    for (ReadState rs : rd.readStates()) {
+      CompletableFuture<Long> f = g.reads.remove(ByteBuffer.wrap(rs.context()));
+      if (f != null) {
+        g.readsAwaitingApply.add(Map.entry(rs.index(), f));
+      }
+    }
+    Iterator<Map.Entry<Long, CompletableFuture<Long>>> it = g.readsAwaitingApply.iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, CompletableFuture<Long>> r = it.next();
+      if (r.getKey() <= g.applied) {
+        r.getValue().complete(g.applied);
+        it.remove();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ ticks, liveness, quiescence
+
+  private void onTick() {
+    ticks++;
+    for (Group g : active) {
+      g.raft.tick();
+      stats.groupTicks++;
+      dirty.add(g);
+    }
+    if (ticks % options.pingTicks() == 0) {
+      Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
+      for (Long peer : peers) {
+        if (peer != nodeId) {
+          transport.send(peer, List.of(new Envelope(PING_GROUP, ping)));
+          stats.sends++;
+          stats.messagesSent++;
+        }
+      }
+    }
+    for (Long peer : peers) {
+      if (peer == nodeId) {
+        continue;
+      }
+      long heard = lastHeard.computeIfAbsent(peer, p -> ticks);
+      if (ticks - heard > options.deadTicks() && deadPeers.add(peer)) {
+        // A node went silent: the quiesced groups it led must elect someone else.
+        for (Group g : groups.values()) {
+          if (g.quiesced && g.raft.leader() == peer) {
+            wake(g);
+          }
+        }
+      }
+    }
+  }
+
+  private void onReceive(long fromNode, List<Envelope> batch) {
+    lastHeard.put(fromNode, ticks);
+    deadPeers.remove(fromNode);
+    for (Envelope e : batch) {
+      if (e.groupId() == PING_GROUP) {
+        continue;
+      }
+      Group g = groups.get(e.groupId());
+      if (g == null) {
+        continue; // a group not (yet) created here; its leader will retry
+      }
+      Message m = e.message();
+      g.raft.step(m);
+      dirty.add(g);
+      boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.isQuiesce();
+      boolean quiesceAck = m.type() == MessageType.HEARTBEAT_RESP && m.isQuiesce();
+      if (quiesceHeartbeat
+          && options.quiesce()
+          && g.raft.role() == Role.FOLLOWER
+          && g.raft.leader() == m.from()
+          && g.raft.commitIndex() == g.raft.lastIndex()) {
+        g.quiesced = true;
+        active.remove(g);
+      } else if (!quiesceAck) {
+        wake(g);
+      }
+    }
+  }
+
+  private void wake(Group g) {
+    if (g.quiesced) {
+      g.quiesced = false;
+      active.add(g);
+    }
+  }
+
+  private void addPeers(ConfState cs) {
+    peers.addAll(cs.voters());
+    peers.addAll(cs.votersOutgoing());
+    peers.addAll(cs.learners());
+    peers.addAll(cs.learnersNext());
+  }
+}

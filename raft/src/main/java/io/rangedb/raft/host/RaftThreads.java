@@ -1,0 +1,45 @@
+package io.rangedb.raft.host;
+
+import io.rangedb.raft.SuppressForbidden;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads a production {@link RaftHost} runs on: one loop thread for all groups and one ticker.
+ * Everything else in raft receives its executors injected, so tests and the simulation drive time
+ * and scheduling themselves; node creates these and hands them down.
+ */
+@SuppressForbidden(reason = "the one seam where the raft module creates threads for its host")
+public final class RaftThreads {
+  private RaftThreads() {}
+
+  /** A single daemon thread that runs the host's cycles, one at a time. */
+  public static ExecutorService newLoop(String name) {
+    return Executors.newSingleThreadExecutor(named(name));
+  }
+
+  /** A single daemon thread that ticks hosts at a fixed rate. */
+  public static ScheduledExecutorService newTicker(String name) {
+    return Executors.newSingleThreadScheduledExecutor(named(name));
+  }
+
+  /** Ticks {@code host} every {@code tickMillis}; cancel the returned future to stop. */
+  public static ScheduledFuture<?> startTicking(
+      RaftHost host, ScheduledExecutorService ticker, long tickMillis) {
+    return ticker.scheduleAtFixedRate(host::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private static ThreadFactory named(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

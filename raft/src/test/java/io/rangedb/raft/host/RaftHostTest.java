@@ -1,0 +1,272 @@
+package io.rangedb.raft.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
+import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.Message;
+import io.rangedb.raft.MessageType;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.Role;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.sim.EventLoop;
+import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.SimulatedNetwork;
+import io.rangedb.raft.transport.Transport;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three hosts, many groups each, in-memory logs and the simulated network, driven on one virtual
+ * clock (deterministic). Checks group commit, batching per peer, durability before acks and votes,
+ * idle cost (quiescence), and failover when a host stops.
+ */
+class RaftHostTest {
+  private static final int GROUPS = 300;
+  private static final long TICK = 10;
+
+  private final EventLoop loop = new EventLoop();
+  private final SplittableRandom rng = new SplittableRandom(11);
+  private final SimulatedNetwork network = new SimulatedNetwork(rng.split(), loop);
+  private final Map<Long, RaftHost> hosts = new TreeMap<>();
+  private final Map<Long, MemoryLogStore> stores = new TreeMap<>();
+  private final Map<Long, Map<Long, List<String>>> applied = new TreeMap<>();
+  private final Map<Long, Boolean> running = new TreeMap<>();
+  private final List<String> durabilityViolations = new ArrayList<>();
+
+  private void startHosts() {
+    network.conditions.minDelay = 1;
+    network.conditions.maxDelay = 3;
+    for (long id = 1; id <= 3; id++) {
+      long node = id;
+      MemoryLogStore store = new MemoryLogStore();
+      for (long g = 1; g <= GROUPS; g++) {
+        store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
+      }
+      stores.put(node, store);
+      Map<Long, List<String>> sm = new HashMap<>();
+      applied.put(node, sm);
+      RaftHost.StateMachine machine =
+          new RaftHost.StateMachine() {
+            @Override
+            public void apply(long groupId, Entry e) {
+              if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+                sm.computeIfAbsent(groupId, k -> new ArrayList<>())
+                    .add(new String(e.data(), StandardCharsets.UTF_8));
+              }
+            }
+
+            @Override
+            public void restore(long groupId, Snapshot snapshot) {
+              throw new AssertionError("no snapshots in this test");
+            }
+          };
+      Transport[] out = new Transport[1];
+      RaftHost host =
+          new RaftHost(
+              node,
+              store,
+              new CheckingTransport(node, store, () -> out[0]),
+              task -> loop.after(0, task),
+              rng.split(),
+              machine,
+              RaftHost.Options.defaults());
+      out[0] = network.attach(node, host);
+      hosts.put(node, host);
+      running.put(node, true);
+      for (long g = 1; g <= GROUPS; g++) {
+        host.addGroup(g, RaftConfig.defaults(node));
+      }
+      scheduleTicks(node);
+    }
+  }
+
+  private void scheduleTicks(long node) {
+    loop.after(
+        TICK,
+        () -> {
+          if (running.get(node)) {
+            hosts.get(node).tick();
+            scheduleTicks(node);
+          }
+        });
+  }
+
+  /** Fails the test if a replica acknowledges or votes for something not yet durable. */
+  private final class CheckingTransport implements Transport {
+    private final long node;
+    private final MemoryLogStore store;
+    private final java.util.function.Supplier<Transport> inner;
+
+    CheckingTransport(long node, MemoryLogStore store, java.util.function.Supplier<Transport> in) {
+      this.node = node;
+      this.store = store;
+      this.inner = in;
+    }
+
+    @Override
+    public void send(long toNode, List<Envelope> batch) {
+      for (Envelope e : batch) {
+        Message m = e.message();
+        LogStorage s = store.storage(e.groupId());
+        if (m.type() == MessageType.APP_RESP && !m.reject() && s.lastIndex() < m.index()) {
+          durabilityViolations.add(node + " acked " + m + " with durable last " + s.lastIndex());
+        }
+        if (m.type() == MessageType.VOTE_RESP
+            && !m.reject()
+            && (s.hardState().vote() != m.to() || s.hardState().term() != m.term())) {
+          durabilityViolations.add(node + " voted " + m + " with durable " + s.hardState());
+        }
+      }
+      inner.get().send(toNode, batch);
+    }
+
+    @Override
+    public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+      inner.get().sendSnapshot(toNode, snapshotMessage);
+    }
+  }
+
+  private void run(long millis) {
+    loop.runUntil(loop.now() + millis);
+  }
+
+  private <T> T get(CompletableFuture<T> f) {
+    run(0);
+    return f.join();
+  }
+
+  private Map<Long, Long> leaders() {
+    Map<Long, Long> leaderOf = new TreeMap<>();
+    for (RaftHost h : hosts.values()) {
+      if (!running.get(h.nodeId())) {
+        continue;
+      }
+      Map<Long, Role> roles =
+          get(
+              h.inspect(
+                  groups -> {
+                    Map<Long, Role> r = new TreeMap<>();
+                    groups.forEach((g, n) -> r.put(g, n.role()));
+                    return r;
+                  }));
+      roles.forEach(
+          (g, role) -> {
+            if (role == Role.LEADER) {
+              leaderOf.put(g, h.nodeId());
+            }
+          });
+    }
+    return leaderOf;
+  }
+
+  private List<CompletableFuture<Long>> proposeEverywhere(String prefix, int perGroup) {
+    List<CompletableFuture<Long>> futures = new ArrayList<>();
+    Map<Long, Long> leaderOf = leaders();
+    assertEquals(GROUPS, leaderOf.size(), "every group has a leader");
+    for (var e : leaderOf.entrySet()) {
+      for (int i = 0; i < perGroup; i++) {
+        futures.add(
+            hosts
+                .get(e.getValue())
+                .propose(
+                    e.getKey(), (prefix + e.getKey() + "-" + i).getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    return futures;
+  }
+
+  @Test
+  void manyGroupsOnThreeHosts() {
+    startHosts();
+    run(3_000);
+    List<CompletableFuture<Long>> futures = proposeEverywhere("a", 5);
+    run(1_000);
+    for (CompletableFuture<Long> f : futures) {
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "proposal applied");
+    }
+    // Every replica applied the same commands in the same order, each exactly once.
+    for (long g = 1; g <= GROUPS; g++) {
+      List<String> one = applied.get(1L).get(g);
+      assertEquals(5, one.size(), "group " + g);
+      assertEquals(one, applied.get(2L).get(g));
+      assertEquals(one, applied.get(3L).get(g));
+    }
+    assertTrue(durabilityViolations.isEmpty(), durabilityViolations.toString());
+
+    // Group commit: far fewer fsyncs than persisted Readys; far fewer sends than messages.
+    for (RaftHost h : hosts.values()) {
+      RaftHost.Stats s = h.stats();
+      assertTrue(
+          s.batchCommits * 5 < s.readiesPersisted,
+          "commits " + s.batchCommits + " readies " + s.readiesPersisted);
+      assertEquals(stores.get(h.nodeId()).commits(), s.batchCommits);
+      assertTrue(s.sends * 5 < s.messagesSent, "sends " + s.sends + " msgs " + s.messagesSent);
+    }
+
+    // Idle: groups quiesce; only node-level pings remain.
+    run(2_000);
+    long msgsBefore = total(s -> s.messagesSent);
+    long ticksBefore = total(s -> s.groupTicks);
+    run(2_000);
+    long idleMsgs = total(s -> s.messagesSent) - msgsBefore;
+    long idleGroupTicks = total(s -> s.groupTicks) - ticksBefore;
+    for (RaftHost h : hosts.values()) {
+      assertEquals(0, get(h.activeGroups()), "all groups quiesced on " + h.nodeId());
+    }
+    assertEquals(0, idleGroupTicks);
+    for (RaftHost h : hosts.values()) {
+      RaftHost.Stats s = h.stats();
+      System.err.printf(
+          "host %d: cycles=%d batchCommits=%d readiesPersisted=%d sends=%d messages=%d%n",
+          h.nodeId(), s.cycles, s.batchCommits, s.readiesPersisted, s.sends, s.messagesSent);
+    }
+    System.err.println("idle messages in 2s: " + idleMsgs);
+    // 3 hosts x 2 peers x 200 ticks of pings; unquiesced, heartbeats alone would be 240,000.
+    assertTrue(idleMsgs <= 3 * 2 * 201, "idle messages: " + idleMsgs);
+
+    // A host stops: the groups it led wake up elsewhere (liveness pings), elect, and serve.
+    running.put(1L, false);
+    network.setDown(1, true);
+    run(3_000);
+    Map<Long, Long> leaderOf = leaders();
+    assertEquals(GROUPS, leaderOf.size());
+    assertTrue(leaderOf.values().stream().noneMatch(n -> n == 1L));
+    List<CompletableFuture<Long>> after = proposeEverywhere("b", 2);
+    run(1_000);
+    for (CompletableFuture<Long> f : after) {
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "proposal after failover");
+    }
+    for (long g = 1; g <= GROUPS; g++) {
+      assertEquals(applied.get(2L).get(g), applied.get(3L).get(g));
+      assertEquals(7, applied.get(2L).get(g).size());
+    }
+    // Linearizable read on a group through its new leader.
+    long someGroup = 7;
+    long lead = leaders().get(someGroup);
+    CompletableFuture<Long> read = hosts.get(lead).readIndex(someGroup);
+    run(500);
+    assertTrue(read.join() >= 1);
+    assertTrue(durabilityViolations.isEmpty(), durabilityViolations.toString());
+  }
+
+  private long total(java.util.function.ToLongFunction<RaftHost.Stats> f) {
+    long sum = 0;
+    for (RaftHost h : hosts.values()) {
+      if (running.get(h.nodeId())) {
+        sum += f.applyAsLong(h.stats());
+      }
+    }
+    return sum;
+  }
+}
