@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -98,11 +100,10 @@ public final class KvCommand implements Callable<Integer> {
   Path json;
 
   /** Accepts the distribution in any case, as users type it. */
-  static final class DistributionConverter
-      implements picocli.CommandLine.ITypeConverter<KeyGenerator.Distribution> {
+  static final class DistributionConverter implements ITypeConverter<KeyGenerator.Distribution> {
     @Override
     public KeyGenerator.Distribution convert(String value) {
-      return KeyGenerator.Distribution.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+      return KeyGenerator.Distribution.valueOf(value.trim().toUpperCase(Locale.ROOT));
     }
   }
 

@@ -60,6 +60,7 @@ public final class TpccRunCommand implements Callable<Integer> {
   @Option(
       names = "--isolation",
       defaultValue = "SERIALIZABLE",
+      converter = Isolation.Converter.class,
       description = "SERIALIZABLE or REPEATABLE_READ (default: ${DEFAULT-VALUE}).")
   Isolation isolation;
 
