@@ -30,9 +30,14 @@ final class Cluster {
 
   final List<Message> sentAfterPersist = new ArrayList<>();
   private final Function<Long, RaftConfig> configs;
-  private final SplittableRandom seeds = new SplittableRandom(42);
+  private final SplittableRandom seeds;
 
   Cluster(Function<Long, RaftConfig> configs, ConfState conf, long... ids) {
+    this(42, configs, conf, ids);
+  }
+
+  Cluster(long seed, Function<Long, RaftConfig> configs, ConfState conf, long... ids) {
+    this.seeds = new SplittableRandom(seed);
     this.configs = configs;
     for (long id : ids) {
       storages.put(id, MemoryLogStorage.bootstrap(conf, null));

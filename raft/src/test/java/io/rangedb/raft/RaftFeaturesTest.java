@@ -88,6 +88,53 @@ class RaftFeaturesTest {
   }
 
   @Test
+  void leaseExpiresBeforeAnyOtherLeaderCanExistEvenWithFastFollowerClocks() {
+    // Many seeds: the earliest possible rival election needs the shortest random timeout.
+    for (long seed = 0; seed < 60; seed++) {
+      leaseRun(seed);
+    }
+  }
+
+  private static void leaseRun(long seed) {
+    Cluster c =
+        new Cluster(
+            seed,
+            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2);
+    assertTrue(c.node(1).leaseValid());
+    c.isolated.add(1L);
+    // Followers' clocks run 19% fast, within the 2-of-10-ticks drift the lease allows for.
+    double followerClock = 0;
+    boolean otherLeader = false;
+    for (int step = 0; step < 400 && !otherLeader; step++) {
+      c.tick(1, 1);
+      followerClock += 1.19;
+      while (followerClock >= 1) {
+        followerClock -= 1;
+        c.tick(2, 1);
+        c.tick(3, 1);
+      }
+      c.stabilize();
+      otherLeader = c.node(2).role() == Role.LEADER || c.node(3).role() == Role.LEADER;
+      if (otherLeader) {
+        assertFalse(
+            c.node(1).role() == Role.LEADER && c.node(1).leaseValid(),
+            "old leader still holds a lease while a new leader exists (seed "
+                + seed
+                + ", step "
+                + step
+                + ")");
+      }
+    }
+    assertTrue(otherLeader, "a new leader was elected");
+  }
+
+  @Test
   void leaseFollowersRefuseVotesWhileTheLeaseHolds() {
     Cluster c =
         new Cluster(

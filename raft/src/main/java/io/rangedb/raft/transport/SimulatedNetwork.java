@@ -29,7 +29,7 @@ public final class SimulatedNetwork {
     public double duplicateRate;
     public long minDelay = 1;
     public long maxDelay = 10;
-    public int snapshotChunkBytes = 64;
+    public int snapshotChunkBytes = 256;
   }
 
   public final Conditions conditions = new Conditions();
@@ -119,9 +119,9 @@ public final class SimulatedNetwork {
     public void sendSnapshot(long toNode, Envelope snap) {
       List<SnapshotChunk> chunks = SnapshotChunker.split(snap, conditions.snapshotChunkBytes);
       SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
-      long at = 0;
+      long at = delay();
       for (SnapshotChunk c : chunks) {
-        at += delay(); // in order: a stream never reorders its chunks
+        at += rng.nextInt(2); // in order, pipelined: a stream never reorders its chunks
         boolean lost = rng.nextDouble() < conditions.lossRate;
         scheduler.after(at, () -> streamChunk(self, toNode, c, assembler, lost));
       }

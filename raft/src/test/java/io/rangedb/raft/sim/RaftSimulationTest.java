@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class RaftSimulationTest {
   private static final long FAULT_MS = 6_000;
-  private static final long SETTLE_MS = 3_000;
+  private static final long SETTLE_MS = 4_000;
   private static final System.Logger LOG = System.getLogger(RaftSimulationTest.class.getName());
 
   static String replayCommand(long seed) {

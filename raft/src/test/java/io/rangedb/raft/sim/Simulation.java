@@ -48,7 +48,7 @@ final class Simulation {
     this.seed = seed;
     this.rng = new SplittableRandom(seed);
     this.voters = (seed & 1) == 0 ? 3 : 5;
-    this.lease = rng.nextInt(3) == 0;
+    this.lease = rng.nextBoolean();
     this.preVote = rng.nextInt(4) != 0;
     this.network = new SimulatedNetwork(rng.split(), loop);
     network.conditions.minDelay = 1;
@@ -156,7 +156,9 @@ final class Simulation {
   // ------------------------------------------------------------------ clients
 
   private void clientStep(int client) {
-    long target = pickTarget();
+    // A client sticks to the node that last served it (as a real client caches the leader), so a
+    // deposed or partitioned leader keeps getting requests until it fails them.
+    long target = preferred.computeIfAbsent(client, c -> pickTarget());
     String key = "k" + rng.nextInt(3);
     boolean write = rng.nextInt(100) < 60;
     Op op =
@@ -193,6 +195,7 @@ final class Simulation {
   }
 
   private final Map<Long, SimNode> opNode = new TreeMap<>();
+  private final Map<Integer, Long> preferred = new TreeMap<>();
   private final Map<Long, Integer> opClient = new TreeMap<>();
 
   private long pickTarget() {
@@ -227,6 +230,7 @@ final class Simulation {
     }
     op.status = Op.Status.FAILED;
     op.completedAt = loop.now();
+    preferred.remove(op.client);
     next(op);
   }
 
@@ -235,6 +239,7 @@ final class Simulation {
       return;
     }
     op.status = Op.Status.UNKNOWN;
+    preferred.remove(op.client);
     next(op);
   }
 
