@@ -15,7 +15,9 @@ final class KeyRecords {
   byte[] intentRaw;
   byte[] newestKey;
   Timestamp newestTs;
-  byte[] newestValue;
+
+  /** Stored length of the newest version; 0 is a tombstone. */
+  int newestValueLength;
 
   private KeyRecords(byte[] userKey, byte[] intentKey) {
     this.userKey = userKey;
@@ -42,7 +44,7 @@ final class KeyRecords {
     if (MvccKeys.belongsTo(k, intentKey)) {
       r.newestKey = k;
       r.newestTs = MvccKeys.versionTimestamp(k, intentKey);
-      r.newestValue = it.value();
+      r.newestValueLength = it.valueLength(); // stats need only its size
     }
     return r;
   }
@@ -60,7 +62,9 @@ final class KeyRecords {
 
   /** The head the key has once its intent is gone. */
   Head newestHead() {
-    return newestKey == null ? Head.NONE : Head.of(newestKey.length, newestValue);
+    return newestKey == null
+        ? Head.NONE
+        : new Head(true, newestValueLength > 0, newestKey.length, newestValueLength);
   }
 
   static Head intentHead(byte[] intentKey, byte[] intentRaw, Intent intent) {

@@ -34,6 +34,10 @@ final class MvccCursor implements AutoCloseable {
     return it.value();
   }
 
+  int valueLength() {
+    return it.valueLength();
+  }
+
   void seek(byte[] target) {
     it.seek(target);
     moved();

@@ -74,6 +74,13 @@ public final class EngineIterator implements AutoCloseable {
     return it.value();
   }
 
+  /** The length of the current value, without copying it out of RocksDB. */
+  public int valueLength() {
+    return it.value(NO_BYTES);
+  }
+
+  private static final byte[] NO_BYTES = new byte[0];
+
   @Override
   public void close() {
     if (closed) {
