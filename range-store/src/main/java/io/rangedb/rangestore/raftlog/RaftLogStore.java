@@ -1,6 +1,7 @@
 package io.rangedb.rangestore.raftlog;
 
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.host.LogStore;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
 import io.rangedb.rangestore.storage.EngineIterator;
@@ -8,32 +9,43 @@ import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.rangestore.storage.StoreEngine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Raft logs of all groups on one store, in one column family: the {@link
  * io.rangedb.raft.LogStorage} of each group, and the batches that make many groups' writes durable
- * with one fsync.
+ * with one fsync. Each group has exactly one storage object, since it caches the log's bounds.
  */
-public final class RaftLogStore {
+public final class RaftLogStore implements LogStore {
   private final StoreEngine engine;
+  private final ConcurrentHashMap<Long, RocksLogStorage> open = new ConcurrentHashMap<>();
 
   public RaftLogStore(StoreEngine engine) {
     this.engine = engine;
   }
 
   /** A batch for any number of groups' {@code stage} calls, committed with one synced write. */
+  @Override
   public RocksLogBatch newBatch() {
     return new RocksLogBatch(engine);
   }
 
   /** The log of {@code group} as last made durable, empty if the store has never seen it. */
-  public RocksLogStorage open(long group) {
-    return RocksLogStorage.load(engine, group);
+  @Override
+  public RocksLogStorage storage(long group) {
+    return open.computeIfAbsent(group, g -> RocksLogStorage.load(engine, g));
   }
 
   /** Creates a founding member's log, starting from a snapshot of the initial membership. */
   public RocksLogStorage bootstrap(long group, ConfState conf, byte[] initialData) {
-    return RocksLogStorage.bootstrap(engine, group, conf, initialData);
+    return open.compute(
+        group,
+        (g, existing) -> {
+          if (existing != null && (existing.lastIndex() > 0 || !existing.hardState().isEmpty())) {
+            throw new IllegalStateException("group " + group + " already exists in this store");
+          }
+          return RocksLogStorage.bootstrap(engine, g, conf, initialData);
+        });
   }
 
   /** Every group with a log in this store, ascending: what a restarting host recovers. */
@@ -55,6 +67,7 @@ public final class RaftLogStore {
 
   /** Removes every trace of {@code group} (its replica left this store). Synced. */
   public void destroy(long group) {
+    open.remove(group);
     try (EngineBatch eb = engine.newBatch()) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));

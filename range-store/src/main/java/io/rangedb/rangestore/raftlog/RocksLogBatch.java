@@ -9,22 +9,28 @@ import java.util.List;
 /**
  * The Raft writes of any number of groups, made durable by one synced RocksDB write: the group
  * commit of DESIGN.md. Each group's in-memory view of its log changes only after that write
- * returns, so nothing a replica promises is visible before it is on disk. Must be closed.
+ * returns, so nothing a replica promises is visible before it is on disk.
+ *
+ * <p>The native write batch is allocated on the first staged write and released by {@link
+ * #commit()} (or {@link #close()}), so a host that drops an empty batch leaks nothing.
  */
 public final class RocksLogBatch implements LogBatch, AutoCloseable {
   private final StoreEngine engine;
-  private final EngineBatch batch;
+  private EngineBatch batch;
   private final List<Runnable> afterCommit = new ArrayList<>();
   private boolean committed;
+  private int operations;
 
   RocksLogBatch(StoreEngine engine) {
     this.engine = engine;
-    this.batch = engine.newBatch();
   }
 
   EngineBatch engineBatch() {
     if (committed) {
       throw new IllegalStateException("Raft log batch already committed");
+    }
+    if (batch == null) {
+      batch = engine.newBatch();
     }
     return batch;
   }
@@ -39,8 +45,13 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
       throw new IllegalStateException("Raft log batch already committed");
     }
     committed = true;
-    if (!batch.isEmpty()) {
-      engine.write(batch, true);
+    try {
+      if (batch != null && !batch.isEmpty()) {
+        operations = batch.count();
+        engine.write(batch, true);
+      }
+    } finally {
+      close();
     }
     for (Runnable r : afterCommit) {
       r.run();
@@ -52,13 +63,16 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
     return afterCommit.isEmpty();
   }
 
-  /** Operations in the batch, for metrics. */
+  /** Operations the committed batch wrote, for metrics. */
   public int operations() {
-    return batch.count();
+    return operations;
   }
 
   @Override
   public void close() {
-    batch.close();
+    if (batch != null) {
+      batch.close();
+      batch = null;
+    }
   }
 }

@@ -87,8 +87,8 @@ final class RaftMessageCodec {
     if (type == MessageType.SNAP && snapshot == null) {
       throw new IllegalArgumentException("snapshot message without snapshot metadata");
     }
-    if (p.getFrom() == 0 || p.getTo() == 0) {
-      throw new IllegalArgumentException("message without sender or receiver: " + type);
+    if (p.getFrom() == 0) {
+      throw new IllegalArgumentException("message without a sender: " + type);
     }
     Message m =
         new Message(

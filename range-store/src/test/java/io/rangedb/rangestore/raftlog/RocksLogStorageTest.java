@@ -96,8 +96,9 @@ class RocksLogStorageTest {
       s.stage(b, new HardState(5, 2, 3), entries(5, 4, 9), null);
       // closed without commit: a crash before the fsync
     }
+    assertEquals(3, s.lastIndex());
     restart();
-    RocksLogStorage again = logs.open(7);
+    RocksLogStorage again = logs.storage(7);
     assertEquals(3, again.lastIndex());
     assertEquals(new HardState(1, 0, 1), again.hardState());
   }
@@ -123,7 +124,7 @@ class RocksLogStorageTest {
     assertEquals(2, s.term(4));
     assertEquals(1, s.term(3));
     restart();
-    RocksLogStorage again = logs.open(7);
+    RocksLogStorage again = logs.storage(7);
     assertEquals(4, again.lastIndex(), "entries 5 and 6 of the deposed leader are gone for good");
     assertEquals(2, again.term(4));
     assertEquals(entries(1, 2, 3), again.entries(2, 4, Long.MAX_VALUE));
@@ -143,7 +144,7 @@ class RocksLogStorageTest {
     restart();
     assertEquals(groups, logs.groups());
     for (long g = 1; g <= 50; g++) {
-      RocksLogStorage s = logs.open(g * 3);
+      RocksLogStorage s = logs.storage(g * 3);
       assertEquals(new HardState(2, g, 1 + g % 4), s.hardState());
       assertEquals(1 + g % 5, s.lastIndex());
       assertEquals(THREE, s.confState());
@@ -162,7 +163,7 @@ class RocksLogStorageTest {
     assertThrows(LogCompactedException.class, () -> s.term(5));
     assertThrows(LogCompactedException.class, () -> s.entries(6, 8, 100));
     restart();
-    RocksLogStorage again = logs.open(7);
+    RocksLogStorage again = logs.storage(7);
     assertEquals(7, again.firstIndex());
     assertEquals(10, again.lastIndex());
     assertEquals(6, again.snapshot().index());
@@ -184,7 +185,7 @@ class RocksLogStorageTest {
     assertEquals(3, s.term(20));
     assertEquals(four, s.confState());
     restart();
-    RocksLogStorage again = logs.open(7);
+    RocksLogStorage again = logs.storage(7);
     assertEquals(20, again.lastIndex());
     assertEquals(four, again.confState());
     write(logs, again, null, entries(3, 21, 22));
@@ -212,13 +213,14 @@ class RocksLogStorageTest {
       eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(7), new byte[] {1, 2, 3});
       engine.write(eb, true);
     }
-    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, () -> logs.open(7));
+    StoreCorruptedException e =
+        assertThrows(StoreCorruptedException.class, () -> new RaftLogStore(engine).storage(7));
     assertTrue(e.getMessage().contains("group 7"), e.getMessage());
     try (EngineBatch eb = engine.newBatch()) {
       eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(7), new byte[] {9, 0});
       engine.write(eb, true);
     }
-    e = assertThrows(StoreCorruptedException.class, () -> logs.open(7));
+    e = assertThrows(StoreCorruptedException.class, () -> new RaftLogStore(engine).storage(7));
     assertTrue(e.getMessage().contains("unknown Raft log record format 9"), e.getMessage());
   }
 }

@@ -1,0 +1,206 @@
+package io.rangedb.rangestore.raftcluster;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.ProposalDroppedException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * N nodes in one JVM over real gRPC on 127.0.0.1 and real RocksDB in temp directories, every node a
+ * voter of every group. Nodes can be stopped and restarted on their directory and port.
+ */
+final class LocalRaftCluster implements AutoCloseable {
+  private final Path root;
+  private final int size;
+  private final List<Long> groups;
+  private final long tickMillis;
+  private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
+  private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
+  private final Map<Long, String> addresses = new ConcurrentHashMap<>();
+  private final Map<Long, Long> leaderGuess = new ConcurrentHashMap<>();
+  private final ConfState founders;
+  private int restarts;
+
+  LocalRaftCluster(Path root, int size, int groupCount, long tickMillis) throws Exception {
+    this.root = root;
+    this.size = size;
+    this.tickMillis = tickMillis;
+    List<Long> g = new ArrayList<>();
+    for (long i = 1; i <= groupCount; i++) {
+      g.add(i);
+    }
+    this.groups = List.copyOf(g);
+    Set<Long> voters = new HashSet<>();
+    for (long n = 1; n <= size; n++) {
+      voters.add(n);
+    }
+    founders = new ConfState(voters, Set.of(), Set.of(), Set.of(), false);
+    for (long n = 1; n <= size; n++) {
+      start(n, true);
+    }
+  }
+
+  List<Long> groups() {
+    return groups;
+  }
+
+  List<LocalRaftNode> liveNodes() {
+    return List.copyOf(nodes.values());
+  }
+
+  LocalRaftNode node(long id) {
+    return nodes.get(id);
+  }
+
+  private void start(long id, boolean bootstrap) throws Exception {
+    LocalRaftNode node =
+        LocalRaftNode.start(
+            id,
+            root.resolve("n" + id),
+            ports.getOrDefault(id, 0),
+            addresses::get,
+            groups,
+            founders,
+            bootstrap,
+            tickMillis,
+            id * 1_000_003L + restarts++);
+    ports.put(id, node.port());
+    addresses.put(id, "127.0.0.1:" + node.port());
+    nodes.put(id, node);
+  }
+
+  void stop(long id) throws Exception {
+    LocalRaftNode node = nodes.remove(id);
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  void restart(long id) throws Exception {
+    start(id, false);
+  }
+
+  /**
+   * Proposes {@code command} to the leader of {@code group}, following leader hints and retrying
+   * while there is no leader. Completes with the index once the leader applied it; fails when no
+   * node accepted it within {@code timeoutMillis} or the outcome is unknown (the leader stopped).
+   */
+  long propose(long group, byte[] command, long timeoutMillis) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    long target = leaderGuess.getOrDefault(group, 1 + (group % size));
+    while (true) {
+      LocalRaftNode node = nodes.get(target);
+      if (node != null) {
+        CompletableFuture<Long> f;
+        try {
+          f = node.host.propose(group, command);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+          f = CompletableFuture.failedFuture(stopping);
+        }
+        try {
+          long remaining = Math.max(1, deadline - System.nanoTime());
+          long index = f.get(remaining, TimeUnit.NANOSECONDS);
+          leaderGuess.put(group, target);
+          return index;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof ProposalDroppedException dropped)) {
+            throw e;
+          }
+          if (dropped.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
+            throw e; // it was appended, then overwritten: not applied, and the caller knows
+          }
+          if (dropped.leaderHint() != 0 && dropped.leaderHint() != target) {
+            target = dropped.leaderHint();
+            continue;
+          }
+        } catch (TimeoutException | CompletionException e) {
+          throw new TimeoutException("proposal to group " + group + " did not complete: " + e);
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("no leader accepted a proposal to group " + group);
+      }
+      Thread.sleep(Math.max(1, tickMillis / 2));
+      target = target % size + 1;
+    }
+  }
+
+  /** The leader of each group as its live nodes see it (0 where none is known). */
+  Map<Long, Long> leaders() throws Exception {
+    Map<Long, Long> out = new java.util.TreeMap<>();
+    for (LocalRaftNode n : nodes.values()) {
+      Map<Long, Long> led =
+          n.host
+              .inspect(
+                  m -> {
+                    Map<Long, Long> l = new java.util.HashMap<>();
+                    m.forEach(
+                        (g, r) -> {
+                          if (r.role() == io.rangedb.raft.Role.LEADER) {
+                            l.put(g, r.id());
+                          }
+                        });
+                    return l;
+                  })
+              .get(30, TimeUnit.SECONDS);
+      out.putAll(led);
+    }
+    return out;
+  }
+
+  /**
+   * Spreads leadership evenly (group g to node 1 + g % size), as a rebalancer would, so that every
+   * node leads some groups. Returns once at least {@code fraction} of the groups moved.
+   */
+  void balanceLeaders(double fraction) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Map<Long, Long> leaders = leaders();
+      long placed = 0;
+      for (long g : groups) {
+        long want = 1 + g % size;
+        Long have = leaders.get(g);
+        if (have != null && have == want) {
+          placed++;
+        } else if (have != null && nodes.containsKey(have)) {
+          nodes.get(have).host.transferLeadership(g, want);
+        }
+      }
+      if (placed >= fraction * groups.size()) {
+        leaderGuess.clear();
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("only " + placed + " groups have their intended leader");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    Exception first = null;
+    for (long id : List.copyOf(nodes.keySet())) {
+      try {
+        stop(id);
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

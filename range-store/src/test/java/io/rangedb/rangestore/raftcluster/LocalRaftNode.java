@@ -1,0 +1,141 @@
+package io.rangedb.rangestore.raftcluster;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.host.RaftHost;
+import io.rangedb.raft.host.RaftThreads;
+import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.Transport;
+import io.rangedb.rangestore.raftlog.RaftLogStore;
+import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
+import io.rangedb.rangestore.raftnet.PeerAddresses;
+import io.rangedb.rangestore.storage.StoreEngine;
+import io.rangedb.rangestore.storage.StoreOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One node of an in-process cluster, wired as a server process will be: a RocksDB store in its own
+ * directory, the Raft logs of every group in it, a Raft host on one loop thread, and the gRPC Raft
+ * transport on 127.0.0.1.
+ */
+final class LocalRaftNode implements AutoCloseable {
+  final long id;
+  final RecordingStateMachine stateMachine = new RecordingStateMachine();
+  final RaftHost host;
+  private final StoreEngine engine;
+  private final GrpcRaftTransport transport;
+  private final Server server;
+  private final ExecutorService loop;
+  private final ScheduledExecutorService ticker;
+  private final ScheduledFuture<?> ticking;
+
+  private LocalRaftNode(
+      long id, Path dir, int port, PeerAddresses addresses, long tickMillis, long seed)
+      throws IOException {
+    this.id = id;
+    engine = StoreEngine.open(StoreOptions.onDisk(dir));
+    RaftLogStore logs = new RaftLogStore(engine);
+    HostReceiver receiver = new HostReceiver();
+    transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
+    loop = RaftThreads.newLoop("raft-loop-n" + id);
+    host =
+        new RaftHost(
+            id,
+            logs,
+            transport,
+            loop,
+            new SplittableRandom(seed),
+            stateMachine,
+            RaftHost.Options.defaults());
+    receiver.host = host;
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+            .addService(transport.service())
+            .build()
+            .start();
+    ticker = RaftThreads.newTicker("raft-tick-n" + id);
+    ticking = RaftThreads.startTicking(host, ticker, tickMillis);
+  }
+
+  /** Starts a node; with {@code bootstrap}, first creates every group's log as a founder. */
+  static LocalRaftNode start(
+      long id,
+      Path dir,
+      int port,
+      PeerAddresses addresses,
+      List<Long> groups,
+      ConfState founders,
+      boolean bootstrap,
+      long tickMillis,
+      long seed)
+      throws Exception {
+    if (bootstrap) {
+      try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir))) {
+        RaftLogStore logs = new RaftLogStore(engine);
+        for (long g : groups) {
+          logs.bootstrap(g, founders, null);
+        }
+      }
+    }
+    LocalRaftNode node = new LocalRaftNode(id, dir, port, addresses, tickMillis, seed);
+    List<CompletableFuture<Void>> added = new ArrayList<>();
+    for (long g : groups) {
+      added.add(node.host.addGroup(g, RaftConfig.defaults(id)));
+    }
+    CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    return node;
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    ticking.cancel(false);
+    ticker.shutdownNow();
+    server.shutdownNow();
+    transport.close();
+    // Let the loop finish the cycle it is in (it may be mid-fsync), then stop it.
+    loop.shutdown();
+    if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("raft loop of node " + id + " did not stop");
+    }
+    server.awaitTermination(10, TimeUnit.SECONDS);
+    ticker.awaitTermination(10, TimeUnit.SECONDS);
+    engine.close();
+  }
+
+  /** The transport delivers to the host, which is built after the transport. */
+  private static final class HostReceiver implements Transport.Receiver {
+    volatile RaftHost host;
+
+    @Override
+    public void receive(long fromNode, List<Envelope> batch) {
+      RaftHost h = host;
+      if (h != null) {
+        h.receive(fromNode, batch);
+      }
+    }
+
+    @Override
+    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+      RaftHost h = host;
+      if (h != null) {
+        h.snapshotStatus(groupId, toNode, delivered);
+      }
+    }
+  }
+}
