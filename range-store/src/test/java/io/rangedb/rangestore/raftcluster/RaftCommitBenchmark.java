@@ -1,0 +1,149 @@
+package io.rangedb.rangestore.raftcluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Issue 3's benchmark: Raft commit throughput and latency of 3 hosts in one JVM on loopback, with
+ * RocksDB and fsync on, for 1 and 64 concurrent proposers on one group and on 1,000 groups,
+ * 100-byte commands; beside them, in the same run, a synced RocksDB write of the same batch and a
+ * gRPC round trip on loopback. Run with bench/raft-commit.sh (or see it for the Maven command).
+ *
+ * <p>Arguments: {@code [seconds-per-case (default 10)] [tick-millis (default 50)]}.
+ */
+public final class RaftCommitBenchmark {
+  private RaftCommitBenchmark() {}
+
+  private record Result(String name, long commits, double seconds, Latencies latencies) {
+    double perSecond() {
+      return commits / seconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    long tickMillis = args.length > 1 ? Long.parseLong(args[1]) : 50;
+    Path root = Files.createTempDirectory("raft-bench");
+    try {
+      Latencies fsync = MachineLimits.syncedWrites(root.resolve("fsync"), 2_000);
+      Latencies rtt = MachineLimits.grpcRoundTrips(5_000);
+      List<Result> results = new ArrayList<>();
+      for (int groups : new int[] {1, 1_000}) {
+        try (LocalRaftCluster cluster =
+            new LocalRaftCluster(root.resolve("g" + groups), 3, groups, tickMillis)) {
+          cluster.balanceLeaders(0.9);
+          run(cluster, groups, 1, Math.max(2, seconds / 5)); // warm-up, not reported
+          for (int proposers : new int[] {1, 64}) {
+            results.add(run(cluster, groups, proposers, seconds));
+          }
+        }
+      }
+      print(fsync, rtt, results, seconds);
+    } finally {
+      try (Stream<Path> files = Files.walk(root)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static Result run(LocalRaftCluster cluster, int groups, int proposers, int seconds)
+      throws Exception {
+    Latencies lat = new Latencies();
+    AtomicLong commits = new AtomicLong();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    ExecutorService pool = Executors.newFixedThreadPool(proposers);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int p = 0; p < proposers; p++) {
+        int seed = p;
+        workers.add(
+            pool.submit(
+                () -> {
+                  SplittableRandom rng = new SplittableRandom(seed);
+                  byte[] command = new byte[100];
+                  while (System.nanoTime() < end) {
+                    rng.nextBytes(command);
+                    long group = 1 + rng.nextInt(groups);
+                    long t0 = System.nanoTime();
+                    cluster.propose(group, command.clone(), 10_000);
+                    lat.record(System.nanoTime() - t0);
+                    commits.incrementAndGet();
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> w : workers) {
+        w.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    String name =
+        proposers
+            + " proposer"
+            + (proposers == 1 ? "" : "s")
+            + ", "
+            + groups
+            + " group"
+            + (groups == 1 ? "" : "s");
+    return new Result(name, commits.get(), elapsed, lat);
+  }
+
+  private static void print(Latencies fsync, Latencies rtt, List<Result> results, int seconds) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%nMachine limits (same run):%n"));
+    out.append(String.format(Locale.ROOT, "| measurement | p50 ms | p99 ms |%n|---|---:|---:|%n"));
+    out.append(row("synced RocksDB write (100-byte entry + hard state)", fsync));
+    out.append(row("gRPC unary round trip on loopback", rtt));
+    double floor = fsync.percentileMillis(50) + rtt.percentileMillis(50);
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nRaft commits, 3 hosts, fsync on, 100-byte commands, %d s per case:%n",
+            seconds));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "| case | commits/s | p50 ms | p99 ms | p50 / (fsync + RTT) |%n|---|---:|---:|---:|---:|%n"));
+    for (Result r : results) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,.0f | %.3f | %.3f | %.2f |%n",
+              r.name(),
+              r.perSecond(),
+              r.latencies().percentileMillis(50),
+              r.latencies().percentileMillis(99),
+              r.latencies().percentileMillis(50) / floor));
+    }
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nThroughput 64 vs 1 proposer: one group %.1fx, " + "1,000 groups %.1fx%n",
+            results.get(1).perSecond() / results.get(0).perSecond(),
+            results.get(3).perSecond() / results.get(2).perSecond()));
+    System.out.print(out);
+  }
+
+  private static String row(String name, Latencies l) {
+    return String.format(
+        Locale.ROOT,
+        "| %s | %.3f | %.3f |%n",
+        name,
+        l.percentileMillis(50),
+        l.percentileMillis(99));
+  }
+}
