@@ -1,0 +1,282 @@
+package io.rangedb.raft.host;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
+import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.sim.EventLoop;
+import io.rangedb.raft.transport.SimulatedNetwork;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded simulation of three {@link RaftHost}s with many groups each under message loss,
+ * duplication, delay, and host crash-restarts (a restarted host recovers every group from its log
+ * store). Checks per group that no two hosts ever apply different entries at one index, that every
+ * acknowledged proposal is in the log at its index exactly once, and that after the faults heal
+ * every group serves proposals again (quiesced groups included).
+ */
+class HostSimulationTest {
+  private static final int GROUPS = 12;
+
+  static String replay(long seed) {
+    return "bin/mvn -pl raft test -Dtest=HostSimulationTest -Draft.hostsim.seed=" + seed;
+  }
+
+  @Test
+  void seeds() {
+    String one = System.getProperty("raft.hostsim.seed");
+    if (one != null && !one.isBlank()) {
+      System.err.println(new Run(Long.parseLong(one.trim())).go());
+      return;
+    }
+    int count = Integer.getInteger("raft.hostsim.seeds", 30);
+    for (long seed = 1; seed <= count; seed++) {
+      try {
+        new Run(seed).go();
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "host simulation seed "
+                + seed
+                + " failed: "
+                + e.getMessage()
+                + "\n  replay with: "
+                + replay(seed),
+            e);
+      }
+    }
+  }
+
+  private static final class Run {
+    final long seed;
+    final SplittableRandom rng;
+    final EventLoop loop = new EventLoop();
+    final SimulatedNetwork network;
+    final Map<Long, MemoryLogStore> stores = new TreeMap<>();
+    final Map<Long, RaftHost> hosts = new TreeMap<>();
+    final Map<Long, Integer> incarnation = new TreeMap<>();
+    final Map<Long, Boolean> up = new TreeMap<>();
+
+    /** group -> index -> command, as applied anywhere, ever. */
+    final Map<Long, Map<Long, String>> committed = new HashMap<>();
+
+    final List<String> acked = new ArrayList<>(); // "group/index/command"
+    long nextCommand;
+    boolean faults = true;
+
+    Run(long seed) {
+      this.seed = seed;
+      this.rng = new SplittableRandom(seed);
+      this.network = new SimulatedNetwork(rng.split(), loop);
+    }
+
+    int crashes;
+
+    String go() {
+      network.conditions.maxDelay = 3 + rng.nextInt(15);
+      for (long id = 1; id <= 3; id++) {
+        MemoryLogStore store = new MemoryLogStore();
+        for (long g = 1; g <= GROUPS; g++) {
+          store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
+        }
+        stores.put(id, store);
+        incarnation.put(id, 0);
+        start(id);
+      }
+      for (int c = 0; c < 4; c++) {
+        loop.after(rng.nextInt(100), this::client);
+      }
+      loop.after(300, this::nemesis);
+      loop.runUntil(6_000);
+      faults = false;
+      network.conditions.lossRate = 0;
+      network.conditions.duplicateRate = 0;
+      for (long id = 1; id <= 3; id++) {
+        if (!up.get(id)) {
+          start(id);
+        }
+      }
+      loop.runUntil(9_000);
+      // Liveness: every group takes a proposal after the heal, quiesced or not.
+      List<CompletableFuture<Long>> last = new ArrayList<>();
+      for (long g = 1; g <= GROUPS; g++) {
+        last.add(proposeWithRetry(g, "final-" + g, 8));
+      }
+      loop.runUntil(12_000);
+      for (int i = 0; i < last.size(); i++) {
+        assertTrue(
+            last.get(i).isDone() && !last.get(i).isCompletedExceptionally(),
+            "group " + (i + 1) + " serves proposals after the heal");
+      }
+      for (String a : acked) {
+        String[] p = a.split("/", 3);
+        String at = committed.get(Long.parseLong(p[0])).get(Long.parseLong(p[1]));
+        assertTrue(p[2].equals(at), "acknowledged " + a + " but the log holds " + at);
+      }
+      for (Map<Long, String> log : committed.values()) {
+        long distinct = log.values().stream().filter(v -> !v.isEmpty()).distinct().count();
+        long total = log.values().stream().filter(v -> !v.isEmpty()).count();
+        assertTrue(distinct == total, "a command was applied twice");
+      }
+      assertTrue(acked.size() > GROUPS, "proposals were acknowledged: " + acked.size());
+      return "seed=" + seed + " acked=" + acked.size() + " crashes=" + crashes;
+    }
+
+    void start(long id) {
+      int inc = incarnation.merge(id, 1, Integer::sum);
+      up.put(id, true);
+      network.setDown(id, false);
+      RaftHost.StateMachine sm =
+          new RaftHost.StateMachine() {
+            @Override
+            public void apply(long groupId, Entry e) {
+              String cmd =
+                  e.type() == EntryType.NORMAL ? new String(e.data(), StandardCharsets.UTF_8) : "";
+              String prev =
+                  committed
+                      .computeIfAbsent(groupId, k -> new HashMap<>())
+                      .putIfAbsent(e.index(), cmd);
+              if (prev != null && !prev.equals(cmd)) {
+                throw new AssertionError(
+                    "group " + groupId + " index " + e.index() + ": " + prev + " vs " + cmd);
+              }
+            }
+
+            @Override
+            public void restore(long groupId, Snapshot snapshot) {
+              throw new AssertionError("no compaction here, so no snapshots");
+            }
+          };
+      RaftHost[] self = new RaftHost[1];
+      RaftHost host =
+          new RaftHost(
+              id,
+              stores.get(id),
+              network.attach(id, new Receiver(self)),
+              task ->
+                  loop.after(
+                      0,
+                      () -> {
+                        if (incarnation.get(id) == inc && up.get(id)) {
+                          task.run(); // a crashed host does nothing more, and writes nothing
+                        }
+                      }),
+              rng.split(),
+              sm,
+              RaftHost.Options.defaults());
+      self[0] = host;
+      hosts.put(id, host);
+      for (long g = 1; g <= GROUPS; g++) {
+        host.addGroup(g, RaftConfig.defaults(id));
+      }
+      tick(id, inc);
+    }
+
+    void tick(long id, int inc) {
+      loop.after(
+          10,
+          () -> {
+            if (incarnation.get(id) == inc && up.get(id)) {
+              hosts.get(id).tick();
+              tick(id, inc);
+            }
+          });
+    }
+
+    void crash(long id) {
+      crashes++;
+      up.put(id, false);
+      network.setDown(id, true);
+      loop.after(50 + rng.nextInt(500), () -> start(id));
+    }
+
+    void nemesis() {
+      if (!faults) {
+        return;
+      }
+      loop.after(150 + rng.nextInt(400), this::nemesis);
+      switch (rng.nextInt(4)) {
+        case 0 -> {
+          long victim = 1 + rng.nextInt(3);
+          if (up.get(victim) && up.values().stream().filter(b -> b).count() == 3) {
+            crash(victim);
+          }
+        }
+        case 1 -> network.conditions.lossRate = rng.nextDouble() * 0.1;
+        case 2 -> network.conditions.duplicateRate = rng.nextDouble() * 0.05;
+        default -> network.conditions.maxDelay = 2 + rng.nextInt(30);
+      }
+    }
+
+    void client() {
+      if (!faults) {
+        return;
+      }
+      long group = 1 + rng.nextInt(GROUPS);
+      proposeWithRetry(group, "c" + (++nextCommand), 3)
+          .whenComplete((i, e) -> loop.after(rng.nextInt(30), this::client));
+    }
+
+    /** Proposes through whichever host leads, following NOT_LEADER hints a few times. */
+    CompletableFuture<Long> proposeWithRetry(long group, String cmd, int attempts) {
+      CompletableFuture<Long> result = new CompletableFuture<>();
+      attempt(group, cmd, 1 + rng.nextInt(3), attempts, result);
+      return result;
+    }
+
+    private void attempt(
+        long group, String cmd, long target, int left, CompletableFuture<Long> result) {
+      if (!up.get(target)) {
+        target = 1 + (target % 3);
+      }
+      long t = target;
+      CompletableFuture<Long> f = hosts.get(t).propose(group, cmd.getBytes(StandardCharsets.UTF_8));
+      long deadline = loop.now() + 1_000;
+      loop.after(
+          1_000,
+          () -> {
+            if (!f.isDone() && loop.now() >= deadline) {
+              result.completeExceptionally(new IllegalStateException("timeout"));
+            }
+          });
+      f.whenComplete(
+          (index, e) -> {
+            if (e == null) {
+              acked.add(group + "/" + index + "/" + cmd);
+              result.complete(index);
+            } else if (left > 1
+                && e instanceof ProposalDroppedException d
+                && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
+              long next = d.leaderHint() != 0 ? d.leaderHint() : 1 + (t % 3);
+              loop.after(20, () -> attempt(group, cmd, next, left - 1, result));
+            } else {
+              result.completeExceptionally(e);
+            }
+          });
+    }
+  }
+
+  /** Forwards transport deliveries to the current host object of a node. */
+  private record Receiver(RaftHost[] host) implements io.rangedb.raft.transport.Transport.Receiver {
+    @Override
+    public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
+      host[0].receive(fromNode, batch);
+    }
+
+    @Override
+    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+      host[0].snapshotStatus(groupId, toNode, delivered);
+    }
+  }
+}
