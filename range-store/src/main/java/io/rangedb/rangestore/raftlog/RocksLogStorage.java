@@ -201,8 +201,10 @@ public final class RocksLogStorage implements LogStorage {
     EngineBatch eb = b.engineBatch();
     // The bounds the log will have once this batch is durable, for deciding what to write.
     long newOffset;
+    long durableLast;
     synchronized (this) {
       newOffset = offset;
+      durableLast = lastIndex;
     }
     if (snap != null) {
       eb.deleteRange(
@@ -213,6 +215,7 @@ public final class RocksLogStorage implements LogStorage {
           RaftLogKeys.truncated(group),
           RaftLogCodec.truncated(new Truncated(snap.index(), snap.term())));
       newOffset = Math.max(newOffset, snap.index());
+      durableLast = newOffset;
     }
     List<Entry> toWrite = List.of();
     if (!entries.isEmpty() && entries.get(entries.size() - 1).index() > newOffset) {
@@ -221,11 +224,15 @@ public final class RocksLogStorage implements LogStorage {
         skip++;
       }
       toWrite = entries.subList(skip, entries.size());
-      // A new leader may overwrite a conflicting suffix: drop it, then write the new entries.
-      eb.deleteRange(
-          ColumnFamily.RAFT_LOG,
-          RaftLogKeys.entry(group, toWrite.get(0).index()),
-          RaftLogKeys.entriesEnd(group));
+      if (toWrite.get(0).index() <= durableLast) {
+        // A new leader overwrites a conflicting suffix: drop it, then write the new entries. Only
+        // then: range tombstones slow down every later read of the memtable, so plain appends
+        // must not leave one each.
+        eb.deleteRange(
+            ColumnFamily.RAFT_LOG,
+            RaftLogKeys.entry(group, toWrite.get(0).index()),
+            RaftLogKeys.entriesEnd(group));
+      }
       for (Entry e : toWrite) {
         eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, e.index()), RaftLogCodec.entry(e));
       }
