@@ -62,6 +62,9 @@ final class Raft {
   /** A TIMEOUT_NOW left this term: the lease cannot be trusted any more. */
   boolean sentTimeoutNow;
 
+  /** Committed membership changes found invalid when applied (a bug if ever non-zero). */
+  long ignoredConfChanges;
+
   /** Index of the latest membership change proposed; one at a time. */
   long pendingConfIndex;
 
@@ -532,6 +535,11 @@ final class Raft {
     if (s.index() <= log.committed) {
       return false;
     }
+    if (log.applying > log.applied) {
+      // The host is still applying entries we handed out; their membership changes must apply to
+      // the configuration they were committed in, not to the snapshot's. The leader retries.
+      return false;
+    }
     if (log.matchTerm(s.index(), s.term())) {
       // We already have the entries: just learn that they are committed.
       log.commitTo(s.index());
@@ -955,6 +963,7 @@ final class Raft {
     } catch (IllegalArgumentException e) {
       // Every replica reaches the same verdict on the same committed entry: ignore it everywhere.
       LOG.log(System.Logger.Level.WARNING, "{0} ignores invalid conf change: {1}", id, e);
+      ignoredConfChanges++;
       return tracker.config.toConfState();
     }
     switchToConfig(next);

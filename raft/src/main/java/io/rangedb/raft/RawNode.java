@@ -232,6 +232,15 @@ public final class RawNode {
     return raft.tracker.config.toConfState();
   }
 
+  /**
+   * Committed membership changes that were invalid when applied and therefore ignored. Leaders
+   * validate changes before proposing them, so this stays 0 unless something is wrong; exposed for
+   * metrics and tests.
+   */
+  public long ignoredConfChanges() {
+    return raft.ignoredConfChanges;
+  }
+
   /** Whether a lease read would be answered locally right now (for tests and metrics). */
   public boolean leaseValid() {
     return raft.leaseValid();

@@ -262,6 +262,10 @@ final class SimNode implements Transport.Receiver {
       applied = e.index();
       if (e.type() == EntryType.CONF_CHANGE) {
         conf = raft.applyConfChange(ConfChange.decode(e.data()));
+        if (raft.ignoredConfChanges() != 0) {
+          throw new AssertionError(
+              "node " + id + " found committed conf change " + e + " invalid on " + conf);
+        }
       } else if (e.data().length > 0) {
         KvCommand c = KvCommand.decode(e.data());
         if (!appliedOps.add(c.opId())) {
