@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * idle cost (quiescence), and failover when a host stops.
  */
 class RaftHostTest {
-  private static final int GROUPS = 300;
+  private int groups = 300;
   private static final long TICK = 10;
 
   private final EventLoop loop = new EventLoop();
@@ -50,7 +50,7 @@ class RaftHostTest {
     for (long id = 1; id <= 3; id++) {
       long node = id;
       MemoryLogStore store = new MemoryLogStore();
-      for (long g = 1; g <= GROUPS; g++) {
+      for (long g = 1; g <= groups; g++) {
         store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
       }
       stores.put(node, store);
@@ -84,7 +84,7 @@ class RaftHostTest {
       out[0] = network.attach(node, host);
       hosts.put(node, host);
       running.put(node, true);
-      for (long g = 1; g <= GROUPS; g++) {
+      for (long g = 1; g <= groups; g++) {
         host.addGroup(g, RaftConfig.defaults(node));
       }
       scheduleTicks(node);
@@ -173,7 +173,7 @@ class RaftHostTest {
   private List<CompletableFuture<Long>> proposeEverywhere(String prefix, int perGroup) {
     List<CompletableFuture<Long>> futures = new ArrayList<>();
     Map<Long, Long> leaderOf = leaders();
-    assertEquals(GROUPS, leaderOf.size(), "every group has a leader");
+    assertEquals(groups, leaderOf.size(), "every group has a leader");
     for (var e : leaderOf.entrySet()) {
       for (int i = 0; i < perGroup; i++) {
         futures.add(
@@ -187,6 +187,41 @@ class RaftHostTest {
   }
 
   @Test
+  void deposedLeadersProposalFailsAsSuperseded() {
+    groups = 3;
+    startHosts();
+    run(3_000);
+    long group = 1;
+    long old = leaders().get(group);
+    network.partition(java.util.Set.of(old), 1);
+    CompletableFuture<Long> doomed =
+        hosts.get(old).propose(group, "doomed".getBytes(StandardCharsets.UTF_8));
+    run(2_000);
+    long fresh =
+        leaders().entrySet().stream()
+            .filter(e -> e.getKey() == group && e.getValue() != old)
+            .map(Map.Entry::getValue)
+            .findFirst()
+            .orElseThrow();
+    CompletableFuture<Long> winner =
+        hosts.get(fresh).propose(group, "winner".getBytes(StandardCharsets.UTF_8));
+    run(500);
+    assertEquals(false, doomed.isDone());
+    network.heal();
+    run(2_000);
+    assertTrue(winner.isDone() && !winner.isCompletedExceptionally());
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, doomed::join);
+    assertEquals(
+        io.rangedb.raft.ProposalDroppedException.Reason.SUPERSEDED,
+        ((io.rangedb.raft.ProposalDroppedException) e.getCause()).reason());
+    for (long h = 1; h <= 3; h++) {
+      assertEquals(List.of("winner"), applied.get(h).get(group));
+    }
+  }
+
+  @Test
   void manyGroupsOnThreeHosts() {
     startHosts();
     run(3_000);
@@ -196,7 +231,7 @@ class RaftHostTest {
       assertTrue(f.isDone() && !f.isCompletedExceptionally(), "proposal applied");
     }
     // Every replica applied the same commands in the same order, each exactly once.
-    for (long g = 1; g <= GROUPS; g++) {
+    for (long g = 1; g <= groups; g++) {
       List<String> one = applied.get(1L).get(g);
       assertEquals(5, one.size(), "group " + g);
       assertEquals(one, applied.get(2L).get(g));
@@ -240,14 +275,14 @@ class RaftHostTest {
     network.setDown(1, true);
     run(3_000);
     Map<Long, Long> leaderOf = leaders();
-    assertEquals(GROUPS, leaderOf.size());
+    assertEquals(groups, leaderOf.size());
     assertTrue(leaderOf.values().stream().noneMatch(n -> n == 1L));
     List<CompletableFuture<Long>> after = proposeEverywhere("b", 2);
     run(1_000);
     for (CompletableFuture<Long> f : after) {
       assertTrue(f.isDone() && !f.isCompletedExceptionally(), "proposal after failover");
     }
-    for (long g = 1; g <= GROUPS; g++) {
+    for (long g = 1; g <= groups; g++) {
       assertEquals(applied.get(2L).get(g), applied.get(3L).get(g));
       assertEquals(7, applied.get(2L).get(g).size());
     }
