@@ -1,0 +1,167 @@
+package io.rangedb.raft.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
+import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.Transport;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host on real threads ({@link RaftThreads}): three hosts whose transports call each other
+ * directly from their loop threads, many groups, proposals from the test thread. Checks that every
+ * proposal is applied once, in the same order, on all three hosts. (Bounds below are generous
+ * liveness limits, not timing assertions.)
+ */
+class RaftHostThreadsTest {
+  private static final int GROUPS = 50;
+
+  @Test
+  void hostsOnRealThreads() throws Exception {
+    Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
+    Map<Long, Map<Long, List<String>>> applied = new ConcurrentHashMap<>();
+    List<ExecutorService> loops = new ArrayList<>();
+    ScheduledExecutorService ticker = RaftThreads.newTicker("test-tick");
+    List<ScheduledFuture<?>> ticking = new ArrayList<>();
+    try {
+      for (long id = 1; id <= 3; id++) {
+        long node = id;
+        MemoryLogStore store = new MemoryLogStore();
+        for (long g = 1; g <= GROUPS; g++) {
+          store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
+        }
+        Map<Long, List<String>> sm = new ConcurrentHashMap<>();
+        applied.put(node, sm);
+        Transport direct =
+            new Transport() {
+              @Override
+              public void send(long toNode, List<Envelope> batch) {
+                RaftHost to = hosts.get(toNode);
+                if (to != null) {
+                  to.receive(node, batch);
+                }
+              }
+
+              @Override
+              public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+                send(toNode, List.of(snapshotMessage));
+                RaftHost self = hosts.get(node);
+                self.snapshotStatus(snapshotMessage.groupId(), toNode, true);
+              }
+            };
+        ExecutorService loop = RaftThreads.newLoop("test-loop-" + node);
+        loops.add(loop);
+        RaftHost host =
+            new RaftHost(
+                node,
+                store,
+                direct,
+                loop,
+                new SplittableRandom(node),
+                new RaftHost.StateMachine() {
+                  @Override
+                  public void apply(long groupId, Entry e) {
+                    if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+                      sm.computeIfAbsent(groupId, k -> new ArrayList<>())
+                          .add(new String(e.data(), StandardCharsets.UTF_8));
+                    }
+                  }
+
+                  @Override
+                  public void restore(long groupId, Snapshot snapshot) {
+                    throw new AssertionError("no snapshots here");
+                  }
+                },
+                RaftHost.Options.defaults());
+        hosts.put(node, host);
+      }
+      List<CompletableFuture<Void>> added = new ArrayList<>();
+      for (RaftHost h : hosts.values()) {
+        for (long g = 1; g <= GROUPS; g++) {
+          added.add(h.addGroup(g, RaftConfig.defaults(h.nodeId())));
+        }
+        ticking.add(RaftThreads.startTicking(h, ticker, 2));
+      }
+      CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+      for (long g = 1; g <= GROUPS; g++) {
+        for (int i = 0; i < 4; i++) {
+          proposeUntilAccepted(hosts, g, "g" + g + "-" + i);
+        }
+      }
+      // Wait (bounded) until every host applied everything.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < deadline && !allApplied(applied)) {
+        Thread.sleep(10);
+      }
+      for (long g = 1; g <= GROUPS; g++) {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          expected.add("g" + g + "-" + i);
+        }
+        for (long h = 1; h <= 3; h++) {
+          assertEquals(expected, applied.get(h).get(g), "host " + h + " group " + g);
+        }
+      }
+    } finally {
+      ticking.forEach(t -> t.cancel(false));
+      ticker.shutdownNow();
+      for (ExecutorService l : loops) {
+        l.shutdown();
+        l.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static boolean allApplied(Map<Long, Map<Long, List<String>>> applied) {
+    for (Map<Long, List<String>> sm : applied.values()) {
+      for (long g = 1; g <= GROUPS; g++) {
+        List<String> l = sm.get(g);
+        if (l == null || l.size() < 4) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Proposes through the leader, following hints; returns once the proposal was applied. */
+  private static void proposeUntilAccepted(Map<Long, RaftHost> hosts, long group, String cmd)
+      throws Exception {
+    long target = 1;
+    for (int attempt = 0; attempt < 2_000; attempt++) {
+      try {
+        hosts
+            .get(target)
+            .propose(group, cmd.getBytes(StandardCharsets.UTF_8))
+            .get(60, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof ProposalDroppedException d
+            && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
+          target = d.leaderHint() != 0 ? d.leaderHint() : 1 + (target % 3);
+          Thread.sleep(5);
+          continue;
+        }
+        throw e;
+      }
+    }
+    throw new AssertionError("no leader accepted " + cmd);
+  }
+}
