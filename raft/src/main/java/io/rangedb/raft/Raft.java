@@ -915,8 +915,12 @@ final class Raft {
 
   // ---------------------------------------------------------------- quiescence
 
-  /** Whether this leader's group is fully caught up and idle, so the host may stop ticking it. */
-  boolean canQuiesce() {
+  /**
+   * Whether this leader's group is fully caught up and idle, so the host may stop ticking it.
+   * Members on nodes the host knows to be down do not hold it back (they wake the group when they
+   * return).
+   */
+  boolean canQuiesce(java.util.function.LongPredicate down) {
     if (role != Role.LEADER
         || leadTransferee != 0
         || !readOnly.isEmpty()
@@ -931,8 +935,8 @@ final class Raft {
     if (log.committed != last || log.applied != last) {
       return false;
     }
-    for (Progress p : tracker.progress.values()) {
-      if (p.match != last) {
+    for (Map.Entry<Long, Progress> e : tracker.progress.entrySet()) {
+      if (e.getValue().match != last && !down.test(e.getKey())) {
         return false;
       }
     }

@@ -109,7 +109,12 @@ public final class RawNode {
    * {@link #quiesce()} it and stop ticking it.
    */
   public boolean canQuiesce() {
-    return outstanding == null && raft.canQuiesce();
+    return canQuiesce(node -> false);
+  }
+
+  /** Like {@link #canQuiesce()}, ignoring members on nodes for which {@code down} is true. */
+  public boolean canQuiesce(java.util.function.LongPredicate down) {
+    return outstanding == null && raft.canQuiesce(down);
   }
 
   /**

@@ -342,7 +342,7 @@ public final class RaftHost implements Transport.Receiver {
             && !g.quiesced
             && g.proposals.isEmpty()
             && g.reads.isEmpty()
-            && g.raft.canQuiesce()) {
+            && g.raft.canQuiesce(deadPeers::contains)) {
           g.raft.quiesce();
           g.quiesced = true;
           active.remove(g);
@@ -480,7 +480,14 @@ public final class RaftHost implements Transport.Receiver {
 
   private void onReceive(long fromNode, List<Envelope> batch) {
     lastHeard.put(fromNode, ticks);
-    deadPeers.remove(fromNode);
+    if (deadPeers.remove(fromNode)) {
+      // Back from the dead: groups we lead may have quiesced without it; let them catch it up.
+      for (Group g : groups.values()) {
+        if (g.quiesced && g.raft.role() == Role.LEADER && member(g.raft.confState(), fromNode)) {
+          wake(g);
+        }
+      }
+    }
     for (Envelope e : batch) {
       if (e.groupId() == PING_GROUP) {
         continue;
@@ -512,6 +519,13 @@ public final class RaftHost implements Transport.Receiver {
       g.quiesced = false;
       active.add(g);
     }
+  }
+
+  private static boolean member(ConfState cs, long node) {
+    return cs.voters().contains(node)
+        || cs.votersOutgoing().contains(node)
+        || cs.learners().contains(node)
+        || cs.learnersNext().contains(node);
   }
 
   private void addPeers(ConfState cs) {

@@ -44,51 +44,67 @@ class RaftHostTest {
   private final Map<Long, Boolean> running = new TreeMap<>();
   private final List<String> durabilityViolations = new ArrayList<>();
 
+  private final Map<Long, Integer> incarnation = new TreeMap<>();
+
   private void startHosts() {
     network.conditions.minDelay = 1;
     network.conditions.maxDelay = 3;
     for (long id = 1; id <= 3; id++) {
-      long node = id;
       MemoryLogStore store = new MemoryLogStore();
       for (long g = 1; g <= groups; g++) {
         store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
       }
-      stores.put(node, store);
-      Map<Long, List<String>> sm = new HashMap<>();
-      applied.put(node, sm);
-      RaftHost.StateMachine machine =
-          new RaftHost.StateMachine() {
-            @Override
-            public void apply(long groupId, Entry e) {
-              if (e.type() == EntryType.NORMAL && e.data().length > 0) {
-                sm.computeIfAbsent(groupId, k -> new ArrayList<>())
-                    .add(new String(e.data(), StandardCharsets.UTF_8));
-              }
-            }
-
-            @Override
-            public void restore(long groupId, Snapshot snapshot) {
-              throw new AssertionError("no snapshots in this test");
-            }
-          };
-      Transport[] out = new Transport[1];
-      RaftHost host =
-          new RaftHost(
-              node,
-              store,
-              new CheckingTransport(node, store, () -> out[0]),
-              task -> loop.after(0, task),
-              rng.split(),
-              machine,
-              RaftHost.Options.defaults());
-      out[0] = network.attach(node, host);
-      hosts.put(node, host);
-      running.put(node, true);
-      for (long g = 1; g <= groups; g++) {
-        host.addGroup(g, RaftConfig.defaults(node));
-      }
-      scheduleTicks(node);
+      stores.put(id, store);
+      startHost(id);
     }
+  }
+
+  /** Starts (or restarts) a host over its store; a restarted host has a fresh state machine. */
+  private void startHost(long node) {
+    MemoryLogStore store = stores.get(node);
+    int inc = incarnation.merge(node, 1, Integer::sum);
+    Map<Long, List<String>> sm = new HashMap<>();
+    applied.put(node, sm);
+    RaftHost.StateMachine machine =
+        new RaftHost.StateMachine() {
+          @Override
+          public void apply(long groupId, Entry e) {
+            if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+              sm.computeIfAbsent(groupId, k -> new ArrayList<>())
+                  .add(new String(e.data(), StandardCharsets.UTF_8));
+            }
+          }
+
+          @Override
+          public void restore(long groupId, Snapshot snapshot) {
+            throw new AssertionError("no snapshots in this test");
+          }
+        };
+    Transport[] out = new Transport[1];
+    RaftHost host =
+        new RaftHost(
+            node,
+            store,
+            new CheckingTransport(node, store, () -> out[0]),
+            task ->
+                loop.after(
+                    0,
+                    () -> {
+                      if (running.get(node) && incarnation.get(node) == inc) {
+                        task.run(); // a stopped host does nothing more
+                      }
+                    }),
+            rng.split(),
+            machine,
+            RaftHost.Options.defaults());
+    out[0] = network.attach(node, host);
+    hosts.put(node, host);
+    running.put(node, true);
+    network.setDown(node, false);
+    for (long g = 1; g <= groups; g++) {
+      host.addGroup(g, RaftConfig.defaults(node));
+    }
+    scheduleTicks(node);
   }
 
   private void scheduleTicks(long node) {
@@ -285,6 +301,23 @@ class RaftHostTest {
     for (long g = 1; g <= groups; g++) {
       assertEquals(applied.get(2L).get(g), applied.get(3L).get(g));
       assertEquals(7, applied.get(2L).get(g).size());
+    }
+    // With host 1 down, the groups still go idle: members on a dead node do not hold them back.
+    run(3_000);
+    assertEquals(0, get(hosts.get(2L).activeGroups()));
+    assertEquals(0, get(hosts.get(3L).activeGroups()));
+    // Host 1 restarts from its store and catches up every group.
+    startHost(1);
+    run(3_000);
+    List<CompletableFuture<Long>> afterRestart = proposeEverywhere("c", 1);
+    run(2_000);
+    for (CompletableFuture<Long> f : afterRestart) {
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "proposal after restart");
+    }
+    for (long g = 1; g <= groups; g++) {
+      assertEquals(8, applied.get(2L).get(g).size());
+      assertEquals(applied.get(2L).get(g), applied.get(1L).get(g), "restarted host, group " + g);
+      assertEquals(applied.get(2L).get(g), applied.get(3L).get(g));
     }
     // Linearizable read on a group through its new leader.
     long someGroup = 7;
