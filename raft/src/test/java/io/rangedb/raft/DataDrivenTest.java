@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestFactory;
  * isolate <id>}, {@code heal}, {@code stabilize} (prints every message delivered), {@code status
  * [<id>]}, {@code log <id>}, {@code read-index <id> <ctx>}, {@code transfer <id> <target>}, {@code
  * add-learner|add-voter|remove <id> <node>}, {@code replace <id> <old> <new>}, {@code applied
- * <id>}, {@code start <id>} (crash-restart from storage, or a new empty replica).
+ * <id>}, {@code start <id>} (crash-restart from storage, or a new empty replica), {@code compact
+ * <id>}, {@code storage <id>}.
  */
 class DataDrivenTest {
   private static final Path DIR = Path.of("src", "test", "resources", "testdata");
@@ -41,7 +42,8 @@ class DataDrivenTest {
         .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
   }
 
-  private record Block(String command, String expected) {}
+  /** A command with the comment lines above it (kept when rewriting) and its expected output. */
+  private record Block(String comments, String command, String expected) {}
 
   private static void runFile(Path file) throws IOException {
     List<Block> blocks = parse(Files.readAllLines(file, StandardCharsets.UTF_8));
@@ -56,6 +58,7 @@ class DataDrivenTest {
         actual = "error: " + e.getMessage();
       }
       if (rewrite) {
+        rewritten.append(b.comments());
         rewritten.append(b.command()).append("\n----\n").append(actual).append("\n\n");
       } else {
         assertEquals(b.expected(), actual, file.getFileName() + ": " + b.command());
@@ -68,17 +71,25 @@ class DataDrivenTest {
 
   private static List<Block> parse(List<String> lines) {
     List<Block> out = new ArrayList<>();
+    StringBuilder comments = new StringBuilder();
     int i = 0;
     while (i < lines.size()) {
       String line = lines.get(i);
-      if (line.isBlank() || line.startsWith("#")) {
+      if (line.startsWith("#")) {
+        comments.append(line).append('\n');
+        i++;
+        continue;
+      }
+      if (line.isBlank()) {
         i++;
         continue;
       }
       String cmd = line.trim();
+      String above = comments.toString();
+      comments.setLength(0);
       i++;
       if (i >= lines.size() || !lines.get(i).equals("----")) {
-        out.add(new Block(cmd, ""));
+        out.add(new Block(above, cmd, ""));
         continue;
       }
       i++;
@@ -87,7 +98,7 @@ class DataDrivenTest {
         expected.add(lines.get(i));
         i++;
       }
-      out.add(new Block(cmd, String.join("\n", expected)));
+      out.add(new Block(above, cmd, String.join("\n", expected)));
     }
     return out;
   }
@@ -214,6 +225,32 @@ class DataDrivenTest {
         case "applied" -> {
           List<String> data = c.appliedData(id(w[1]));
           return data.isEmpty() ? "(none)" : String.join(" ", data);
+        }
+        case "compact" -> {
+          // Snapshot the state machine at the applied index and drop the log up to it.
+          long id = id(w[1]);
+          RawNode n = c.node(id);
+          long at = n.appliedIndex();
+          MemoryLogStorage st = c.storages.get(id);
+          st.createSnapshot(at, n.confState(), Cluster.bytes(String.join(",", c.appliedData(id))));
+          st.compact(at);
+          return "snapshot at " + at + ", first index " + st.firstIndex();
+        }
+        case "storage" -> {
+          MemoryLogStorage st = c.storages.get(id(w[1]));
+          Snapshot snap = st.snapshot();
+          return "snapshot "
+              + snap.term()
+              + "/"
+              + snap.index()
+              + " data="
+              + new String(snap.data(), StandardCharsets.UTF_8)
+              + " first="
+              + st.firstIndex()
+              + " last="
+              + st.lastIndex()
+              + " "
+              + st.hardState();
         }
         case "start" -> {
           c.start(id(w[1]));
