@@ -98,6 +98,7 @@ class HostSimulationTest {
         loop.after(rng.nextInt(100), this::client);
       }
       loop.after(300, this::nemesis);
+      loop.after(200, this::compactor);
       loop.runUntil(6_000);
       faults = false;
       network.conditions.lossRate = 0;
@@ -130,19 +131,44 @@ class HostSimulationTest {
         assertTrue(distinct == total, "a command was applied twice");
       }
       assertTrue(acked.size() > GROUPS, "proposals were acknowledged: " + acked.size());
-      return "seed=" + seed + " acked=" + acked.size() + " crashes=" + crashes;
+      return "seed="
+          + seed
+          + " acked="
+          + acked.size()
+          + " crashes="
+          + crashes
+          + " compactions="
+          + compactions
+          + " snapshotsInstalled="
+          + snapshotsInstalled;
     }
 
     void start(long id) {
       int inc = incarnation.merge(id, 1, Integer::sum);
       up.put(id, true);
       network.setDown(id, false);
+      // The state machine of this incarnation: per group, the applied log (index -> command). It
+      // starts from each group's durable snapshot, as a real state machine is durable with it.
+      Map<Long, TreeMap<Long, String>> state = new HashMap<>();
+      for (long g = 1; g <= GROUPS; g++) {
+        Snapshot snap = stores.get(id).storage(g).snapshot();
+        state.put(g, decode(snap.data()));
+        lastApplied(state.get(g), snap.index());
+      }
+      states.put(id, state);
       RaftHost.StateMachine sm =
           new RaftHost.StateMachine() {
             @Override
             public void apply(long groupId, Entry e) {
               String cmd =
                   e.type() == EntryType.NORMAL ? new String(e.data(), StandardCharsets.UTF_8) : "";
+              TreeMap<Long, String> mine = state.get(groupId);
+              if (e.index() != lastApplied(mine) + 1) {
+                throw new AssertionError(
+                    "group " + groupId + " applied " + e.index() + " after " + lastApplied(mine));
+              }
+              mine.put(e.index(), cmd);
+              lastApplied(mine, e.index());
               String prev =
                   committed
                       .computeIfAbsent(groupId, k -> new HashMap<>())
@@ -155,7 +181,17 @@ class HostSimulationTest {
 
             @Override
             public void restore(long groupId, Snapshot snapshot) {
-              throw new AssertionError("no compaction here, so no snapshots");
+              TreeMap<Long, String> image = decode(snapshot.data());
+              image.forEach(
+                  (index, cmd) -> {
+                    String known = committed.get(groupId).get(index);
+                    if (known != null && !known.equals(cmd)) {
+                      throw new AssertionError("snapshot disagrees at " + groupId + "/" + index);
+                    }
+                  });
+              lastApplied(image, snapshot.index());
+              state.put(groupId, image);
+              snapshotsInstalled++;
             }
           };
       RaftHost[] self = new RaftHost[1];
@@ -192,6 +228,61 @@ class HostSimulationTest {
               tick(id, inc);
             }
           });
+    }
+
+    final Map<Long, Map<Long, TreeMap<Long, String>>> states = new TreeMap<>();
+    int snapshotsInstalled;
+    int compactions;
+
+    /** The applied index is kept under key -1 of the image. */
+    static long lastApplied(TreeMap<Long, String> image) {
+      return Long.parseLong(image.getOrDefault(-1L, "1"));
+    }
+
+    static void lastApplied(TreeMap<Long, String> image, long index) {
+      image.put(-1L, Long.toString(Math.max(index, lastApplied(image))));
+    }
+
+    static byte[] encode(TreeMap<Long, String> image) {
+      StringBuilder b = new StringBuilder();
+      image.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+      return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static TreeMap<Long, String> decode(byte[] data) {
+      TreeMap<Long, String> image = new TreeMap<>();
+      for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isEmpty()) {
+          int eq = line.indexOf('=');
+          image.put(Long.parseLong(line.substring(0, eq)), line.substring(eq + 1));
+        }
+      }
+      return image;
+    }
+
+    /** Now and then a host snapshots a group's state machine and compacts its log. */
+    void compactor() {
+      loop.after(100 + rng.nextInt(200), this::compactor);
+      long id = 1 + rng.nextInt(3);
+      if (!up.get(id)) {
+        return;
+      }
+      for (long g = 1; g <= GROUPS; g++) {
+        compact(id, g);
+      }
+    }
+
+    void compact(long id, long g) {
+      TreeMap<Long, String> image = states.get(id).get(g);
+      long at = lastApplied(image);
+      io.rangedb.raft.MemoryLogStorage log =
+          (io.rangedb.raft.MemoryLogStorage) stores.get(id).storage(g);
+      if (at <= log.snapshot().index() + 3) {
+        return;
+      }
+      log.createSnapshot(at, ConfState.ofVoters(1L, 2L, 3L), encode(image));
+      log.compact(Math.max(log.firstIndex() - 1, at - rng.nextInt(3)));
+      compactions++;
     }
 
     void crash(long id) {
