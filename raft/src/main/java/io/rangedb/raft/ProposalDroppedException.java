@@ -20,7 +20,9 @@ public final class ProposalDroppedException extends RuntimeException {
     /** The membership change is not valid from the current configuration. */
     CONF_CHANGE_INVALID,
     /** A deposed leader's entry was overwritten by a newer leader (reported by hosts). */
-    SUPERSEDED
+    SUPERSEDED,
+    /** Too many proposed bytes are not committed yet (followers lag): back off and retry. */
+    BACKLOG
   }
 
   private final Reason reason;

@@ -62,6 +62,9 @@ final class Raft {
   /** A TIMEOUT_NOW left this term: the lease cannot be trusted any more. */
   boolean sentTimeoutNow;
 
+  /** Payload bytes this leader appended that are not applied yet (proposal backpressure). */
+  long uncommittedBytes;
+
   /** Committed membership changes found invalid when applied (a bug if ever non-zero). */
   long ignoredConfChanges;
 
@@ -147,6 +150,7 @@ final class Raft {
     tracker.resetVotes();
     tracker.resetAll(log.lastIndex() + 1);
     pendingConfIndex = 0;
+    uncommittedBytes = 0;
     readOnly.clear();
     pendingReadIndex.clear();
   }
@@ -416,6 +420,9 @@ final class Raft {
           if (e.type() == EntryType.CONF_CHANGE && confChangeRefusal(e.data()) != null) {
             return;
           }
+        }
+        if (!admitUncommitted(m.entries())) {
+          return;
         }
         if (!m.entries().isEmpty()) {
           appendAndBroadcast(m.entries());
@@ -818,6 +825,10 @@ final class Raft {
           }
         }
       }
+      if (!admitUncommitted(ents)) {
+        throw new ProposalDroppedException(
+            Reason.BACKLOG, lead, uncommittedBytes + " bytes not yet committed");
+      }
       return appendAndBroadcast(ents);
     }
     if (lead == 0) {
@@ -828,6 +839,32 @@ final class Raft {
     }
     send(Message.builder(MessageType.PROP).to(lead).entries(ents));
     return 0;
+  }
+
+  /**
+   * Counts proposed bytes against the cap; refuses once the cap is reached (but always admits
+   * something when nothing is outstanding, so one large command cannot block forever).
+   */
+  private boolean admitUncommitted(List<Entry> ents) {
+    long size = 0;
+    for (Entry e : ents) {
+      size += e.data().length;
+    }
+    if (uncommittedBytes > 0 && uncommittedBytes + size > cfg.maxUncommittedBytes()) {
+      return false;
+    }
+    uncommittedBytes += size;
+    return true;
+  }
+
+  /** Applied entries no longer count as uncommitted (older terms' entries just clamp at 0). */
+  void reduceUncommitted(List<Entry> applied) {
+    if (uncommittedBytes == 0) {
+      return;
+    }
+    for (Entry e : applied) {
+      uncommittedBytes = Math.max(0, uncommittedBytes - e.data().length);
+    }
   }
 
   /** Why the leader refuses a membership change now, or null if it accepts it. */

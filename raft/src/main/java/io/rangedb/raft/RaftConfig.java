@@ -19,6 +19,8 @@ package io.rangedb.raft;
  * @param forwardProposals whether a follower forwards proposals to its leader, or refuses them
  * @param applied the index the host's state machine already contains on restart (0 = use the
  *     storage's snapshot index)
+ * @param maxUncommittedBytes bytes of proposed but not yet committed commands a leader accepts
+ *     before refusing more (backpressure when followers lag; one proposal is always accepted)
  */
 public record RaftConfig(
     long id,
@@ -32,7 +34,8 @@ public record RaftConfig(
     ReadOnlyOption readOnlyOption,
     int maxClockDriftTicks,
     boolean forwardProposals,
-    long applied) {
+    long applied,
+    long maxUncommittedBytes) {
 
   public RaftConfig {
     if (id == 0) {
@@ -41,7 +44,10 @@ public record RaftConfig(
     if (heartbeatTicks <= 0 || electionTicks <= heartbeatTicks) {
       throw new IllegalArgumentException("need 0 < heartbeatTicks < electionTicks");
     }
-    if (maxInflightMsgs <= 0 || maxSizePerMsg <= 0 || maxCommittedSizePerReady <= 0) {
+    if (maxInflightMsgs <= 0
+        || maxSizePerMsg <= 0
+        || maxCommittedSizePerReady <= 0
+        || maxUncommittedBytes <= 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
     if (readOnlyOption == ReadOnlyOption.LEASE_BASED && !checkQuorum) {
@@ -55,7 +61,7 @@ public record RaftConfig(
   /** Reasonable defaults: pre-vote and check-quorum on, SAFE reads, forwarding on. */
   public static RaftConfig defaults(long id) {
     return new RaftConfig(
-        id, 10, 1, 1 << 20, 256, 16 << 20, true, true, ReadOnlyOption.SAFE, 2, true, 0);
+        id, 10, 1, 1 << 20, 256, 16 << 20, true, true, ReadOnlyOption.SAFE, 2, true, 0, 64 << 20);
   }
 
   public RaftConfig withReadOnlyOption(ReadOnlyOption o) {
@@ -71,7 +77,8 @@ public record RaftConfig(
         o,
         maxClockDriftTicks,
         forwardProposals,
-        applied);
+        applied,
+        maxUncommittedBytes);
   }
 
   public RaftConfig withPreVote(boolean v) {
@@ -87,7 +94,8 @@ public record RaftConfig(
         readOnlyOption,
         maxClockDriftTicks,
         forwardProposals,
-        applied);
+        applied,
+        maxUncommittedBytes);
   }
 
   public RaftConfig withCheckQuorum(boolean v) {
@@ -103,7 +111,8 @@ public record RaftConfig(
         readOnlyOption,
         maxClockDriftTicks,
         forwardProposals,
-        applied);
+        applied,
+        maxUncommittedBytes);
   }
 
   public RaftConfig withForwardProposals(boolean v) {
@@ -119,7 +128,8 @@ public record RaftConfig(
         readOnlyOption,
         maxClockDriftTicks,
         v,
-        applied);
+        applied,
+        maxUncommittedBytes);
   }
 
   public RaftConfig withLimits(long maxSizePerMsg, int maxInflightMsgs) {
@@ -135,7 +145,25 @@ public record RaftConfig(
         readOnlyOption,
         maxClockDriftTicks,
         forwardProposals,
-        applied);
+        applied,
+        maxUncommittedBytes);
+  }
+
+  public RaftConfig withMaxUncommittedBytes(long v) {
+    return new RaftConfig(
+        id,
+        electionTicks,
+        heartbeatTicks,
+        maxSizePerMsg,
+        maxInflightMsgs,
+        maxCommittedSizePerReady,
+        preVote,
+        checkQuorum,
+        readOnlyOption,
+        maxClockDriftTicks,
+        forwardProposals,
+        applied,
+        v);
   }
 
   public RaftConfig withApplied(long v) {
@@ -151,6 +179,7 @@ public record RaftConfig(
         readOnlyOption,
         maxClockDriftTicks,
         forwardProposals,
-        v);
+        v,
+        maxUncommittedBytes);
   }
 }

@@ -185,6 +185,7 @@ public final class RawNode {
     }
     if (!rd.committedEntries().isEmpty()) {
       raft.log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+      raft.reduceUncommitted(rd.committedEntries());
     }
     raft.afterApplied();
   }

@@ -378,6 +378,29 @@ class RaftRulesTest {
   }
 
   @Test
+  void uncommittedBacklogIsCapped() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withMaxUncommittedBytes(100),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.isolated.addAll(List.of(2L, 3L));
+    c.node(1).propose(new byte[150]); // nothing outstanding: admitted even above the cap
+    var e = assertThrows(ProposalDroppedException.class, () -> c.node(1).propose(new byte[10]));
+    assertEquals(ProposalDroppedException.Reason.BACKLOG, e.reason());
+    c.isolated.clear();
+    c.tickAll(3); // followers catch up, the entry commits and is applied
+    c.node(1).propose(new byte[60]);
+    c.node(1).propose(new byte[40]);
+    assertThrows(ProposalDroppedException.class, () -> c.node(1).propose(new byte[1]));
+    c.stabilize();
+    c.node(1).propose(new byte[1]);
+  }
+
+  @Test
   void forwardedProposalCommits() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);

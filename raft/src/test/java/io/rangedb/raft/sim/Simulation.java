@@ -66,7 +66,8 @@ final class Simulation {
               .withPreVote(preVote)
               .withReadOnlyOption(lease ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE)
               .withForwardProposals(rng.nextInt(4) != 0)
-              .withLimits(1 + rng.nextInt(2000), 1 + rng.nextInt(8));
+              .withLimits(1 + rng.nextInt(2000), 1 + rng.nextInt(8))
+              .withMaxUncommittedBytes(rng.nextBoolean() ? 64 << 20 : 100 + rng.nextInt(400));
       SimNode n = new SimNode(id, this, disk, cfg, rng.split());
       n.transport = network.attach(id, n);
       nodes.put(id, n);
