@@ -263,7 +263,7 @@ public final class MvccStore {
             Head before = r.head();
             boolean seenVisible = false;
             boolean removedAll = true;
-            boolean first = true;
+            boolean sawVersion = false;
             while (it.valid() && MvccKeys.belongsTo(it.key(), ik)) {
               byte[] k = it.key();
               if (!MvccKeys.isIntentKey(k, ik)) {
@@ -285,12 +285,12 @@ public final class MvccStore {
                 } else {
                   removedAll = false;
                 }
-                first = false;
+                sawVersion = true;
               }
               it.next();
             }
             Head after = before;
-            if (r.intent == null && removedAll && !first) {
+            if (r.intent == null && removedAll && sawVersion) {
               after = Head.NONE;
             }
             delta.head(before, after);

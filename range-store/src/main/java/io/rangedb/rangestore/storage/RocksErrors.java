@@ -25,7 +25,12 @@ final class RocksErrors {
     if (code == Status.Code.Corruption) {
       return new StoreCorruptedException(text, e);
     }
-    if (code == Status.Code.IOError && lower.contains("lock")) {
+    // RocksDB words it "lock hold by current process" (same JVM) or "While lock file: .../LOCK:
+    // Resource temporarily unavailable" (another process); match those, not any path with "lock".
+    if (code == Status.Code.IOError
+        && (lower.contains("lock hold")
+            || lower.contains("while lock file")
+            || msg.contains("/LOCK"))) {
       return new StoreLockedException(text, e);
     }
     return new StorageException(text, e);

@@ -440,6 +440,10 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     }
   }
 
+  /**
+   * Closes the store and every native object it owns. Call it once all users of the store have
+   * stopped: an operation racing with close may touch freed native memory.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
