@@ -252,6 +252,27 @@ public final class RawNode {
     return raft.leaseValid();
   }
 
+  /** The replica's state in one record. */
+  public Status status() {
+    Map<Long, Status.Member> members = new TreeMap<>();
+    if (raft.role == Role.LEADER) {
+      raft.tracker.progress.forEach(
+          (k, p) -> members.put(k, new Status.Member(p.match, p.next, p.state, p.recentActive)));
+    }
+    return new Status(
+        raft.id,
+        raft.role,
+        raft.term,
+        raft.vote,
+        raft.lead,
+        raft.log.committed,
+        raft.log.applied,
+        raft.log.lastIndex(),
+        confState(),
+        java.util.Collections.unmodifiableMap(members),
+        raft.leadTransferee);
+  }
+
   /** The leader's view of each member, as "STATE match=M next=N"; empty unless leading. */
   public Map<Long, String> progress() {
     Map<Long, String> out = new TreeMap<>();

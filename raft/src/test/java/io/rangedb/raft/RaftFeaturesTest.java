@@ -259,6 +259,21 @@ class RaftFeaturesTest {
   }
 
   @Test
+  void statusShowsTheLeadersViewOfEachMember() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    Status s = c.node(1).status();
+    assertEquals(Role.LEADER, s.role());
+    assertEquals(s.lastIndex(), s.progress().get(2L).match());
+    assertTrue(s.progress().get(3L).match() < s.lastIndex(), "3 is behind");
+    assertTrue(c.node(2).status().progress().isEmpty(), "only a leader tracks progress");
+    assertEquals(1, c.node(2).status().leader());
+  }
+
+  @Test
   void oneMembershipChangeAtATime() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);
