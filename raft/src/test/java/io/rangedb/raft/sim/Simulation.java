@@ -34,6 +34,14 @@ final class Simulation {
   private final Map<Long, Long> tickIntervals = new TreeMap<>();
   final boolean lease;
   final boolean preVote;
+
+  /**
+   * A nemesis that goes after leaders fast (crash the leader, or cut it off with a minority, every
+   * few tens of ms): the interleavings behind Figure 8 of the Raft paper need leaders to fail right
+   * after they replicated to a minority.
+   */
+  final boolean leaderHunter;
+
   private final List<Op> history = new ArrayList<>();
   private long nextOpId = 1;
   private boolean faultsOn = true;
@@ -50,6 +58,7 @@ final class Simulation {
     this.voters = (seed & 1) == 0 ? 3 : 5;
     this.lease = rng.nextBoolean();
     this.preVote = rng.nextInt(4) != 0;
+    this.leaderHunter = rng.nextInt(3) == 0;
     this.network = new SimulatedNetwork(rng.split(), loop);
     network.conditions.minDelay = 1;
     network.conditions.maxDelay = 5 + rng.nextInt(25);
@@ -114,12 +123,13 @@ final class Simulation {
     okOpsAfterFaults = okOps - okBefore;
     checkEnd();
     return String.format(
-        "seed=%d voters=%d lease=%s preVote=%s events=%d leaders=%d crashes=%d partitions=%d"
+        "seed=%d voters=%d lease=%s preVote=%s hunter=%s events=%d leaders=%d crashes=%d partitions=%d"
             + " confChanges=%d transfers=%d ops=%d ok=%d okAfterHeal=%d snapshots=%d",
         seed,
         voters,
         lease,
         preVote,
+        leaderHunter,
         loop.executed(),
         safety.leaderTerms(),
         crashes,
@@ -313,8 +323,53 @@ final class Simulation {
 
   // ------------------------------------------------------------------ nemesis
 
+  private void huntLeader() {
+    long lead = leader();
+    switch (rng.nextInt(4)) {
+      case 0 -> {
+        if (lead != 0) {
+          SimNode victim = nodes.get(lead);
+          victim.crash();
+          crashes++;
+          loop.after(
+              10 + rng.nextInt(150),
+              () -> {
+                if (!victim.alive) {
+                  victim.start();
+                }
+              });
+        }
+      }
+      case 1 -> {
+        if (lead != 0) {
+          // The leader keeps one random peer: entries reach a minority only.
+          Set<Long> side = new HashSet<>(Set.of(lead));
+          List<Long> ids = new ArrayList<>(nodes.keySet());
+          side.add(ids.get(rng.nextInt(ids.size())));
+          network.heal();
+          network.partition(side, 1);
+          partitions++;
+        }
+      }
+      case 2 -> network.heal();
+      default -> {
+        // Restart anything down, so the group does not run out of voters.
+        for (SimNode n : nodes.values()) {
+          if (!n.alive) {
+            n.start();
+          }
+        }
+      }
+    }
+  }
+
   private void nemesis() {
     if (!faultsOn) {
+      return;
+    }
+    if (leaderHunter) {
+      loop.after(20 + rng.nextInt(120), this::nemesis);
+      huntLeader();
       return;
     }
     loop.after(100 + rng.nextInt(400), this::nemesis);
