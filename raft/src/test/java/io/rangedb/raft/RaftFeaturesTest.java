@@ -162,6 +162,28 @@ class RaftFeaturesTest {
   }
 
   @Test
+  void quiescingGivesUpTheLease() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2);
+    assertTrue(c.node(1).canQuiesce());
+    assertTrue(c.node(1).leaseValid());
+    c.node(1).quiesce();
+    c.stabilize(); // the quiesce heartbeats are acknowledged...
+    assertFalse(c.node(1).leaseValid(), "...but a group whose clock stops holds no lease");
+    c.tickAll(2); // woken: ordinary heartbeats found a new lease
+    assertTrue(c.node(1).leaseValid());
+    c.node(1).propose(bytes("busy"));
+    assertFalse(c.node(1).canQuiesce(), "not idle with an entry in flight");
+  }
+
+  @Test
   void transferVoidsTheLease() {
     Cluster c =
         new Cluster(
