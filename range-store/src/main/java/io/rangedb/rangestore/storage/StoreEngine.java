@@ -123,7 +123,8 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
 
   /**
    * Whether a database exists at the location: true when it is a RocksDB with exactly our column
-   * families; false for a missing or empty directory. Anything else is foreign.
+   * families; false for a missing or empty directory or an interrupted creation. Anything else
+   * throws.
    */
   private static boolean existingColumnFamilies(
       StoreOptions options, Env env, NativeHandles handles, String where)
@@ -132,13 +133,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
       Path dir = options.directory();
       if (!Files.exists(dir.resolve("CURRENT"))) {
         if (Files.isDirectory(dir)) {
-          try (Stream<Path> files = Files.list(dir)) {
-            List<String> names = files.limit(5).map(p -> p.getFileName().toString()).toList();
-            if (!names.isEmpty()) {
-              throw new ForeignStoreException(
-                  where + " is not empty and holds no rangedb store (found " + names + ")");
-            }
-          }
+          checkNoDataWithoutCurrent(dir, where);
         } else if (Files.exists(dir)) {
           throw new ForeignStoreException(where + " is not a directory");
         }
@@ -176,6 +171,48 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
               + ", not a rangedb store");
     }
     return true;
+  }
+
+  /**
+   * A directory without RocksDB's CURRENT file is a fresh store only if it holds nothing, or only
+   * what RocksDB writes before any data when creating a database (an interrupted creation). RocksDB
+   * data files without CURRENT mean a damaged store; anything else is somebody else's.
+   */
+  private static void checkNoDataWithoutCurrent(Path dir, String where) throws IOException {
+    List<String> names;
+    try (Stream<Path> files = Files.list(dir)) {
+      names = files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    List<String> other = new ArrayList<>();
+    boolean rocksData = false;
+    for (String n : names) {
+      if (n.equals("LOCK")
+          || n.equals("IDENTITY")
+          || n.startsWith("LOG")
+          || n.startsWith("OPTIONS-")
+          || n.endsWith(".dbtmp")) {
+        continue; // written by RocksDB before the database holds anything
+      }
+      if (n.startsWith("MANIFEST-") || n.endsWith(".sst") || n.endsWith(".log")) {
+        rocksData = true;
+      }
+      other.add(n);
+    }
+    if (rocksData) {
+      throw new StoreCorruptedException(
+          where
+              + " holds RocksDB files "
+              + other.subList(0, Math.min(5, other.size()))
+              + " but no CURRENT file: a damaged store (or an interrupted creation); not opening it",
+          null);
+    }
+    if (!other.isEmpty()) {
+      throw new ForeignStoreException(
+          where
+              + " is not empty and holds no rangedb store (found "
+              + other.subList(0, Math.min(5, other.size()))
+              + ")");
+    }
   }
 
   private static void probeReadOnly(StoreOptions options, Env env, List<byte[]> names)

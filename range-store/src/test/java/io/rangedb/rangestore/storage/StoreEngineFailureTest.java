@@ -2,12 +2,14 @@ package io.rangedb.rangestore.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,43 @@ class StoreEngineFailureTest {
             ForeignStoreException.class, () -> StoreEngine.open(StoreOptions.onDisk(store)));
     assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
     assertTrue(Files.exists(store.resolve("notes.txt")), "the foreign file is untouched");
+  }
+
+  @Test
+  void creationInterruptedBeforeAnyDataIsCompletedOnTheNextOpen() throws IOException {
+    Path store = dir.resolve("s");
+    Files.createDirectories(store);
+    for (String f : new String[] {"LOCK", "LOG", "IDENTITY"}) {
+      Files.writeString(store.resolve(f), "");
+    }
+    try (StoreEngine e = StoreEngine.open(StoreOptions.onDisk(store))) {
+      StoreEngineTest.put(e, "k", "v");
+    }
+    try (StoreEngine e = StoreEngine.open(StoreOptions.onDisk(store))) {
+      assertArrayEquals("v".getBytes(UTF_8), e.get(ColumnFamily.MVCC, "k".getBytes(UTF_8)));
+    }
+  }
+
+  @Test
+  void storeThatLostItsCurrentFileIsReportedNotRecreated() throws IOException {
+    Path store = dir.resolve("s");
+    try (StoreEngine e = StoreEngine.open(StoreOptions.onDisk(store))) {
+      StoreEngineTest.put(e, "k", "v");
+      e.flush();
+    }
+    Files.delete(store.resolve("CURRENT"));
+    List<String> before = fileNames(store);
+    StoreCorruptedException e =
+        assertThrows(
+            StoreCorruptedException.class, () -> StoreEngine.open(StoreOptions.onDisk(store)));
+    assertTrue(e.getMessage().contains("no CURRENT"), e.getMessage());
+    assertEquals(before, fileNames(store), "nothing was created or removed");
+  }
+
+  private static List<String> fileNames(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

@@ -32,7 +32,10 @@ class StoreEngineLeakTest {
     cycle(store, CYCLES);
 
     assertEquals(handles, NativeHandles.liveCount(), "native objects left open");
-    assertEquals(fds, openFileDescriptors(), "file descriptors left open");
+    // Other tests in this JVM (gRPC, Netty) may still be closing their own descriptors, so the
+    // count can drop; a leaked store holds at least 4 (LOCK, WAL, MANIFEST, LOG), 4,000 in all.
+    long fdGrowth = openFileDescriptors() - fds;
+    assertTrue(fdGrowth <= 16, "file descriptors grew by " + fdGrowth);
     long growthKiB = residentKiB() - rss;
     // Measured: each store left open after one write keeps ~3.6 MiB resident (300 leaked stores
     // grew RSS by 1.1 GB), so even 30 leaks of 1,000 cycles would cross this bound.
