@@ -131,7 +131,7 @@ public final class KeyDecoder {
     }
     BigInteger unscaled = new BigInteger(digits.substring(0, end));
     long scale = end - exponent;
-    if (scale != (int) scale) {
+    if (exponent < Integer.MIN_VALUE || exponent > Integer.MAX_VALUE || scale != (int) scale) {
       throw new KeyFormatException("decimal exponent out of range: " + exponent);
     }
     BigDecimal v = new BigDecimal(unscaled, (int) scale);
