@@ -24,6 +24,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final int size;
   private final List<Long> groups;
   private final long tickMillis;
+  private final boolean rememberCommands;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -31,8 +32,14 @@ final class LocalRaftCluster implements AutoCloseable {
   private final ConfState founders;
   private int restarts;
 
-  LocalRaftCluster(Path root, int size, int groupCount, long tickMillis) throws Exception {
+  /**
+   * @param rememberCommands whether nodes keep every applied command (for checks) or only count
+   *     them (for benchmarks)
+   */
+  LocalRaftCluster(Path root, int size, int groupCount, long tickMillis, boolean rememberCommands)
+      throws Exception {
     this.root = root;
+    this.rememberCommands = rememberCommands;
     this.size = size;
     this.tickMillis = tickMillis;
     List<Long> g = new ArrayList<>();
@@ -73,7 +80,8 @@ final class LocalRaftCluster implements AutoCloseable {
             founders,
             bootstrap,
             tickMillis,
-            id * 1_000_003L + restarts++);
+            id * 1_000_003L + restarts++,
+            rememberCommands);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());
     nodes.put(id, node);

@@ -40,7 +40,7 @@ class RaftClusterTest {
     Map<Long, Set<String>> acked = new ConcurrentHashMap<>();
     AtomicLong attempts = new AtomicLong();
     AtomicLong failures = new AtomicLong();
-    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS)) {
+    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true)) {
       cluster.balanceLeaders(0.9);
       AtomicBoolean running = new AtomicBoolean(true);
       ExecutorService clients = Executors.newFixedThreadPool(8);
