@@ -135,6 +135,39 @@ class RaftFeaturesTest {
   }
 
   @Test
+  void aRestartedFollowerDoesNotVoteAwayALeaseItBacked() {
+    // 3 lost the leader long ago and keeps campaigning; 2 backs leader 1's lease, then crashes
+    // and restarts knowing no leader. It must not vote for 3 before that lease has run out.
+    for (long seed = 0; seed < 40; seed++) {
+      Cluster c =
+          new Cluster(
+              seed,
+              id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+              ConfState.ofVoters(1L, 2L, 3L),
+              1,
+              2,
+              3);
+      c.elect(1);
+      c.dropRules.add(m -> (m.from() == 1 && m.to() == 3) || (m.from() == 3 && m.to() == 1));
+      c.tickAll(30);
+      assertTrue(c.node(1).leaseValid());
+      c.isolated.add(1L);
+      c.start(2);
+      boolean other = false;
+      for (int step = 0; step < 200 && !other; step++) {
+        c.tickAll(1);
+        other = c.node(2).role() == Role.LEADER || c.node(3).role() == Role.LEADER;
+        if (other) {
+          assertFalse(
+              c.node(1).role() == Role.LEADER && c.node(1).leaseValid(),
+              "seed " + seed + ": a new leader while the old lease holds");
+        }
+      }
+      assertTrue(other, "seed " + seed + ": someone else was elected");
+    }
+  }
+
+  @Test
   void leaseFollowersRefuseVotesWhileTheLeaseHolds() {
     Cluster c =
         new Cluster(

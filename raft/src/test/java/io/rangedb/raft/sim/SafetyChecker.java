@@ -35,6 +35,33 @@ final class SafetyChecker {
     return leaderOfTerm.size();
   }
 
+  /**
+   * Lease safety, checked directly: while a leader believes its lease holds (and would answer reads
+   * locally), no leader of a newer term may exist anywhere.
+   */
+  void checkLeases(java.util.Collection<SimNode> nodes) {
+    for (SimNode a : nodes) {
+      if (!a.alive || a.raft.role() != io.rangedb.raft.Role.LEADER || !a.raft.leaseValid()) {
+        continue;
+      }
+      for (SimNode b : nodes) {
+        if (b.alive
+            && b.raft.role() == io.rangedb.raft.Role.LEADER
+            && b.raft.term() > a.raft.term()) {
+          throw new AssertionError(
+              "lease safety: "
+                  + a.id
+                  + " holds a lease in term "
+                  + a.raft.term()
+                  + " while "
+                  + b.id
+                  + " leads term "
+                  + b.raft.term());
+        }
+      }
+    }
+  }
+
   void onApply(long node, long previouslyApplied, Entry e) {
     if (e.index() != previouslyApplied + 1) {
       throw new AssertionError(

@@ -229,6 +229,9 @@ final class SimNode implements Transport.Receiver {
 
   private void observeRole() {
     Role r = raft.role();
+    if (sim.lease && r == Role.LEADER) {
+      sim.safety.checkLeases(sim.nodes.values());
+    }
     if (r == Role.LEADER && lastRole != Role.LEADER) {
       sim.safety.onLeader(raft.term(), id);
       sim.safety.onNewLeaderLog(
