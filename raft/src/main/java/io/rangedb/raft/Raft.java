@@ -376,6 +376,11 @@ final class Raft {
         send(Message.builder(MessageType.APP_RESP).to(m.from()));
       } else if (m.type() == MessageType.PRE_VOTE) {
         send(Message.builder(MessageType.PRE_VOTE_RESP).to(m.from()).term(term).reject(true));
+      } else if (m.type() == MessageType.VOTE) {
+        // Refuse with our term (as the paper's RPC does), so a candidate that nobody else talks to
+        // learns it is behind. Found by the simulation: such a candidate otherwise campaigns at a
+        // stale term forever while the only voter it needs ignores it.
+        send(Message.builder(MessageType.VOTE_RESP).to(m.from()).term(term).reject(true));
       }
       return;
     }
