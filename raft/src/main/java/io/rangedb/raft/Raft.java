@@ -248,9 +248,14 @@ final class Raft {
     }
   }
 
-  /** A leader that is no longer a voter transfers leadership to the most caught-up voter. */
+  /**
+   * A leader that is not a voter of the incoming configuration (removed, or only in the outgoing
+   * half of a joint one) transfers leadership to the most caught-up incoming voter, and takes no
+   * proposals meanwhile: the less it appends after its own removal, the less its log can outgrow
+   * those of the members who still need its vote.
+   */
   private void handOffIfRemoved() {
-    if (role == Role.LEADER && !tracker.config.isVoter(id)) {
+    if (role == Role.LEADER && !tracker.config.incoming.contains(id)) {
       handOff();
     }
   }
@@ -818,7 +823,7 @@ final class Raft {
 
   long propose(List<Entry> ents) {
     if (role == Role.LEADER) {
-      if (leadTransferee != 0 || !tracker.config.isVoter(id)) {
+      if (leadTransferee != 0 || !tracker.config.incoming.contains(id)) {
         throw new ProposalDroppedException(
             Reason.LEADER_TRANSFERRING, leadTransferee, "to " + leadTransferee);
       }
@@ -1021,8 +1026,9 @@ final class Raft {
     if (role != Role.LEADER) {
       return;
     }
-    if (!next.isVoter(id)) {
-      // Removed or demoted. Stepping down at once could strand the group: the others may not know
+    if (!next.incoming.contains(id)) {
+      // Removed, demoted, or on the way out (outgoing half only). Stepping down at once could
+      // strand the group: the others may not know
       // yet that the change committed and may still need our vote, which our longer log would
       // refuse them. So keep leading (without counting ourselves) and hand leadership to the most
       // caught-up voter; a newer term then retires us.
