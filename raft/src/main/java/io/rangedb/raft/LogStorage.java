@@ -50,6 +50,13 @@ public interface LogStorage {
    */
   void stage(LogBatch batch, HardState hardState, List<Entry> entries, Snapshot snapshot);
 
+  /**
+   * Records a snapshot the state machine made at {@code index}, which it has applied and which is
+   * durable in this log; it is what {@link #snapshot()} returns from now on. Durable on return. The
+   * log is not compacted here: {@link #compact} does that.
+   */
+  void createSnapshot(long index, ConfState conf, byte[] data);
+
   /** Drops entries up to and including {@code index}; the host's snapshot must cover it. */
   void compact(long index);
 }

@@ -129,10 +129,7 @@ public final class MemoryLogStorage implements LogStorage {
         });
   }
 
-  /**
-   * Records a snapshot the state machine made at {@code index}, which it has applied. The log is
-   * not compacted here; call {@link #compact} for that.
-   */
+  @Override
   public synchronized void createSnapshot(long index, ConfState conf, byte[] data) {
     if (index <= snapshot.index()) {
       return;

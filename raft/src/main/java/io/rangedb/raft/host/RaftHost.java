@@ -66,8 +66,21 @@ public final class RaftHost implements Transport.Receiver {
     /** A committed entry (a conf change is already applied to Raft when this is called). */
     void apply(long groupId, Entry entry);
 
-    /** Replace the group's state with a snapshot received from the leader. */
+    /**
+     * Replace the group's state with a snapshot: one received from the leader, or, when a group is
+     * opened without {@link RaftConfig#applied()}, the latest one in its log (the state machine
+     * keeps nothing durable itself and is rebuilt from the snapshot, then the log).
+     */
     void restore(long groupId, Snapshot snapshot);
+
+    /**
+     * An image of the group's state after every entry applied so far, for log compaction. Only
+     * called when {@link Options#compactAfterEntries()} is positive.
+     */
+    default byte[] snapshot(long groupId) {
+      throw new UnsupportedOperationException(
+          "this state machine cannot make snapshots; leave compactAfterEntries at 0");
+    }
   }
 
   /**
@@ -76,10 +89,23 @@ public final class RaftHost implements Transport.Receiver {
    * @param pingTicks ticks between liveness pings to each peer node
    * @param deadTicks ticks of silence after which a peer node counts as down
    * @param quiesce whether idle groups stop ticking
+   * @param compactAfterEntries once a group's log holds this many entries, snapshot its state
+   *     machine at the applied index and drop the older half of the log; 0 never compacts
    */
-  public record Options(int pingTicks, int deadTicks, boolean quiesce) {
+  public record Options(int pingTicks, int deadTicks, boolean quiesce, long compactAfterEntries) {
+    public Options {
+      if (pingTicks <= 0 || deadTicks <= pingTicks || compactAfterEntries < 0) {
+        throw new IllegalArgumentException(
+            "need 0 < pingTicks < deadTicks and compactAfterEntries >= 0");
+      }
+    }
+
     public static Options defaults() {
-      return new Options(1, 10, true);
+      return new Options(1, 10, true, 0);
+    }
+
+    public Options withCompactAfterEntries(long entries) {
+      return new Options(pingTicks, deadTicks, quiesce, entries);
     }
   }
 
@@ -113,6 +139,7 @@ public final class RaftHost implements Transport.Receiver {
     public volatile long sends;
     public volatile long messagesSent;
     public volatile long groupTicks;
+    public volatile long snapshotsCreated;
   }
 
   private final class Group {
@@ -172,6 +199,10 @@ public final class RaftHost implements Transport.Receiver {
             return;
           }
           LogStorage storage = store.storage(groupId);
+          Snapshot latest = storage.snapshot();
+          if (config.applied() == 0 && holdsState(latest)) {
+            stateMachine.restore(groupId, latest);
+          }
           Group g = new Group(groupId, new RawNode(config, storage, rng.split()), storage);
           groups.put(groupId, g);
           active.add(g);
@@ -378,7 +409,30 @@ public final class RaftHost implements Transport.Receiver {
     for (int i = 0; i < ready.size(); i++) {
       apply(ready.get(i), readies.get(i));
       ready.get(i).raft.advance(readies.get(i));
+      maybeCompact(ready.get(i));
     }
+  }
+
+  /**
+   * Snapshots a group whose log grew past the threshold and drops the older half of its log. Half
+   * stays so that a follower slightly behind catches up from the log, not with a snapshot.
+   */
+  private void maybeCompact(Group g) {
+    long every = options.compactAfterEntries();
+    if (every <= 0 || g.applied - g.storage.firstIndex() + 1 < every) {
+      return;
+    }
+    g.storage.createSnapshot(g.applied, g.raft.confState(), stateMachine.snapshot(g.id));
+    stats.snapshotsCreated++;
+    long to = g.applied - every / 2;
+    if (to >= g.storage.firstIndex()) {
+      g.storage.compact(to);
+    }
+  }
+
+  /** Whether a snapshot holds more than a founding member's empty initial state. */
+  private static boolean holdsState(Snapshot s) {
+    return s.index() > 1 || s.data().length > 0;
   }
 
   private void route(long groupId, List<Message> msgs, Map<Long, List<Envelope>> byNode) {

@@ -267,10 +267,8 @@ public final class RocksLogStorage implements LogStorage {
     }
   }
 
-  /**
-   * Records a snapshot the state machine made at {@code index}, which it has applied. Written
-   * synchronously: a leader may send it to a follower as soon as this returns.
-   */
+  /** Written synchronously: a leader may send it to a follower as soon as this returns. */
+  @Override
   public void createSnapshot(long index, ConfState conf, byte[] data) {
     Snapshot snap;
     synchronized (this) {

@@ -25,6 +25,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final List<Long> groups;
   private final long tickMillis;
   private final boolean rememberCommands;
+  private final long compactAfterEntries;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -35,11 +36,19 @@ final class LocalRaftCluster implements AutoCloseable {
   /**
    * @param rememberCommands whether nodes keep every applied command (for checks) or only count
    *     them (for benchmarks)
+   * @param compactAfterEntries the hosts' log compaction threshold (0: never)
    */
-  LocalRaftCluster(Path root, int size, int groupCount, long tickMillis, boolean rememberCommands)
+  LocalRaftCluster(
+      Path root,
+      int size,
+      int groupCount,
+      long tickMillis,
+      boolean rememberCommands,
+      long compactAfterEntries)
       throws Exception {
     this.root = root;
     this.rememberCommands = rememberCommands;
+    this.compactAfterEntries = compactAfterEntries;
     this.size = size;
     this.tickMillis = tickMillis;
     List<Long> g = new ArrayList<>();
@@ -81,7 +90,8 @@ final class LocalRaftCluster implements AutoCloseable {
             bootstrap,
             tickMillis,
             id * 1_000_003L + restarts++,
-            rememberCommands);
+            rememberCommands,
+            compactAfterEntries);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());
     nodes.put(id, node);

@@ -48,7 +48,8 @@ final class LocalRaftNode implements AutoCloseable {
       PeerAddresses addresses,
       long tickMillis,
       long seed,
-      boolean rememberCommands)
+      boolean rememberCommands,
+      long compactAfterEntries)
       throws IOException {
     this.id = id;
     this.stateMachine = new RecordingStateMachine(rememberCommands);
@@ -65,7 +66,7 @@ final class LocalRaftNode implements AutoCloseable {
             loop,
             new SplittableRandom(seed),
             stateMachine,
-            RaftHost.Options.defaults());
+            RaftHost.Options.defaults().withCompactAfterEntries(compactAfterEntries));
     receiver.host = host;
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
@@ -90,7 +91,8 @@ final class LocalRaftNode implements AutoCloseable {
       boolean bootstrap,
       long tickMillis,
       long seed,
-      boolean rememberCommands)
+      boolean rememberCommands,
+      long compactAfterEntries)
       throws Exception {
     if (bootstrap) {
       try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir))) {
@@ -101,7 +103,8 @@ final class LocalRaftNode implements AutoCloseable {
       }
     }
     LocalRaftNode node =
-        new LocalRaftNode(id, dir, port, addresses, tickMillis, seed, rememberCommands);
+        new LocalRaftNode(
+            id, dir, port, addresses, tickMillis, seed, rememberCommands, compactAfterEntries);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
       added.add(node.host.addGroup(g, RaftConfig.defaults(id)));

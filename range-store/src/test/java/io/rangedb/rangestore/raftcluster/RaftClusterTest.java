@@ -40,7 +40,7 @@ class RaftClusterTest {
     Map<Long, Set<String>> acked = new ConcurrentHashMap<>();
     AtomicLong attempts = new AtomicLong();
     AtomicLong failures = new AtomicLong();
-    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true)) {
+    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, 0)) {
       cluster.balanceLeaders(0.9);
       AtomicBoolean running = new AtomicBoolean(true);
       ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -118,6 +118,55 @@ class RaftClusterTest {
         assertTrue(missing.isEmpty(), "group " + g + " lost acknowledged commands " + missing);
       }
     }
+  }
+
+  @Test
+  void aHostThatMissedCompactedEntriesCatchesUpFromSnapshotsOverGrpc() throws Exception {
+    int groups = 8;
+    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, groups, TICK_MILLIS, true, 20)) {
+      cluster.balanceLeaders(1.0);
+      cluster.stop(3);
+      List<String> acknowledged = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        String cmd = "k" + i;
+        cluster.propose(1 + i % groups, cmd.getBytes(UTF_8), 10_000);
+        acknowledged.add(cmd);
+      }
+      long created =
+          cluster.liveNodes().stream().mapToLong(n -> n.host.stats().snapshotsCreated).sum();
+      assertTrue(created >= groups, "logs were compacted: " + created + " snapshots");
+
+      cluster.restart(3);
+      List<LocalRaftNode> nodes = cluster.liveNodes();
+      awaitConvergence(cluster, nodes, 60);
+      assertTrue(
+          cluster.node(3).stateMachine.restores() >= groups,
+          "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
+      assertSameEverywhere(cluster, nodes, acknowledged);
+
+      // A node whose log is compacted restarts from its own snapshot, then its log.
+      cluster.stop(1);
+      cluster.restart(1);
+      nodes = cluster.liveNodes();
+      assertTrue(cluster.node(1).stateMachine.restores() >= groups);
+      awaitConvergence(cluster, nodes, 60);
+      assertSameEverywhere(cluster, nodes, acknowledged);
+    }
+  }
+
+  private static void assertSameEverywhere(
+      LocalRaftCluster cluster, List<LocalRaftNode> nodes, List<String> acknowledged) {
+    List<String> all = new ArrayList<>();
+    for (long g : cluster.groups()) {
+      List<String> reference = nodes.get(0).stateMachine.applied(g);
+      for (LocalRaftNode n : nodes) {
+        assertNull(n.stateMachine.failure(), "node " + n.id);
+        assertEquals(reference, n.stateMachine.applied(g), "group " + g + " on node " + n.id);
+      }
+      all.addAll(reference);
+    }
+    assertEquals(new HashSet<>(acknowledged), new HashSet<>(all));
+    assertEquals(acknowledged.size(), all.size(), "every command applied exactly once");
   }
 
   private static long count(Map<Long, Set<String>> acked) {

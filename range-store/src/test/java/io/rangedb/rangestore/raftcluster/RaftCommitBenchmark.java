@@ -41,7 +41,8 @@ public final class RaftCommitBenchmark {
       List<Result> results = new ArrayList<>();
       for (int groups : new int[] {1, 1_000}) {
         try (LocalRaftCluster cluster =
-            new LocalRaftCluster(root.resolve("g" + groups), 3, groups, tickMillis, false)) {
+            new LocalRaftCluster(
+                root.resolve("g" + groups), 3, groups, tickMillis, false, 10_000)) {
           cluster.balanceLeaders(0.9);
           run(cluster, groups, 1, Math.max(2, seconds / 5)); // warm-up, not reported
           for (int proposers : new int[] {1, 64}) {

@@ -4,6 +4,12 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.host.RaftHost;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +25,7 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
   private final boolean remember;
   private final Map<Long, List<String>> applied = new ConcurrentHashMap<>();
   private final AtomicLong commands = new AtomicLong();
+  private final AtomicLong restores = new AtomicLong();
   private volatile String failure;
 
   RecordingStateMachine(boolean remember) {
@@ -41,9 +48,41 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
   }
 
   @Override
+  public byte[] snapshot(long groupId) {
+    List<String> list = applied(groupId);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(list.size());
+      for (String command : list) {
+        out.writeUTF(command);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  @Override
   public void restore(long groupId, Snapshot snapshot) {
-    // These tests never compact, so nobody should need a snapshot.
-    failure = "unexpected snapshot for group " + groupId + ": " + snapshot;
+    restores.incrementAndGet();
+    List<String> list = new ArrayList<>();
+    if (snapshot.data().length > 0) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.data()))) {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+          list.add(in.readUTF());
+        }
+      } catch (IOException e) {
+        failure = "group " + groupId + ": unreadable snapshot " + snapshot + ": " + e;
+        return;
+      }
+    }
+    applied.put(groupId, list);
+  }
+
+  /** Snapshots this state machine was rebuilt from. */
+  long restores() {
+    return restores.get();
   }
 
   List<String> applied(long groupId) {
