@@ -75,8 +75,12 @@ class HostSimulationTest {
     long nextCommand;
     boolean faults = true;
 
+    /** Odd seeds let the host compact on its own; even ones compact from the test. */
+    final boolean hostCompacts;
+
     Run(long seed) {
       this.seed = seed;
+      this.hostCompacts = (seed & 1) == 1;
       this.rng = new SplittableRandom(seed);
       this.network = new SimulatedNetwork(rng.split(), loop);
     }
@@ -180,6 +184,11 @@ class HostSimulationTest {
             }
 
             @Override
+            public byte[] snapshot(long groupId) {
+              return encode(state.get(groupId));
+            }
+
+            @Override
             public void restore(long groupId, Snapshot snapshot) {
               TreeMap<Long, String> image = decode(snapshot.data());
               image.forEach(
@@ -210,7 +219,9 @@ class HostSimulationTest {
                       }),
               rng.split(),
               sm,
-              RaftHost.Options.defaults());
+              hostCompacts
+                  ? RaftHost.Options.defaults().withCompactAfterEntries(6 + seed % 10)
+                  : RaftHost.Options.defaults());
       self[0] = host;
       hosts.put(id, host);
       for (long g = 1; g <= GROUPS; g++) {
@@ -263,6 +274,9 @@ class HostSimulationTest {
     /** Now and then a host snapshots a group's state machine and compacts its log. */
     void compactor() {
       loop.after(100 + rng.nextInt(200), this::compactor);
+      if (hostCompacts) {
+        return;
+      }
       long id = 1 + rng.nextInt(3);
       if (!up.get(id)) {
         return;
