@@ -9,6 +9,15 @@ public interface LogBatch {
   /** Makes everything staged durable and visible, atomically. Nothing staged is visible before. */
   void commit();
 
+  /**
+   * Makes everything staged visible atomically without waiting for it to be durable; for writes
+   * that {@link Ready#mustSync()} says need no fsync. A store must keep such writes in order with
+   * later synced ones (one write-ahead log does), so a later sync makes them durable too.
+   */
+  default void commitWithoutSync() {
+    commit();
+  }
+
   /** Whether nothing was staged. */
   boolean isEmpty();
 }

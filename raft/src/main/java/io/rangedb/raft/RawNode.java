@@ -147,16 +147,24 @@ public final class RawNode {
     SoftState ss = raft.softState();
     HardState hs = raft.hardState();
     List<Entry> committed = raft.log.nextCommittedEnts();
+    List<Entry> entries = List.copyOf(raft.log.unstable.entries);
+    Snapshot snapshot = raft.log.unstable.snapshot;
+    boolean mustSync =
+        !entries.isEmpty()
+            || snapshot != null
+            || hs.term() != prevHard.term()
+            || hs.vote() != prevHard.vote();
     Ready rd =
         new Ready(
             ss.equals(prevSoft) ? null : ss,
             hs.equals(prevHard) ? null : hs,
-            List.copyOf(raft.log.unstable.entries),
-            raft.log.unstable.snapshot,
+            entries,
+            snapshot,
             committed,
             List.copyOf(raft.msgs),
             List.copyOf(raft.msgsAfterPersist),
-            List.copyOf(raft.readStates));
+            List.copyOf(raft.readStates),
+            mustSync);
     prevSoft = ss;
     prevHard = hs;
     raft.msgs.clear();

@@ -135,6 +135,7 @@ public final class RaftHost implements Transport.Receiver {
   public static final class Stats {
     public volatile long cycles;
     public volatile long batchCommits;
+    public volatile long batchSyncs;
     public volatile long readiesPersisted;
     public volatile long sends;
     public volatile long messagesSent;
@@ -390,6 +391,7 @@ public final class RaftHost implements Transport.Receiver {
     Map<Long, List<Envelope>> late = new TreeMap<>();
     List<Ready> readies = new ArrayList<>(ready.size());
     LogBatch batch = store.newBatch();
+    boolean sync = false;
     for (Group g : ready) {
       Ready rd = g.raft.ready();
       readies.add(rd);
@@ -398,11 +400,19 @@ public final class RaftHost implements Transport.Receiver {
       if (rd.mustPersist()) {
         g.storage.stage(batch, rd.hardState(), rd.entries(), rd.snapshot());
         stats.readiesPersisted++;
+        sync |= rd.mustSync();
       }
     }
     flush(early);
     if (!batch.isEmpty()) {
-      batch.commit(); // one write and one fsync for every group of this cycle
+      // One write for every group of this cycle, and at most one fsync: none when all that
+      // changed is commit indexes.
+      if (sync) {
+        batch.commit();
+        stats.batchSyncs++;
+      } else {
+        batch.commitWithoutSync();
+      }
       stats.batchCommits++;
     }
     flush(late);
@@ -562,10 +572,24 @@ public final class RaftHost implements Transport.Receiver {
           && g.raft.commitIndex() == g.raft.lastIndex()) {
         g.quiesced = true;
         active.remove(g);
-      } else if (!quiesceAck) {
+      } else if (!quiesceAck && !lateAckToQuiescedLeader(g, m)) {
         wake(g);
       }
     }
+  }
+
+  /**
+   * Whether {@code m} is an acknowledgement that reached a quiesced leader and changed nothing it
+   * must act on (the acks of the commit-index appends typically arrive just after it quiesced).
+   * Waking for it would only make the leader quiesce again: two more heartbeats per follower.
+   */
+  private boolean lateAckToQuiescedLeader(Group g, Message m) {
+    return g.quiesced
+        && (m.type() == MessageType.APP_RESP || m.type() == MessageType.HEARTBEAT_RESP)
+        && g.raft.role() == Role.LEADER
+        && g.proposals.isEmpty()
+        && g.reads.isEmpty()
+        && g.raft.canQuiesce(deadPeers::contains);
   }
 
   private void wake(Group g) {

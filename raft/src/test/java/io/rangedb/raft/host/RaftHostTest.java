@@ -262,7 +262,8 @@ class RaftHostTest {
           s.batchCommits * 5 < s.readiesPersisted,
           "commits " + s.batchCommits + " readies " + s.readiesPersisted);
       assertEquals(stores.get(h.nodeId()).commits(), s.batchCommits);
-      assertTrue(s.sends * 5 < s.messagesSent, "sends " + s.sends + " msgs " + s.messagesSent);
+      // (x4, not x5, since a quiesced leader no longer re-quiesces on late acks: fewer messages.)
+      assertTrue(s.sends * 4 < s.messagesSent, "sends " + s.sends + " msgs " + s.messagesSent);
     }
 
     // Idle: groups quiesce; only node-level pings remain.

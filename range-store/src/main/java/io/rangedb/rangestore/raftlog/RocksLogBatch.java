@@ -41,6 +41,16 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
 
   @Override
   public void commit() {
+    write(true);
+  }
+
+  /** The store's single write-ahead log keeps this ordered before any later synced write. */
+  @Override
+  public void commitWithoutSync() {
+    write(false);
+  }
+
+  private void write(boolean sync) {
     if (committed) {
       throw new IllegalStateException("Raft log batch already committed");
     }
@@ -48,7 +58,7 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
     try {
       if (batch != null && !batch.isEmpty()) {
         operations = batch.count();
-        engine.write(batch, true);
+        engine.write(batch, sync);
       }
     } finally {
       close();

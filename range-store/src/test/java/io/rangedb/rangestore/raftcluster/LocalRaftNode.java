@@ -34,6 +34,7 @@ final class LocalRaftNode implements AutoCloseable {
   final long id;
   final RecordingStateMachine stateMachine;
   final RaftHost host;
+  final CountingTransport sent;
   private final StoreEngine engine;
   private final GrpcRaftTransport transport;
   private final Server server;
@@ -62,7 +63,7 @@ final class LocalRaftNode implements AutoCloseable {
         new RaftHost(
             id,
             logs,
-            transport,
+            sent = new CountingTransport(transport),
             loop,
             new SplittableRandom(seed),
             stateMachine,

@@ -1,11 +1,14 @@
 package io.rangedb.rangestore.raftcluster;
 
+import io.rangedb.raft.MessageType;
+import io.rangedb.raft.host.RaftHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +28,8 @@ import java.util.stream.Stream;
 public final class RaftCommitBenchmark {
   private RaftCommitBenchmark() {}
 
-  private record Result(String name, long commits, double seconds, Latencies latencies) {
+  private record Result(
+      String name, long commits, double seconds, Latencies latencies, long messages, long fsyncs) {
     double perSecond() {
       return commits / seconds;
     }
@@ -62,6 +66,9 @@ public final class RaftCommitBenchmark {
       throws Exception {
     Latencies lat = new Latencies();
     AtomicLong commits = new AtomicLong();
+    long messagesBefore = sum(cluster, s -> s.messagesSent);
+    Map<MessageType, Long> typesBefore = byType(cluster);
+    long fsyncsBefore = sum(cluster, s -> s.batchSyncs);
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     ExecutorService pool = Executors.newFixedThreadPool(proposers);
     long start = System.nanoTime();
@@ -92,6 +99,15 @@ public final class RaftCommitBenchmark {
       pool.shutdownNow();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    Map<MessageType, Long> types = byType(cluster);
+    StringBuilder mix = new StringBuilder();
+    for (MessageType t : MessageType.values()) {
+      long n = types.get(t) - typesBefore.get(t);
+      if (n > 0) {
+        mix.append(String.format(Locale.ROOT, " %s=%.2f", t, (double) n / commits.get()));
+      }
+    }
+    System.out.println(groups + " groups, " + proposers + " proposers, messages per commit:" + mix);
     String name =
         proposers
             + " proposer"
@@ -100,7 +116,29 @@ public final class RaftCommitBenchmark {
             + groups
             + " group"
             + (groups == 1 ? "" : "s");
-    return new Result(name, commits.get(), elapsed, lat);
+    return new Result(
+        name,
+        commits.get(),
+        elapsed,
+        lat,
+        sum(cluster, st -> st.messagesSent) - messagesBefore,
+        sum(cluster, st -> st.batchSyncs) - fsyncsBefore);
+  }
+
+  private static Map<MessageType, Long> byType(LocalRaftCluster cluster) {
+    Map<MessageType, Long> out = new java.util.EnumMap<>(MessageType.class);
+    for (MessageType t : MessageType.values()) {
+      out.put(t, 0L);
+    }
+    for (LocalRaftNode n : cluster.liveNodes()) {
+      n.sent.counts().forEach((t, c) -> out.merge(t, c, Long::sum));
+    }
+    return out;
+  }
+
+  private static long sum(
+      LocalRaftCluster cluster, java.util.function.ToLongFunction<RaftHost.Stats> f) {
+    return cluster.liveNodes().stream().mapToLong(n -> f.applyAsLong(n.host.stats())).sum();
   }
 
   private static void print(Latencies fsync, Latencies rtt, List<Result> results, int seconds) {
@@ -118,22 +156,25 @@ public final class RaftCommitBenchmark {
     out.append(
         String.format(
             Locale.ROOT,
-            "| case | commits/s | p50 ms | p99 ms | p50 / (fsync + RTT) |%n|---|---:|---:|---:|---:|%n"));
+            "| case | commits/s | p50 ms | p99 ms | p50 / (fsync + RTT) | messages / commit"
+                + " | fsyncs / commit |%n|---|---:|---:|---:|---:|---:|---:|%n"));
     for (Result r : results) {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,.0f | %.3f | %.3f | %.2f |%n",
+              "| %s | %,.0f | %.3f | %.3f | %.2f | %.2f | %.3f |%n",
               r.name(),
               r.perSecond(),
               r.latencies().percentileMillis(50),
               r.latencies().percentileMillis(99),
-              r.latencies().percentileMillis(50) / floor));
+              r.latencies().percentileMillis(50) / floor,
+              (double) r.messages() / r.commits(),
+              (double) r.fsyncs() / r.commits()));
     }
     out.append(
         String.format(
             Locale.ROOT,
-            "%nThroughput 64 vs 1 proposer: one group %.1fx, " + "1,000 groups %.1fx%n",
+            "%nThroughput 64 vs 1 proposer: one group %.1fx, 1,000 groups %.1fx%n",
             results.get(1).perSecond() / results.get(0).perSecond(),
             results.get(3).perSecond() / results.get(2).perSecond()));
     System.out.print(out);
