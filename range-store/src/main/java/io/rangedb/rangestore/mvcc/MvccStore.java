@@ -68,15 +68,23 @@ public final class MvccStore {
   private void write(byte[] key, Timestamp ts, TxnMeta txn, byte[] value, MvccStats stats) {
     byte[] ik = MvccKeys.intentKey(key);
     MvccStats delta = new MvccStats();
-    try (MvccCursor it =
-            new MvccCursor(engine.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED));
-        EngineBatch batch = engine.newBatch()) {
-      KeyRecords r = KeyRecords.load(it, key, ik);
-      checkWritable(r, ts, txn);
+    KeyRecords r = loadLatest(key, ik);
+    checkWritable(r, ts, txn);
+    try (EngineBatch batch = engine.newBatch()) {
       writeKey(r, ts, txn, value, batch, delta);
       engine.write(batch, sync);
     }
     stats.add(delta);
+  }
+
+  /**
+   * The intent and newest version of one key, through the engine's kept iterator: a write's read
+   * costs a refresh instead of creating and destroying a RocksDB iterator. KeyRecords holds copies,
+   * so nothing refers to the iterator once it is handed back.
+   */
+  private KeyRecords loadLatest(byte[] key, byte[] ik) {
+    return engine.withLatestIterator(
+        ColumnFamily.MVCC, it -> KeyRecords.load(new MvccCursor(it), key, ik));
   }
 
   private static void checkWritable(KeyRecords r, Timestamp ts, TxnMeta txn) {
@@ -155,10 +163,9 @@ public final class MvccStore {
     byte[] ik = MvccKeys.intentKey(key);
     MvccStats delta = new MvccStats();
     boolean changed;
-    try (MvccCursor it =
-            new MvccCursor(engine.newIterator(ColumnFamily.MVCC, IterOptions.UNBOUNDED));
-        EngineBatch batch = engine.newBatch()) {
-      changed = resolveKey(KeyRecords.load(it, key, ik), txn, status, batch, delta);
+    KeyRecords r = loadLatest(key, ik);
+    try (EngineBatch batch = engine.newBatch()) {
+      changed = resolveKey(r, txn, status, batch, delta);
       if (changed) {
         engine.write(batch, sync);
       }

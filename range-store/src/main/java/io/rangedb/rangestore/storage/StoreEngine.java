@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -55,6 +57,9 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   private final ReadOptions defaultRead;
   private final ReadOptions unboundedIteration;
   private final Set<AutoCloseable> openChildren = ConcurrentHashMap.newKeySet();
+  // Per column family, an idle iterator kept by withLatestIterator (or null).
+  private final AtomicReferenceArray<EngineIterator> spareIterators =
+      new AtomicReferenceArray<>(ColumnFamily.values().length);
   private volatile boolean closed;
 
   private StoreEngine(
@@ -389,6 +394,56 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     return self[0];
   }
 
+  /**
+   * Runs {@code body} with an unbounded iterator over {@code cf} that sees every write completed
+   * before the call, like a {@linkplain #newIterator new iterator}, and closes or keeps the
+   * iterator afterwards: {@code body} must not close it or use it after returning. One iterator per
+   * column family is kept between calls and refreshed for the next one, which saves creating and
+   * destroying a RocksDB iterator (and its read of the store's current version) per short read such
+   * as a write's conflict check. Calls that find it in use create their own. A kept iterator pins
+   * the memtables and files of the state it last read until the next call refreshes it, {@link
+   * #flush} drops it, or the store closes.
+   */
+  public <T> T withLatestIterator(ColumnFamily cf, Function<EngineIterator, T> body) {
+    ensureOpen();
+    EngineIterator it = spareIterators.getAndSet(cf.ordinal(), null);
+    if (it == null) {
+      it = newIterator(cf, IterOptions.UNBOUNDED);
+    } else {
+      try {
+        it.refresh();
+      } catch (RuntimeException e) {
+        it.close();
+        throw e;
+      }
+    }
+    boolean keep = false;
+    try {
+      T result = body.apply(it);
+      keep = true;
+      return result;
+    } finally {
+      // After a failure the iterator may carry an error status: not worth keeping.
+      if (!keep || closed || !spareIterators.compareAndSet(cf.ordinal(), null, it)) {
+        it.close();
+      }
+    }
+  }
+
+  /** Iterators and snapshots open now, including a kept iterator (tests). */
+  int openChildCount() {
+    return openChildren.size();
+  }
+
+  private void dropSpareIterators() {
+    for (int i = 0; i < spareIterators.length(); i++) {
+      EngineIterator it = spareIterators.getAndSet(i, null);
+      if (it != null) {
+        it.close();
+      }
+    }
+  }
+
   /** A new, empty batch; apply it with {@link #write}. */
   public EngineBatch newBatch() {
     ensureOpen();
@@ -454,6 +509,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   /** Flushes every memtable to SST files and waits (tests, benchmarks, before a checkpoint). */
   public void flush() {
     ensureOpen();
+    dropSpareIterators(); // it would keep the flushed memtables alive
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
       db.flush(fo, cfHandleList);
     } catch (RocksDBException e) {
@@ -487,6 +543,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
       return;
     }
     closed = true;
+    dropSpareIterators();
     if (!openChildren.isEmpty()) {
       log.warn("{}: closing {} iterator(s)/snapshot(s) left open", where, openChildren.size());
       for (AutoCloseable child : List.copyOf(openChildren)) {

@@ -146,6 +146,90 @@ class StoreEngineTest {
     assertThrows(IllegalStateException.class, () -> e.get(ColumnFamily.MVCC, b("k")));
   }
 
+  @Test
+  void theKeptIteratorSeesEveryEarlierWriteDeletionAndFlush() {
+    for (StoreOptions options :
+        List.of(StoreOptions.onDisk(dir.resolve("kept")), StoreOptions.inMemory(memory, "s"))) {
+      try (StoreEngine e = StoreEngine.open(options)) {
+        assertEquals(List.of(), latestKeys(e));
+        put(e, "a", "1");
+        put(e, "b", "2");
+        assertEquals(List.of("a", "b"), latestKeys(e));
+        assertEquals(1, e.openChildCount(), "one iterator kept between calls");
+        put(e, "c", "3");
+        try (EngineBatch batch = e.newBatch()) {
+          batch.delete(ColumnFamily.MVCC, b("a"));
+          e.write(batch, false);
+        }
+        assertEquals(List.of("b", "c"), latestKeys(e));
+        e.flush();
+        assertEquals(0, e.openChildCount(), "flush drops the kept iterator");
+        put(e, "d", "4");
+        assertEquals(List.of("b", "c", "d"), latestKeys(e));
+        try (EngineBatch batch = e.newBatch()) {
+          batch.deleteRange(ColumnFamily.MVCC, b("b"), b("d"));
+          e.write(batch, false);
+        }
+        assertEquals(List.of("d"), latestKeys(e)); // a range deletion after the last refresh
+        put(e, "b", "5");
+        assertEquals(List.of("b", "d"), latestKeys(e));
+        assertArrayEquals(
+            b("5"),
+            e.withLatestIterator(
+                ColumnFamily.MVCC,
+                it -> {
+                  it.seek(b("b"));
+                  return it.value();
+                }));
+      }
+    }
+  }
+
+  @Test
+  void aCallFindingTheKeptIteratorInUseGetsItsOwnAndNothingLeaks() {
+    long before = NativeHandles.liveCount();
+    StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"));
+    put(e, "k", "v");
+    List<String> inner =
+        e.withLatestIterator(
+            ColumnFamily.MVCC,
+            outer -> {
+              outer.seekToFirst();
+              List<String> seen = latestKeys(e); // nested: the kept one is in use
+              assertTrue(outer.valid(), "the inner call left the outer iterator alone");
+              assertEquals(2, e.openChildCount());
+              return seen;
+            });
+    assertEquals(List.of("k"), inner);
+    assertEquals(1, e.openChildCount(), "one kept, the other closed");
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            e.withLatestIterator(
+                ColumnFamily.MVCC,
+                it -> {
+                  throw new IllegalStateException("body failed");
+                }));
+    assertEquals(0, e.openChildCount(), "an iterator whose body failed is not kept");
+    assertEquals(List.of("k"), latestKeys(e));
+    e.close();
+    assertEquals(0, e.openChildCount());
+    assertEquals(before, NativeHandles.liveCount());
+    assertThrows(IllegalStateException.class, () -> latestKeys(e));
+  }
+
+  private static List<String> latestKeys(StoreEngine e) {
+    return e.withLatestIterator(
+        ColumnFamily.MVCC,
+        it -> {
+          List<String> keys = new ArrayList<>();
+          for (it.seekToFirst(); it.valid(); it.next()) {
+            keys.add(new String(it.key(), UTF_8));
+          }
+          return keys;
+        });
+  }
+
   static void put(StoreEngine e, String k, String v) {
     try (EngineBatch batch = e.newBatch()) {
       batch.put(ColumnFamily.MVCC, b(k), b(v));
