@@ -65,121 +65,91 @@ public record RaftConfig(
   }
 
   public RaftConfig withReadOnlyOption(ReadOnlyOption o) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        checkQuorum,
-        o,
-        maxClockDriftTicks,
-        forwardProposals,
-        applied,
-        maxUncommittedBytes);
+    return edit(b -> b.readOnlyOption = o);
   }
 
   public RaftConfig withPreVote(boolean v) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        v,
-        checkQuorum,
-        readOnlyOption,
-        maxClockDriftTicks,
-        forwardProposals,
-        applied,
-        maxUncommittedBytes);
+    return edit(b -> b.preVote = v);
   }
 
   public RaftConfig withCheckQuorum(boolean v) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        v,
-        readOnlyOption,
-        maxClockDriftTicks,
-        forwardProposals,
-        applied,
-        maxUncommittedBytes);
+    return edit(b -> b.checkQuorum = v);
   }
 
   public RaftConfig withForwardProposals(boolean v) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        checkQuorum,
-        readOnlyOption,
-        maxClockDriftTicks,
-        v,
-        applied,
-        maxUncommittedBytes);
+    return edit(b -> b.forwardProposals = v);
   }
 
   public RaftConfig withLimits(long maxSizePerMsg, int maxInflightMsgs) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        checkQuorum,
-        readOnlyOption,
-        maxClockDriftTicks,
-        forwardProposals,
-        applied,
-        maxUncommittedBytes);
+    return edit(
+        b -> {
+          b.maxSizePerMsg = maxSizePerMsg;
+          b.maxInflightMsgs = maxInflightMsgs;
+        });
   }
 
   public RaftConfig withMaxUncommittedBytes(long v) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        checkQuorum,
-        readOnlyOption,
-        maxClockDriftTicks,
-        forwardProposals,
-        applied,
-        v);
+    return edit(b -> b.maxUncommittedBytes = v);
   }
 
   public RaftConfig withApplied(long v) {
-    return new RaftConfig(
-        id,
-        electionTicks,
-        heartbeatTicks,
-        maxSizePerMsg,
-        maxInflightMsgs,
-        maxCommittedSizePerReady,
-        preVote,
-        checkQuorum,
-        readOnlyOption,
-        maxClockDriftTicks,
-        forwardProposals,
-        v,
-        maxUncommittedBytes);
+    return edit(b -> b.applied = v);
+  }
+
+  /** A copy with some settings changed; the constructor validates the result. */
+  private RaftConfig edit(java.util.function.Consumer<Settings> change) {
+    Settings b = new Settings(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The settings as mutable fields, so each {@code with} method names only what it changes. */
+  private static final class Settings {
+    final long id;
+    final int electionTicks;
+    final int heartbeatTicks;
+    long maxSizePerMsg;
+    int maxInflightMsgs;
+    final long maxCommittedSizePerReady;
+    boolean preVote;
+    boolean checkQuorum;
+    ReadOnlyOption readOnlyOption;
+    final int maxClockDriftTicks;
+    boolean forwardProposals;
+    long applied;
+    long maxUncommittedBytes;
+
+    Settings(RaftConfig c) {
+      id = c.id;
+      electionTicks = c.electionTicks;
+      heartbeatTicks = c.heartbeatTicks;
+      maxSizePerMsg = c.maxSizePerMsg;
+      maxInflightMsgs = c.maxInflightMsgs;
+      maxCommittedSizePerReady = c.maxCommittedSizePerReady;
+      preVote = c.preVote;
+      checkQuorum = c.checkQuorum;
+      readOnlyOption = c.readOnlyOption;
+      maxClockDriftTicks = c.maxClockDriftTicks;
+      forwardProposals = c.forwardProposals;
+      applied = c.applied;
+      maxUncommittedBytes = c.maxUncommittedBytes;
+    }
+
+    RaftConfig build() {
+      return new RaftConfig(
+          id,
+          electionTicks,
+          heartbeatTicks,
+          maxSizePerMsg,
+          maxInflightMsgs,
+          maxCommittedSizePerReady,
+          preVote,
+          checkQuorum,
+          readOnlyOption,
+          maxClockDriftTicks,
+          forwardProposals,
+          applied,
+          maxUncommittedBytes);
+    }
   }
 }
