@@ -3,10 +3,8 @@ package io.rangedb.workload.kv;
 import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import io.rangedb.workload.common.DurationConverter;
+import io.rangedb.workload.common.ReportOptions;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -89,15 +87,7 @@ public final class KvCommand implements Callable<Integer> {
       description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--progress",
-      defaultValue = "10s",
-      converter = DurationConverter.class,
-      description = "Interval between progress lines (default: ${DEFAULT-VALUE}).")
-  Duration progress;
-
-  @Option(names = "--json", description = "Also write the result to this file as JSON.")
-  Path json;
+  @Mixin ReportOptions report;
 
   /** Accepts the distribution in any case, as users type it. */
   static final class DistributionConverter implements ITypeConverter<KeyGenerator.Distribution> {
@@ -125,16 +115,12 @@ public final class KvCommand implements Callable<Integer> {
             duration,
             maxRetries,
             seed,
-            progress);
+            report.progress());
     KvWorkload workload = new KvWorkload(target, settings, out);
     workload.prepare(init);
     KvResult result = workload.run();
     result.print(out);
-    if (json != null) {
-      Files.writeString(json, result.toJson() + "\n", StandardCharsets.UTF_8);
-      out.printf("wrote %s%n", json);
-      out.flush();
-    }
+    report.writeJson(result.toJson(), out);
     return 0;
   }
 }

@@ -4,10 +4,8 @@ import io.rangedb.workload.common.CommandErrors;
 import io.rangedb.workload.common.ConnectionOptions;
 import io.rangedb.workload.common.DurationConverter;
 import io.rangedb.workload.common.Isolation;
+import io.rangedb.workload.common.ReportOptions;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -77,15 +75,7 @@ public final class TpccRunCommand implements Callable<Integer> {
       description = "Random seed of the terminals (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--progress",
-      defaultValue = "10s",
-      converter = DurationConverter.class,
-      description = "Interval between progress lines (default: ${DEFAULT-VALUE}).")
-  Duration progress;
-
-  @Option(names = "--json", description = "Also write the result to this file as JSON.")
-  Path json;
+  @Mixin ReportOptions report;
 
   @Override
   public Integer call() throws Exception {
@@ -100,14 +90,11 @@ public final class TpccRunCommand implements Callable<Integer> {
     }
     int t = terminals != null ? terminals : 10 * w;
     TpccSettings settings =
-        new TpccSettings(w, t, duration, ramp, wait, isolation, maxRetries, seed, progress);
+        new TpccSettings(
+            w, t, duration, ramp, wait, isolation, maxRetries, seed, report.progress());
     TpccResult result = new TpccRun(target, settings, out).run();
     result.print(out);
-    if (json != null) {
-      Files.writeString(json, result.toJson() + "\n", StandardCharsets.UTF_8);
-      out.printf("wrote %s%n", json);
-      out.flush();
-    }
+    report.writeJson(result.toJson(), out);
     return 0;
   }
 }
