@@ -96,17 +96,33 @@ public record ConfChange(Transition transition, List<Change> changes) {
     return bytes.toByteArray();
   }
 
+  /**
+   * @throws IllegalArgumentException if {@code data} is not an encoded conf change
+   */
   public static ConfChange decode(byte[] data) {
     try (var in = new DataInputStream(new ByteArrayInputStream(data))) {
-      Transition t = Transition.values()[in.readByte()];
+      Transition t = element(Transition.values(), in.readByte());
       int n = in.readInt();
+      if (n < 0 || n > in.available() / 9) {
+        throw new IllegalArgumentException("not a conf change: " + n + " changes");
+      }
       List<Change> list = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        list.add(new Change(ChangeType.values()[in.readByte()], in.readLong()));
+        list.add(new Change(element(ChangeType.values(), in.readByte()), in.readLong()));
+      }
+      if (in.available() > 0) {
+        throw new IllegalArgumentException("not a conf change: trailing bytes");
       }
       return new ConfChange(t, list);
     } catch (IOException e) {
       throw new IllegalArgumentException("not a conf change", e);
     }
+  }
+
+  private static <T> T element(T[] values, int ordinal) {
+    if (ordinal < 0 || ordinal >= values.length) {
+      throw new IllegalArgumentException("not a conf change: unknown code " + ordinal);
+    }
+    return values[ordinal];
   }
 }
