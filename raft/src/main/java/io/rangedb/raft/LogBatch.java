@@ -5,7 +5,7 @@ package io.rangedb.raft;
  * host stages every ready group of a cycle into one batch and commits it once: one write, one
  * fsync.
  */
-public interface LogBatch {
+public interface LogBatch extends AutoCloseable {
   /** Makes everything staged durable and visible, atomically. Nothing staged is visible before. */
   void commit();
 
@@ -20,4 +20,8 @@ public interface LogBatch {
 
   /** Whether nothing was staged. */
   boolean isEmpty();
+
+  /** Releases what the batch holds, committed or not; committing releases it too. */
+  @Override
+  default void close() {}
 }

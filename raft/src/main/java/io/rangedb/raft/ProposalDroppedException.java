@@ -21,6 +21,8 @@ public final class ProposalDroppedException extends RuntimeException {
     CONF_CHANGE_INVALID,
     /** A deposed leader's entry was overwritten by a newer leader (reported by hosts). */
     SUPERSEDED,
+    /** A read got no answer: leadership changed under it, or the host's timeout passed. Retry. */
+    READ_ABANDONED,
     /** Too many proposed bytes are not committed yet (followers lag): back off and retry. */
     BACKLOG
   }

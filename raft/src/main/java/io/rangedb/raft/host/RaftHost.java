@@ -9,6 +9,7 @@ import io.rangedb.raft.LogStorage;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.ProposalOutcomeUnknownException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.RawNode;
 import io.rangedb.raft.ReadState;
@@ -91,21 +92,24 @@ public final class RaftHost implements Transport.Receiver {
    * @param quiesce whether idle groups stop ticking
    * @param compactAfterEntries once a group's log holds this many entries, snapshot its state
    *     machine at the applied index and drop the older half of the log; 0 never compacts
+   * @param waitTicks how long a proposal or read may wait for its outcome before the host gives up
+   *     on it ({@link ProposalOutcomeUnknownException}, or a read's {@code READ_ABANDONED})
    */
-  public record Options(int pingTicks, int deadTicks, boolean quiesce, long compactAfterEntries) {
+  public record Options(
+      int pingTicks, int deadTicks, boolean quiesce, long compactAfterEntries, long waitTicks) {
     public Options {
-      if (pingTicks <= 0 || deadTicks <= pingTicks || compactAfterEntries < 0) {
+      if (pingTicks <= 0 || deadTicks <= pingTicks || compactAfterEntries < 0 || waitTicks <= 0) {
         throw new IllegalArgumentException(
-            "need 0 < pingTicks < deadTicks and compactAfterEntries >= 0");
+            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0 and waitTicks > 0");
       }
     }
 
     public static Options defaults() {
-      return new Options(1, 10, true, 0);
+      return new Options(1, 10, true, 0, 1_000);
     }
 
     public Options withCompactAfterEntries(long entries) {
-      return new Options(pingTicks, deadTicks, quiesce, entries);
+      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks);
     }
   }
 
@@ -150,18 +154,23 @@ public final class RaftHost implements Transport.Receiver {
     boolean quiesced;
     long applied;
     final Map<Long, Pending> proposals = new TreeMap<>();
-    final Map<ByteBuffer, CompletableFuture<Long>> reads = new LinkedHashMap<>();
+    final Map<ByteBuffer, PendingRead> reads = new LinkedHashMap<>();
     final List<Map.Entry<Long, CompletableFuture<Long>>> readsAwaitingApply = new ArrayList<>();
 
     Group(long id, RawNode raft, LogStorage storage) {
       this.id = id;
       this.raft = raft;
       this.storage = storage;
-      this.applied = storage.snapshot().index();
+      this.applied = raft.appliedIndex();
     }
   }
 
-  private record Pending(long term, CompletableFuture<Long> future) {}
+  private record Pending(long term, long tick, CompletableFuture<Long> future) {}
+
+  private record PendingRead(long tick, CompletableFuture<Long> future) {}
+
+  /** Set once the loop failed; from then on every input fails with {@link HostFailedException}. */
+  private volatile Throwable failure;
 
   public RaftHost(
       long nodeId,
@@ -194,6 +203,7 @@ public final class RaftHost implements Transport.Receiver {
   public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     submit(
+        done,
         () -> {
           if (config.id() != nodeId) {
             done.completeExceptionally(new IllegalArgumentException("replica id must be node id"));
@@ -222,6 +232,7 @@ public final class RaftHost implements Transport.Receiver {
   public CompletableFuture<Long> propose(long groupId, byte[] command) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     submit(
+        f,
         () -> {
           Group g = groups.get(groupId);
           if (g == null) {
@@ -242,7 +253,7 @@ public final class RaftHost implements Transport.Receiver {
           }
           try {
             long index = g.raft.propose(command);
-            g.proposals.put(index, new Pending(g.raft.term(), f));
+            g.proposals.put(index, new Pending(g.raft.term(), ticks, f));
           } catch (ProposalDroppedException e) {
             f.completeExceptionally(e);
           }
@@ -255,6 +266,7 @@ public final class RaftHost implements Transport.Receiver {
   public CompletableFuture<Long> readIndex(long groupId) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     submit(
+        f,
         () -> {
           Group g = groups.get(groupId);
           if (g == null) {
@@ -265,7 +277,7 @@ public final class RaftHost implements Transport.Receiver {
           byte[] ctx = ByteBuffer.allocate(16).putLong(nodeId).putLong(++readSeq).array();
           try {
             g.raft.readIndex(ctx);
-            g.reads.put(ByteBuffer.wrap(ctx), f);
+            g.reads.put(ByteBuffer.wrap(ctx), new PendingRead(ticks, f));
           } catch (ProposalDroppedException e) {
             f.completeExceptionally(e);
           }
@@ -314,6 +326,7 @@ public final class RaftHost implements Transport.Receiver {
       java.util.function.Function<Map<Long, RawNode>, T> query) {
     CompletableFuture<T> f = new CompletableFuture<>();
     submit(
+        f,
         () -> {
           Map<Long, RawNode> view = new TreeMap<>();
           groups.forEach((k, v) -> view.put(k, v.raft));
@@ -325,15 +338,33 @@ public final class RaftHost implements Transport.Receiver {
   /** Number of groups currently ticked (not quiesced); read on the loop via inspect. */
   public CompletableFuture<Integer> activeGroups() {
     CompletableFuture<Integer> f = new CompletableFuture<>();
-    submit(() -> f.complete(active.size()));
+    submit(f, () -> f.complete(active.size()));
     return f;
   }
 
   private void submit(Runnable r) {
-    inbox.add(r);
+    submit(null, r);
+  }
+
+  /** Queues {@code r} for the loop; once the host failed, fails {@code f} (if any) instead. */
+  private void submit(CompletableFuture<?> f, Runnable r) {
+    inbox.add(
+        () -> {
+          Throwable failed = failure;
+          if (failed == null) {
+            r.run();
+          } else if (f != null) {
+            f.completeExceptionally(new HostFailedException(nodeId, failed));
+          }
+        });
     if (wip.getAndIncrement() == 0) {
       loop.execute(this::drain);
     }
+  }
+
+  /** The failure that stopped this host, or null while it runs. */
+  public Throwable failure() {
+    return failure;
   }
 
   // ------------------------------------------------------------------ the loop
@@ -343,12 +374,35 @@ public final class RaftHost implements Transport.Receiver {
     do {
       try {
         cycle();
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "raft host cycle failed", e);
-        throw e;
+      } catch (RuntimeException | Error e) {
+        stop(e);
       }
       missed = wip.addAndGet(-missed);
     } while (missed != 0);
+  }
+
+  /**
+   * Stops serving after a failure: nothing may be acknowledged once a write or an invariant failed,
+   * so every waiting caller is failed and every later input too (see {@link #submit}).
+   */
+  private void stop(Throwable e) {
+    if (failure == null) {
+      failure = e;
+      LOG.log(System.Logger.Level.ERROR, "raft host of node " + nodeId + " stopped", e);
+    }
+    HostFailedException failed = new HostFailedException(nodeId, e);
+    for (Group g : groups.values()) {
+      g.proposals.values().forEach(p -> p.future().completeExceptionally(failed));
+      g.proposals.clear();
+      g.reads.values().forEach(r -> r.future().completeExceptionally(failed));
+      g.reads.clear();
+      g.readsAwaitingApply.forEach(r -> r.getValue().completeExceptionally(failed));
+      g.readsAwaitingApply.clear();
+    }
+    Runnable r;
+    while ((r = inbox.poll()) != null) {
+      r.run(); // each fails its caller's future: failure is set
+    }
   }
 
   private void cycle() {
@@ -390,11 +444,29 @@ public final class RaftHost implements Transport.Receiver {
     Map<Long, List<Envelope>> early = new TreeMap<>();
     Map<Long, List<Envelope>> late = new TreeMap<>();
     List<Ready> readies = new ArrayList<>(ready.size());
-    LogBatch batch = store.newBatch();
+    try (LogBatch batch = store.newBatch()) {
+      persistAndSend(ready, readies, batch, early, late);
+    }
+    for (int i = 0; i < ready.size(); i++) {
+      apply(ready.get(i), readies.get(i));
+      ready.get(i).raft.advance(readies.get(i));
+      maybeCompact(ready.get(i));
+    }
+  }
+
+  private void persistAndSend(
+      List<Group> ready,
+      List<Ready> readies,
+      LogBatch batch,
+      Map<Long, List<Envelope>> early,
+      Map<Long, List<Envelope>> late) {
     boolean sync = false;
     for (Group g : ready) {
       Ready rd = g.raft.ready();
       readies.add(rd);
+      if (rd.softState() != null) {
+        abandonReads(g, "leadership changed");
+      }
       route(g.id, rd.messages(), early);
       route(g.id, rd.messagesAfterPersist(), late);
       if (rd.mustPersist()) {
@@ -416,11 +488,18 @@ public final class RaftHost implements Transport.Receiver {
       stats.batchCommits++;
     }
     flush(late);
-    for (int i = 0; i < ready.size(); i++) {
-      apply(ready.get(i), readies.get(i));
-      ready.get(i).raft.advance(readies.get(i));
-      maybeCompact(ready.get(i));
+  }
+
+  /** Fails a group's pending reads: Raft dropped them (leadership changed) or they timed out. */
+  private void abandonReads(Group g, String why) {
+    if (g.reads.isEmpty()) {
+      return;
     }
+    ProposalDroppedException e =
+        new ProposalDroppedException(
+            ProposalDroppedException.Reason.READ_ABANDONED, g.raft.leader(), why);
+    g.reads.values().forEach(r -> r.future().completeExceptionally(e));
+    g.reads.clear();
   }
 
   /**
@@ -437,6 +516,45 @@ public final class RaftHost implements Transport.Receiver {
     long to = g.applied - every / 2;
     if (to >= g.storage.firstIndex()) {
       g.storage.compact(to);
+    }
+  }
+
+  /**
+   * Gives up on proposals and reads that waited longer than {@link Options#waitTicks()}. A group
+   * with waiters is never quiesced, so checking the ticked groups covers them all.
+   */
+  private void expireWaits(Group g) {
+    long cutoff = ticks - options.waitTicks();
+    if (!g.proposals.isEmpty()) {
+      long oldestIndex = Long.MIN_VALUE;
+      for (Map.Entry<Long, Pending> e : g.proposals.entrySet()) {
+        if (e.getValue().tick() < cutoff) {
+          oldestIndex = Math.max(oldestIndex, e.getKey());
+        }
+      }
+      if (oldestIndex != Long.MIN_VALUE) {
+        giveUpProposals(g, oldestIndex, "no outcome within " + options.waitTicks() + " ticks");
+      }
+    }
+    if (!g.reads.isEmpty() && g.reads.values().stream().anyMatch(r -> r.tick() < cutoff)) {
+      abandonReads(g, "no answer within " + options.waitTicks() + " ticks");
+    }
+  }
+
+  /** Fails the proposals at or below {@code index}, whose outcome the host can no longer learn. */
+  private void giveUpProposals(Group g, long index, String why) {
+    Iterator<Map.Entry<Long, Pending>> it = g.proposals.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Pending> e = it.next();
+      if (e.getKey() > index) {
+        break;
+      }
+      e.getValue()
+          .future()
+          .completeExceptionally(
+              new ProposalOutcomeUnknownException(
+                  "group " + g.id + " index " + e.getKey() + ": " + why));
+      it.remove();
     }
   }
 
@@ -468,6 +586,7 @@ public final class RaftHost implements Transport.Receiver {
     if (rd.snapshot() != null) {
       stateMachine.restore(g.id, rd.snapshot());
       g.applied = rd.snapshot().index();
+      giveUpProposals(g, rd.snapshot().index(), "a snapshot replaced the log up to it");
       addPeers(rd.snapshot().conf());
     }
     for (Entry e : rd.committedEntries()) {
@@ -492,9 +611,9 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     for (ReadState rs : rd.readStates()) {
-      CompletableFuture<Long> f = g.reads.remove(ByteBuffer.wrap(rs.context()));
-      if (f != null) {
-        g.readsAwaitingApply.add(Map.entry(rs.index(), f));
+      PendingRead r = g.reads.remove(ByteBuffer.wrap(rs.context()));
+      if (r != null) {
+        g.readsAwaitingApply.add(Map.entry(rs.index(), r.future()));
       }
     }
     Iterator<Map.Entry<Long, CompletableFuture<Long>>> it = g.readsAwaitingApply.iterator();
@@ -515,6 +634,7 @@ public final class RaftHost implements Transport.Receiver {
       g.raft.tick();
       stats.groupTicks++;
       dirty.add(g);
+      expireWaits(g);
     }
     if (ticks % options.pingTicks() == 0) {
       Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();

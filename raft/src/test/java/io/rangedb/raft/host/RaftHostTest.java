@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class RaftHostTest {
   private int groups = 300;
+  private volatile boolean failApply;
   private static final long TICK = 10;
 
   private final EventLoop loop = new EventLoop();
@@ -69,6 +70,9 @@ class RaftHostTest {
         new RaftHost.StateMachine() {
           @Override
           public void apply(long groupId, Entry e) {
+            if (failApply && "boom".equals(new String(e.data(), StandardCharsets.UTF_8))) {
+              throw new IllegalStateException("the state machine failed (test)");
+            }
             if (e.type() == EntryType.NORMAL && e.data().length > 0) {
               sm.computeIfAbsent(groupId, k -> new ArrayList<>())
                   .add(new String(e.data(), StandardCharsets.UTF_8));
@@ -203,6 +207,63 @@ class RaftHostTest {
   }
 
   @Test
+  void waitersOfAPartitionedLeaderGetTypedAnswersInsteadOfHanging() {
+    groups = 3;
+    startHosts();
+    run(3_000);
+    long group = 1;
+    long old = leaders().get(group);
+    network.partition(java.util.Set.of(old), 1);
+    CompletableFuture<Long> read = hosts.get(old).readIndex(group);
+    CompletableFuture<Long> doomed =
+        hosts.get(old).propose(group, "doomed".getBytes(StandardCharsets.UTF_8));
+    // Check-quorum deposes the isolated leader: Raft drops the read, the host says so.
+    run(2_000);
+    assertTrue(read.isDone(), "read must be answered, not left waiting");
+    var r =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, read::join);
+    assertEquals(
+        io.rangedb.raft.ProposalDroppedException.Reason.READ_ABANDONED,
+        ((io.rangedb.raft.ProposalDroppedException) r.getCause()).reason());
+    assertEquals(false, doomed.isDone(), "a deposed leader's entry may still win: wait");
+    // Never healed: after Options.waitTicks the host gives up on the proposal, as unknown.
+    run(TICK * RaftHost.Options.defaults().waitTicks() + 1_000);
+    assertTrue(doomed.isDone(), "doomed must be answered, not left waiting");
+    var p =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, doomed::join);
+    assertTrue(
+        p.getCause() instanceof io.rangedb.raft.ProposalOutcomeUnknownException, p.toString());
+  }
+
+  @Test
+  void aHostWhoseStateMachineFailsStopsAndFailsEveryCaller() {
+    groups = 1;
+    startHosts();
+    run(3_000);
+    long leader = leaders().get(1L);
+    failApply = true;
+    CompletableFuture<Long> first =
+        hosts.get(leader).propose(1, "boom".getBytes(StandardCharsets.UTF_8));
+    run(1_000);
+    assertTrue(first.isDone(), "first must be answered, not left waiting");
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, first::join);
+    assertTrue(e.getCause() instanceof HostFailedException, e.toString());
+    assertTrue(hosts.get(leader).failure() != null);
+    CompletableFuture<Long> later =
+        hosts.get(leader).propose(1, "x".getBytes(StandardCharsets.UTF_8));
+    run(100);
+    assertTrue(later.isDone(), "later must be answered, not left waiting");
+    var l =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, later::join);
+    assertTrue(l.getCause() instanceof HostFailedException, l.toString());
+  }
+
+  @Test
   void deposedLeadersProposalFailsAsSuperseded() {
     groups = 3;
     startHosts();
@@ -226,6 +287,7 @@ class RaftHostTest {
     network.heal();
     run(2_000);
     assertTrue(winner.isDone() && !winner.isCompletedExceptionally());
+    assertTrue(doomed.isDone(), "doomed must be answered, not left waiting");
     var e =
         org.junit.jupiter.api.Assertions.assertThrows(
             java.util.concurrent.CompletionException.class, doomed::join);

@@ -20,9 +20,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
-  /** Tuning; the defaults suit loopback and a LAN. */
-  public record Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer) {
-    public static final Options DEFAULT = new Options(1 << 20, 64L << 20);
+  /**
+   * Tuning; the defaults suit loopback and a LAN.
+   *
+   * @param maxBatchBytes bytes of messages per gRPC message; a single larger Raft message still
+   *     goes alone, so receivers' inbound limit must exceed the Raft groups' maxSizePerMsg
+   */
+  public record Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer, long maxBatchBytes) {
+    public static final Options DEFAULT = new Options(1 << 20, 64L << 20, 2L << 20);
   }
 
   private final long localNode;
@@ -53,12 +58,26 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     if (peer == null || batch.isEmpty()) {
       return;
     }
-    RaftMessageBatch.Builder b =
-        RaftMessageBatch.newBuilder().setFromNode((int) localNode).setToNode((int) toNode);
+    // Split so that no gRPC message exceeds the budget: a receiver refuses messages over its
+    // inbound limit (4 MiB by default) and would break the stream, over and over.
+    RaftMessageBatch.Builder b = newBatch(toNode);
+    long bytes = 0;
     for (Envelope e : batch) {
-      b.addMessages(RaftMessageCodec.encode(e));
+      var m = RaftMessageCodec.encode(e);
+      int size = m.getSerializedSize();
+      if (b.getMessagesCount() > 0 && bytes + size > options.maxBatchBytes()) {
+        peer.stream().send(b.build());
+        b = newBatch(toNode);
+        bytes = 0;
+      }
+      b.addMessages(m);
+      bytes += size;
     }
     peer.stream().send(b.build());
+  }
+
+  private RaftMessageBatch.Builder newBatch(long toNode) {
+    return RaftMessageBatch.newBuilder().setFromNode(localNode).setToNode(toNode);
   }
 
   @Override

@@ -114,7 +114,7 @@ final class RaftMessageCodec {
             .setData(ByteString.copyFrom(c.data()))
             .setLast(c.last());
     if (c.header() != null) {
-      b.setHeader(encode(new Envelope(c.groupId(), c.header()))).setFromNode((int) fromNode);
+      b.setHeader(encode(new Envelope(c.groupId(), c.header()))).setFromNode(fromNode);
     }
     return b.build();
   }

@@ -48,7 +48,7 @@ class GrpcRaftTransportTest {
       this.id = id;
       transport =
           new GrpcRaftTransport(
-              id, addresses::get, this, new GrpcRaftTransport.Options(4096, 1 << 20));
+              id, addresses::get, this, new GrpcRaftTransport.Options(4096, 8 << 20, 64 << 10));
       start();
       nodes.add(this);
     }
@@ -56,7 +56,12 @@ class GrpcRaftTransportTest {
     void start() throws IOException {
       // A restarted node comes back on the port it had, as a real node would.
       InetSocketAddress bind = new InetSocketAddress("127.0.0.1", port);
-      server = NettyServerBuilder.forAddress(bind).addService(transport.service()).build().start();
+      server =
+          NettyServerBuilder.forAddress(bind)
+              .maxInboundMessageSize(1 << 20)
+              .addService(transport.service())
+              .build()
+              .start();
       port = server.getPort();
       addresses.put(id, "127.0.0.1:" + port);
     }
@@ -137,6 +142,31 @@ class GrpcRaftTransportTest {
                 .build());
     b.transport.send(1, List.of(back));
     assertSameMessage(back, a.received.poll(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aBatchLargerThanTheReceiversMessageLimitArrivesInPieces() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    // 40 appends of ~40 KiB: 1.6 MiB for one peer in one cycle, over the 64 KiB batch budget
+    // these nodes use; unsplit, the receiver's limit would refuse it and break the stream.
+    List<Envelope> big = new ArrayList<>();
+    for (long g = 1; g <= 40; g++) {
+      Envelope e = append(g, 1, 2, 3, 1);
+      Message m = e.message();
+      byte[] data = new byte[40_000];
+      new Random(g).nextBytes(data);
+      big.add(
+          new Envelope(
+              g,
+              m.toBuilder()
+                  .entries(List.of(new Entry(3, 11, io.rangedb.raft.EntryType.NORMAL, data)))
+                  .build()));
+    }
+    a.transport.send(2, big);
+    for (Envelope e : big) {
+      assertSameMessage(e, b.received.poll(10, TimeUnit.SECONDS));
+    }
   }
 
   @Test
