@@ -209,6 +209,11 @@ public final class RaftHost implements Transport.Receiver {
             done.completeExceptionally(new IllegalArgumentException("replica id must be node id"));
             return;
           }
+          if (groups.containsKey(groupId)) {
+            done.completeExceptionally(
+                new IllegalStateException("group " + groupId + " is already open on this host"));
+            return;
+          }
           LogStorage storage = store.storage(groupId);
           Snapshot latest = storage.snapshot();
           if (config.applied() == 0 && holdsState(latest)) {

@@ -56,8 +56,8 @@ public final class RaftLogStore implements LogStore {
       while (it.valid()) {
         long group = RaftLogKeys.groupOf(it.key());
         out.add(group);
-        if (group == Long.MAX_VALUE) {
-          break;
+        if (group == -1L) {
+          break; // all ones: the last group id in byte order
         }
         it.seek(RaftLogKeys.groupStart(group + 1));
       }

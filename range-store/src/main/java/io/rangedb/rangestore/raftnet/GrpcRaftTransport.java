@@ -114,6 +114,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return null;
     }
     synchronized (this) {
+      if (closed) {
+        return null; // close() won the race: a channel made now would never be shut down
+      }
       p = peers.get(node);
       if (p != null && p.address().equals(address)) {
         return p;

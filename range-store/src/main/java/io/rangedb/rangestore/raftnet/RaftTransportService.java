@@ -53,7 +53,12 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
         List<Envelope> envelopes = new ArrayList<>(batch.getMessagesCount());
         for (RaftMessage m : batch.getMessagesList()) {
           try {
-            envelopes.add(RaftMessageCodec.decode(m));
+            Envelope env = RaftMessageCodec.decode(m);
+            if (env.message().type() == io.rangedb.raft.MessageType.SNAP) {
+              // A snapshot's data only travels on the Snapshot call; here it would be empty.
+              throw new IllegalArgumentException("a snapshot outside the snapshot stream");
+            }
+            envelopes.add(env);
           } catch (IllegalArgumentException e) {
             log.warn(
                 "dropping a malformed Raft message from node {}: {}",

@@ -211,6 +211,14 @@ class RocksLogStorageTest {
   }
 
   @Test
+  void groupIdsAtTheEndsOfTheByteOrderAreListed() {
+    logs.bootstrap(-1L, THREE, null);
+    logs.bootstrap(Long.MAX_VALUE, THREE, null);
+    logs.bootstrap(0L, THREE, null);
+    assertEquals(List.of(0L, Long.MAX_VALUE, -1L), logs.groups());
+  }
+
+  @Test
   void groupsSharingTheColumnFamilyAreIsolated() {
     RocksLogStorage a = logs.bootstrap(1, THREE, null);
     RocksLogStorage b = logs.bootstrap(2, THREE, null);

@@ -254,6 +254,17 @@ class GrpcRaftTransportTest {
         RaftMessageCodec.encode(good).toBuilder()
             .setEntries(0, RaftMessageCodec.encode(good).getEntries(0).toBuilder().setTypeValue(7))
             .build();
+    // A snapshot's data travels only on the Snapshot call: on the batch stream it is refused.
+    var snapOutsideItsStream =
+        RaftMessageCodec.encode(
+            new Envelope(
+                1,
+                Message.builder(MessageType.SNAP)
+                    .from(1)
+                    .to(2)
+                    .term(2)
+                    .snapshot(new Snapshot(9, 2, ConfState.ofVoters(1L, 2L), new byte[] {1}))
+                    .build()));
     var channel =
         io.grpc.Grpc.newChannelBuilder(
                 addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
@@ -282,6 +293,7 @@ class GrpcRaftTransportTest {
               .setToNode(2)
               .addMessages(bad)
               .addMessages(badEntry)
+              .addMessages(snapOutsideItsStream)
               .addMessages(RaftMessageCodec.encode(good))
               .build());
       requests.onCompleted();
