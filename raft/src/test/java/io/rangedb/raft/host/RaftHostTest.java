@@ -206,35 +206,42 @@ class RaftHostTest {
     return futures;
   }
 
-  @Test
-  void waitersOfAPartitionedLeaderGetTypedAnswersInsteadOfHanging() {
+  /** Starts 3 hosts with 3 groups, and cuts the leader of group 1 off from the others. */
+  private long isolateLeaderOfGroupOne() {
     groups = 3;
     startHosts();
     run(3_000);
-    long group = 1;
-    long old = leaders().get(group);
+    long old = leaders().get(1L);
     network.partition(java.util.Set.of(old), 1);
+    return old;
+  }
+
+  /** What a future failed with; fails the test if it is still waiting or succeeded. */
+  private static Throwable failureOf(CompletableFuture<?> f) {
+    assertTrue(f.isDone(), "must be answered, not left waiting");
+    return org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.CompletionException.class, f::join)
+        .getCause();
+  }
+
+  @Test
+  void waitersOfAPartitionedLeaderGetTypedAnswersInsteadOfHanging() {
+    long group = 1;
+    long old = isolateLeaderOfGroupOne();
     CompletableFuture<Long> read = hosts.get(old).readIndex(group);
     CompletableFuture<Long> doomed =
         hosts.get(old).propose(group, "doomed".getBytes(StandardCharsets.UTF_8));
     // Check-quorum deposes the isolated leader: Raft drops the read, the host says so.
     run(2_000);
-    assertTrue(read.isDone(), "read must be answered, not left waiting");
-    var r =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            java.util.concurrent.CompletionException.class, read::join);
+    Throwable r = failureOf(read);
     assertEquals(
         io.rangedb.raft.ProposalDroppedException.Reason.READ_ABANDONED,
-        ((io.rangedb.raft.ProposalDroppedException) r.getCause()).reason());
+        ((io.rangedb.raft.ProposalDroppedException) r).reason());
     assertEquals(false, doomed.isDone(), "a deposed leader's entry may still win: wait");
     // Never healed: after Options.waitTicks the host gives up on the proposal, as unknown.
     run(TICK * RaftHost.Options.defaults().waitTicks() + 1_000);
-    assertTrue(doomed.isDone(), "doomed must be answered, not left waiting");
-    var p =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            java.util.concurrent.CompletionException.class, doomed::join);
-    assertTrue(
-        p.getCause() instanceof io.rangedb.raft.ProposalOutcomeUnknownException, p.toString());
+    Throwable p = failureOf(doomed);
+    assertTrue(p instanceof io.rangedb.raft.ProposalOutcomeUnknownException, p.toString());
   }
 
   @Test
@@ -247,30 +254,20 @@ class RaftHostTest {
     CompletableFuture<Long> first =
         hosts.get(leader).propose(1, "boom".getBytes(StandardCharsets.UTF_8));
     run(1_000);
-    assertTrue(first.isDone(), "first must be answered, not left waiting");
-    var e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            java.util.concurrent.CompletionException.class, first::join);
-    assertTrue(e.getCause() instanceof HostFailedException, e.toString());
+    Throwable e = failureOf(first);
+    assertTrue(e instanceof HostFailedException, e.toString());
     assertTrue(hosts.get(leader).failure() != null);
     CompletableFuture<Long> later =
         hosts.get(leader).propose(1, "x".getBytes(StandardCharsets.UTF_8));
     run(100);
-    assertTrue(later.isDone(), "later must be answered, not left waiting");
-    var l =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            java.util.concurrent.CompletionException.class, later::join);
-    assertTrue(l.getCause() instanceof HostFailedException, l.toString());
+    Throwable l = failureOf(later);
+    assertTrue(l instanceof HostFailedException, l.toString());
   }
 
   @Test
   void deposedLeadersProposalFailsAsSuperseded() {
-    groups = 3;
-    startHosts();
-    run(3_000);
     long group = 1;
-    long old = leaders().get(group);
-    network.partition(java.util.Set.of(old), 1);
+    long old = isolateLeaderOfGroupOne();
     CompletableFuture<Long> doomed =
         hosts.get(old).propose(group, "doomed".getBytes(StandardCharsets.UTF_8));
     run(2_000);
@@ -287,13 +284,10 @@ class RaftHostTest {
     network.heal();
     run(2_000);
     assertTrue(winner.isDone() && !winner.isCompletedExceptionally());
-    assertTrue(doomed.isDone(), "doomed must be answered, not left waiting");
-    var e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            java.util.concurrent.CompletionException.class, doomed::join);
+    Throwable e = failureOf(doomed);
     assertEquals(
         io.rangedb.raft.ProposalDroppedException.Reason.SUPERSEDED,
-        ((io.rangedb.raft.ProposalDroppedException) e.getCause()).reason());
+        ((io.rangedb.raft.ProposalDroppedException) e).reason());
     for (long h = 1; h <= 3; h++) {
       assertEquals(List.of("winner"), applied.get(h).get(group));
     }
