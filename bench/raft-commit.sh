@@ -2,11 +2,14 @@
 # Raft commit benchmark (issue 3): 3 hosts in one JVM on loopback, RocksDB with fsync, 1 and 64
 # proposers on 1 group and on 1,000 groups, beside a synced RocksDB write and a gRPC round trip.
 #
-#   bench/raft-commit.sh [seconds-per-case (default 10)] [tick-millis (default 50)]
+#   bench/raft-commit.sh [seconds-per-case (default 10)] [tick-millis (default 50)] \
+#       [groups, comma-separated (default 1,1000)] [proposers, comma-separated (default 1,64)]
+# The ratio line needs the four default cases; pick one case to profile it, e.g. `10 50 1000 64`
+# with MAVEN_OPTS=-XX:StartFlightRecording=filename=/tmp/raft.jfr (exec:java runs in Maven's JVM).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bin/mvn -B -q install -DskipTests -Dspotless.check.skip=true -pl range-store -am
 bin/mvn -B -q -pl range-store exec:java -Dexec.classpathScope=test \
   -Dexec.mainClass=io.rangedb.rangestore.raftcluster.RaftCommitBenchmark \
-  -Dexec.args="${1:-10} ${2:-50}"
+  -Dexec.args="${1:-10} ${2:-50} ${3:-1,1000} ${4:-1,64}"

@@ -62,6 +62,9 @@ final class Raft {
   /** A TIMEOUT_NOW left this term: the lease cannot be trusted any more. */
   boolean sentTimeoutNow;
 
+  /** A commit index held back from followers (see {@link #broadcastCommit}). */
+  boolean commitBroadcastPending;
+
   /** Payload bytes this leader appended that are not applied yet (proposal backpressure). */
   long uncommittedBytes;
 
@@ -153,6 +156,7 @@ final class Raft {
     uncommittedBytes = 0;
     readOnly.clear();
     pendingReadIndex.clear();
+    commitBroadcastPending = false;
   }
 
   void becomeFollower(long newTerm, long leader) {
@@ -532,6 +536,9 @@ final class Raft {
 
   private void handleHeartbeat(Message m) {
     log.commitTo(m.commit());
+    if (m.isQuiesce()) {
+      return; // the leader stops listening once it quiesces: an answer would be wasted
+    }
     send(
         Message.builder(MessageType.HEARTBEAT_RESP)
             .to(m.from())
@@ -596,7 +603,7 @@ final class Raft {
     if (role == Role.LEADER && log.matchTerm(index, entryTerm)) {
       Progress self = tracker.progress.get(id);
       if (self != null && self.maybeUpdate(index) && maybeCommit()) {
-        bcastAppend();
+        broadcastCommit();
       }
     }
   }
@@ -615,6 +622,49 @@ final class Raft {
 
   private boolean committedEntryInCurrentTerm() {
     return log.term(log.committed) == term;
+  }
+
+  /**
+   * Tells followers that the commit index moved. With {@link RaftConfig#deferCommitBroadcast()},
+   * only followers with entries still to receive get an append now (it carries the commit); the
+   * others wait for {@link #flushCommit} or the quiesce heartbeat, which saves a round of empty
+   * appends and their acknowledgements on every commit that leaves the group idle.
+   */
+  private void broadcastCommit() {
+    if (!cfg.deferCommitBroadcast()) {
+      bcastAppend();
+      return;
+    }
+    for (Long pid : tracker.progress.keySet()) {
+      if (pid != id) {
+        maybeSendAppend(pid, false);
+      }
+    }
+    commitBroadcastPending = true;
+  }
+
+  /**
+   * Sends the commit index held back by {@link #broadcastCommit} once no live follower still owes
+   * an acknowledgement (while one does, its ack may make the group quiesce, and the quiesce
+   * heartbeat carries the commit). Heartbeats carry it too, so holding it back delays followers'
+   * apply by at most a heartbeat interval and never affects safety.
+   */
+  void flushCommit(java.util.function.LongPredicate down) {
+    if (!commitBroadcastPending) {
+      return;
+    }
+    if (role != Role.LEADER) {
+      commitBroadcastPending = false;
+      return;
+    }
+    long last = log.lastIndex();
+    for (Map.Entry<Long, Progress> e : tracker.progress.entrySet()) {
+      if (e.getKey() != id && e.getValue().match < last && !down.test(e.getKey())) {
+        return;
+      }
+    }
+    commitBroadcastPending = false;
+    bcastAppend();
   }
 
   private void bcastAppend() {
@@ -725,7 +775,7 @@ final class Raft {
       case REPLICATE -> pr.inflights.freeLE(m.index());
     }
     if (maybeCommit()) {
-      bcastAppend();
+      broadcastCommit();
     }
     while (maybeSendAppend(m.from(), false)) {
       // fill the window
@@ -742,10 +792,7 @@ final class Raft {
     }
     pr.recentActive = true;
     pr.probeSent = false;
-    if (!m.isQuiesce()) {
-      // A quiesced group's ticks stand still, so its acks must not found a lease.
-      pr.ackedTick = Math.max(pr.ackedTick, m.index());
-    }
+    pr.ackedTick = Math.max(pr.ackedTick, m.index());
     if (pr.state == ProgressState.REPLICATE && pr.inflights.full()) {
       // Free one slot so a lost APP cannot stall the stream forever.
       pr.inflights.freeLE(pr.match + 1);
@@ -992,6 +1039,7 @@ final class Raft {
 
   /** Tells followers the group goes idle, and gives up the lease (our clock will stand still). */
   void quiesce() {
+    commitBroadcastPending = false; // the quiesce heartbeat carries the commit index
     for (Map.Entry<Long, Progress> e : tracker.progress.entrySet()) {
       e.getValue().ackedTick = Long.MIN_VALUE;
       if (e.getKey() != id) {
@@ -1038,7 +1086,7 @@ final class Raft {
       leadTransferee = 0;
     }
     if (maybeCommit()) {
-      bcastAppend();
+      broadcastCommit();
     } else {
       for (Long pid : tracker.progress.keySet()) {
         if (pid != id) {

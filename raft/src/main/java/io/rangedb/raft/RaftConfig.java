@@ -21,6 +21,10 @@ package io.rangedb.raft;
  *     storage's snapshot index)
  * @param maxUncommittedBytes bytes of proposed but not yet committed commands a leader accepts
  *     before refusing more (backpressure when followers lag; one proposal is always accepted)
+ * @param deferCommitBroadcast whether a leader holds back the appends that would only tell
+ *     followers a new commit index until {@link RawNode#flushCommit} (or {@link RawNode#quiesce},
+ *     whose heartbeat carries it); a host that quiesces idle groups sets it so that a commit costs
+ *     no extra round of messages. Followers learn the commit from the next heartbeat regardless.
  */
 public record RaftConfig(
     long id,
@@ -35,7 +39,8 @@ public record RaftConfig(
     int maxClockDriftTicks,
     boolean forwardProposals,
     long applied,
-    long maxUncommittedBytes) {
+    long maxUncommittedBytes,
+    boolean deferCommitBroadcast) {
 
   public RaftConfig {
     if (id == 0) {
@@ -61,7 +66,20 @@ public record RaftConfig(
   /** Reasonable defaults: pre-vote and check-quorum on, SAFE reads, forwarding on. */
   public static RaftConfig defaults(long id) {
     return new RaftConfig(
-        id, 10, 1, 1 << 20, 256, 16 << 20, true, true, ReadOnlyOption.SAFE, 2, true, 0, 64 << 20);
+        id,
+        10,
+        1,
+        1 << 20,
+        256,
+        16 << 20,
+        true,
+        true,
+        ReadOnlyOption.SAFE,
+        2,
+        true,
+        0,
+        64 << 20,
+        false);
   }
 
   public RaftConfig withReadOnlyOption(ReadOnlyOption o) {
@@ -96,6 +114,10 @@ public record RaftConfig(
     return edit(b -> b.applied = v);
   }
 
+  public RaftConfig withDeferCommitBroadcast(boolean v) {
+    return edit(b -> b.deferCommitBroadcast = v);
+  }
+
   /** A copy with some settings changed; the constructor validates the result. */
   private RaftConfig edit(java.util.function.Consumer<Settings> change) {
     Settings b = new Settings(this);
@@ -118,6 +140,7 @@ public record RaftConfig(
     boolean forwardProposals;
     long applied;
     long maxUncommittedBytes;
+    boolean deferCommitBroadcast;
 
     Settings(RaftConfig c) {
       id = c.id;
@@ -133,6 +156,7 @@ public record RaftConfig(
       forwardProposals = c.forwardProposals;
       applied = c.applied;
       maxUncommittedBytes = c.maxUncommittedBytes;
+      deferCommitBroadcast = c.deferCommitBroadcast;
     }
 
     RaftConfig build() {
@@ -149,7 +173,8 @@ public record RaftConfig(
           maxClockDriftTicks,
           forwardProposals,
           applied,
-          maxUncommittedBytes);
+          maxUncommittedBytes,
+          deferCommitBroadcast);
     }
   }
 }

@@ -118,6 +118,15 @@ public final class RawNode {
   }
 
   /**
+   * Sends the commit index that {@link RaftConfig#deferCommitBroadcast()} held back, unless a live
+   * follower still owes an acknowledgement; a host calls it after each Ready of a group it did not
+   * quiesce. Members on nodes for which {@code down} is true are not waited for.
+   */
+  public void flushCommit(java.util.function.LongPredicate down) {
+    raft.flushCommit(down);
+  }
+
+  /**
    * Sends the followers a last heartbeat marked {@link Message#QUIESCE} and drops the lease; the
    * host then stops ticking the group until a message, proposal or read arrives for it.
    */

@@ -208,12 +208,91 @@ class RaftFeaturesTest {
     assertTrue(c.node(1).canQuiesce());
     assertTrue(c.node(1).leaseValid());
     c.node(1).quiesce();
-    c.stabilize(); // the quiesce heartbeats are acknowledged...
+    c.stabilize(); // the quiesce heartbeats are delivered...
     assertFalse(c.node(1).leaseValid(), "...but a group whose clock stops holds no lease");
     c.tickAll(2); // woken: ordinary heartbeats found a new lease
     assertTrue(c.node(1).leaseValid());
     c.node(1).propose(bytes("busy"));
     assertFalse(c.node(1).canQuiesce(), "not idle with an entry in flight");
+  }
+
+  /** Three voters whose leader holds back commit-only appends, elected and settled. */
+  private static Cluster deferringCluster() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withDeferCommitBroadcast(true),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.tickAll(2); // heartbeats carry the no-op's commit
+    c.stabilize();
+    c.sentEarly.clear();
+    c.sentAfterPersist.clear();
+    return c;
+  }
+
+  private static List<Message> sent(Cluster c) {
+    List<Message> all = new java.util.ArrayList<>(c.sentEarly);
+    all.addAll(c.sentAfterPersist);
+    return all;
+  }
+
+  @Test
+  void aDeferredCommitRidesOnTheQuiesceHeartbeatAndCostsSixMessages() {
+    Cluster c = deferringCluster();
+    c.node(1).propose(bytes("x"));
+    c.stabilize();
+    long last = c.node(1).lastIndex();
+    assertEquals(last, c.node(1).commitIndex());
+    assertTrue(c.node(2).commitIndex() < last, "no empty append told follower 2 the commit");
+    assertTrue(c.node(3).commitIndex() < last);
+    assertTrue(c.node(1).canQuiesce());
+    c.node(1).quiesce();
+    c.stabilize();
+    assertEquals(last, c.node(2).commitIndex(), "the quiesce heartbeat carried the commit");
+    assertEquals(last, c.node(3).commitIndex());
+    assertEquals(
+        List.of("x"),
+        c.appliedData(2).subList(c.appliedData(2).size() - 1, c.appliedData(2).size()));
+    List<Message> msgs = sent(c);
+    assertEquals(
+        6, msgs.size(), "two appends, two acks, two quiesce heartbeats and no answers: " + msgs);
+    assertTrue(msgs.stream().noneMatch(m -> m.type() == MessageType.HEARTBEAT_RESP));
+    assertTrue(
+        msgs.stream().noneMatch(m -> m.type() == MessageType.APP && m.entries().isEmpty()),
+        "no commit-only appends");
+  }
+
+  @Test
+  void flushingADeferredCommitWaitsForEveryLiveFollowersAck() {
+    Cluster c = deferringCluster();
+    c.dropRules.add(m -> m.type() == MessageType.APP && m.to() == 3);
+    c.node(1).propose(bytes("y"));
+    c.stabilize();
+    long last = c.node(1).lastIndex();
+    assertEquals(last, c.node(1).commitIndex(), "committed by 1 and 2");
+    c.node(1).flushCommit(node -> false);
+    assertFalse(c.node(1).hasReady(), "3 still owes an ack that may let the group quiesce");
+    c.node(1).flushCommit(node -> node == 3);
+    c.dropRules.clear();
+    c.stabilize();
+    assertEquals(last, c.node(2).commitIndex(), "3 is down: the commit goes out now");
+    assertEquals(last, c.node(3).commitIndex(), "and 3 catches up when its messages flow");
+  }
+
+  @Test
+  void heartbeatsCarryADeferredCommitWhenNobodyFlushes() {
+    Cluster c = deferringCluster();
+    c.node(1).propose(bytes("z"));
+    c.stabilize();
+    long last = c.node(1).lastIndex();
+    assertTrue(c.node(2).commitIndex() < last);
+    c.tickAll(1);
+    c.stabilize();
+    assertEquals(last, c.node(2).commitIndex());
+    assertEquals(last, c.node(3).commitIndex());
   }
 
   @Test

@@ -219,7 +219,11 @@ public final class RaftHost implements Transport.Receiver {
           if (config.applied() == 0 && holdsState(latest)) {
             stateMachine.restore(groupId, latest);
           }
-          Group g = new Group(groupId, new RawNode(config, storage, rng.split()), storage);
+          Group g =
+              new Group(
+                  groupId,
+                  new RawNode(config.withDeferCommitBroadcast(true), storage, rng.split()),
+                  storage);
           groups.put(groupId, g);
           active.add(g);
           dirty.add(g);
@@ -437,6 +441,8 @@ public final class RaftHost implements Transport.Receiver {
           g.raft.quiesce();
           g.quiesced = true;
           active.remove(g);
+        } else {
+          g.raft.flushCommit(deadPeers::contains);
         }
         if (g.raft.hasReady()) {
           dirty.add(g); // apply produced more work (conf changes, commits, quiesce heartbeats)
@@ -689,7 +695,6 @@ public final class RaftHost implements Transport.Receiver {
       g.raft.step(m);
       dirty.add(g);
       boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.isQuiesce();
-      boolean quiesceAck = m.type() == MessageType.HEARTBEAT_RESP && m.isQuiesce();
       if (quiesceHeartbeat
           && options.quiesce()
           && g.raft.role() == Role.FOLLOWER
@@ -697,7 +702,7 @@ public final class RaftHost implements Transport.Receiver {
           && g.raft.commitIndex() == g.raft.lastIndex()) {
         g.quiesced = true;
         active.remove(g);
-      } else if (!quiesceAck && !lateAckToQuiescedLeader(g, m)) {
+      } else if (!lateAckToQuiescedLeader(g, m)) {
         wake(g);
       }
     }

@@ -222,6 +222,7 @@ final class SimNode implements Transport.Receiver {
           send(rd.messagesAfterPersist());
           apply(rd);
           raft.advance(rd);
+          raft.flushCommit(node -> false);
           readyOutstanding = false;
           drive();
         });

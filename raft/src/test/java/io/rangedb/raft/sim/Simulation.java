@@ -42,6 +42,9 @@ final class Simulation {
    */
   final boolean leaderHunter;
 
+  /** Leaders hold back commit-only appends until the node flushes them (as {@code RaftHost}). */
+  final boolean deferCommit;
+
   private final List<Op> history = new ArrayList<>();
   private long nextOpId = 1;
   private boolean faultsOn = true;
@@ -59,6 +62,8 @@ final class Simulation {
     this.lease = rng.nextBoolean();
     this.preVote = rng.nextInt(4) != 0;
     this.leaderHunter = rng.nextInt(3) == 0;
+    // Bit 1 of the seed, so that adding this setting left every other draw of a seed as it was.
+    this.deferCommit = (seed & 2) != 0;
     this.network = new SimulatedNetwork(rng.split(), loop);
     network.conditions.minDelay = 1;
     network.conditions.maxDelay = 5 + rng.nextInt(25);
@@ -76,7 +81,8 @@ final class Simulation {
               .withReadOnlyOption(lease ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE)
               .withForwardProposals(rng.nextInt(4) != 0)
               .withLimits(1 + rng.nextInt(2000), 1 + rng.nextInt(8))
-              .withMaxUncommittedBytes(rng.nextBoolean() ? 64 << 20 : 100 + rng.nextInt(400));
+              .withMaxUncommittedBytes(rng.nextBoolean() ? 64 << 20 : 100 + rng.nextInt(400))
+              .withDeferCommitBroadcast(deferCommit);
       SimNode n = new SimNode(id, this, disk, cfg, rng.split());
       n.transport = network.attach(id, n);
       nodes.put(id, n);
@@ -123,13 +129,14 @@ final class Simulation {
     okOpsAfterFaults = okOps - okBefore;
     checkEnd();
     return String.format(
-        "seed=%d voters=%d lease=%s preVote=%s hunter=%s events=%d leaders=%d crashes=%d partitions=%d"
+        "seed=%d voters=%d lease=%s preVote=%s hunter=%s deferCommit=%s events=%d leaders=%d crashes=%d partitions=%d"
             + " confChanges=%d transfers=%d ops=%d ok=%d okAfterHeal=%d snapshots=%d",
         seed,
         voters,
         lease,
         preVote,
         leaderHunter,
+        deferCommit,
         loop.executed(),
         safety.leaderTerms(),
         crashes,
