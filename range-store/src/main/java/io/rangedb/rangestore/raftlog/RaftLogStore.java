@@ -17,11 +17,28 @@ import java.util.concurrent.ConcurrentHashMap;
  * with one fsync. Each group has exactly one storage object, since it caches the log's bounds.
  */
 public final class RaftLogStore implements LogStore {
+  /** Like CockroachDB's Raft entry cache: enough for the recent entries of many busy groups. */
+  public static final long DEFAULT_ENTRY_CACHE_BYTES = 16L << 20;
+
   private final StoreEngine engine;
+  private final EntryCache cache;
   private final ConcurrentHashMap<Long, RocksLogStorage> open = new ConcurrentHashMap<>();
 
   public RaftLogStore(StoreEngine engine) {
+    this(engine, DEFAULT_ENTRY_CACHE_BYTES);
+  }
+
+  /**
+   * @param entryCacheBytes memory for recently written entries of all groups (0: read every entry
+   *     from RocksDB)
+   */
+  public RaftLogStore(StoreEngine engine, long entryCacheBytes) {
     this.engine = engine;
+    this.cache = new EntryCache(entryCacheBytes);
+  }
+
+  EntryCache entryCache() {
+    return cache;
   }
 
   /** A batch for any number of groups' {@code stage} calls, committed with one synced write. */
@@ -33,7 +50,7 @@ public final class RaftLogStore implements LogStore {
   /** The log of {@code group} as last made durable, empty if the store has never seen it. */
   @Override
   public RocksLogStorage storage(long group) {
-    return open.computeIfAbsent(group, g -> RocksLogStorage.load(engine, g));
+    return open.computeIfAbsent(group, g -> RocksLogStorage.load(engine, cache, g));
   }
 
   /** Creates a founding member's log, starting from a snapshot of the initial membership. */
@@ -44,7 +61,7 @@ public final class RaftLogStore implements LogStore {
           if (existing != null && (existing.lastIndex() > 0 || !existing.hardState().isEmpty())) {
             throw new IllegalStateException("group " + group + " already exists in this store");
           }
-          return RocksLogStorage.bootstrap(engine, g, conf, initialData);
+          return RocksLogStorage.bootstrap(engine, cache, g, conf, initialData);
         });
   }
 
@@ -68,6 +85,7 @@ public final class RaftLogStore implements LogStore {
   /** Removes every trace of {@code group} (its replica left this store). Synced. */
   public void destroy(long group) {
     open.remove(group);
+    cache.clear(group);
     try (EngineBatch eb = engine.newBatch()) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));

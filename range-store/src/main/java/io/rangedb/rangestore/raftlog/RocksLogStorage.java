@@ -18,15 +18,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One group's Raft log in the store's shared Raft log column family. Reads go to RocksDB (recent
- * entries sit in the memtable); the log's bounds, hard state and snapshot are cached in memory and
- * change only once the batch that wrote them is durable. Thread-safe.
+ * One group's Raft log in the store's shared Raft log column family. Reads of recent entries are
+ * served by the store's {@link EntryCache}, others go to RocksDB; the log's bounds, hard state and
+ * snapshot are kept in memory and change only once the batch that wrote them is durable.
+ * Thread-safe.
  *
  * <p>The latest snapshot is stored whole. That suits state machines whose image is small; a range's
  * replica will instead produce its snapshot from its MVCC data when one is requested.
  */
 public final class RocksLogStorage implements LogStorage {
   private final StoreEngine engine;
+  private final EntryCache cache;
   private final long group;
   private final String where;
   private HardState hardState;
@@ -36,15 +38,16 @@ public final class RocksLogStorage implements LogStorage {
   private long lastIndex;
   private long lastTerm;
 
-  private RocksLogStorage(StoreEngine engine, long group) {
+  private RocksLogStorage(StoreEngine engine, EntryCache cache, long group) {
     this.engine = engine;
+    this.cache = cache;
     this.group = group;
     this.where = "Raft log of group " + group;
   }
 
   /** Loads the group's log as it was last made durable; an unknown group starts empty. */
-  static RocksLogStorage load(StoreEngine engine, long group) {
-    RocksLogStorage s = new RocksLogStorage(engine, group);
+  static RocksLogStorage load(StoreEngine engine, EntryCache cache, long group) {
+    RocksLogStorage s = new RocksLogStorage(engine, cache, group);
     byte[] hs = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group));
     s.hardState = hs == null ? HardState.EMPTY : RaftLogCodec.hardState(hs, s.where);
     byte[] snap = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group));
@@ -66,8 +69,9 @@ public final class RocksLogStorage implements LogStorage {
   }
 
   /** A founding member: the log starts from a snapshot holding the initial membership. */
-  static RocksLogStorage bootstrap(StoreEngine engine, long group, ConfState conf, byte[] data) {
-    RocksLogStorage s = load(engine, group);
+  static RocksLogStorage bootstrap(
+      StoreEngine engine, EntryCache cache, long group, ConfState conf, byte[] data) {
+    RocksLogStorage s = load(engine, cache, group);
     if (s.lastIndex > 0 || !s.hardState.isEmpty()) {
       throw new IllegalStateException("group " + group + " already exists in this store");
     }
@@ -122,10 +126,14 @@ public final class RocksLogStorage implements LogStorage {
     if (hi > last + 1 || lo > hi) {
       throw new IndexOutOfBoundsException("entries [" + lo + "," + hi + ") beyond last " + last);
     }
-    List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 64));
     if (lo == hi) {
-      return out;
+      return new ArrayList<>();
     }
+    List<Entry> cached = cache.get(group, lo, hi, maxBytes);
+    if (cached != null) {
+      return cached;
+    }
+    List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 64));
     long size = 0;
     try (EngineIterator it =
         engine.newIterator(
@@ -168,6 +176,10 @@ public final class RocksLogStorage implements LogStorage {
       if (index == lastIndex) {
         return lastTerm;
       }
+    }
+    long cached = cache.term(group, index);
+    if (cached >= 0) {
+      return cached;
     }
     byte[] v = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, index));
     if (v == null) {
@@ -251,6 +263,7 @@ public final class RocksLogStorage implements LogStorage {
       offsetTerm = snap.term();
       lastIndex = offset;
       lastTerm = offsetTerm;
+      cache.clear(group);
     }
     if (!written.isEmpty()) {
       long from = written.get(0).index();
@@ -261,6 +274,7 @@ public final class RocksLogStorage implements LogStorage {
       Entry last = written.get(written.size() - 1);
       lastIndex = last.index();
       lastTerm = last.term();
+      cache.add(group, written);
     }
     if (hs != null) {
       hardState = hs;
@@ -322,5 +336,6 @@ public final class RocksLogStorage implements LogStorage {
         offsetTerm = t;
       }
     }
+    cache.compactTo(group, index);
   }
 }
