@@ -1,13 +1,15 @@
 package io.rangedb.rangestore.raftnet;
 
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftTransportGrpc;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Raft {@link Transport} between nodes over gRPC: one bidirectional stream per peer carries the
  * messages of every group, batched per destination by the host; snapshots stream separately in
- * chunks. The receiving half is {@link #service()}, which the node registers on its gRPC server.
+ * chunks. The receiving half is {@link #service()}, which the node registers on its gRPC server,
+ * built through {@link #configureServer} so that peers' keepalive pings are allowed. Keepalive
+ * finds peers that stopped answering, snapshot calls have deadlines, and received snapshots a size
+ * limit (see {@link Options}).
  */
 public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
@@ -25,9 +30,94 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    *
    * @param maxBatchBytes bytes of messages per gRPC message; a single larger Raft message still
    *     goes alone, so receivers' inbound limit must exceed the Raft groups' maxSizePerMsg
+   * @param keepAliveTime how long a connection to a peer may stay silent before this node pings it
+   *     (HTTP/2 PING, also while no call is open); gRPC raises anything under 10 s to 10 s
+   * @param keepAliveTimeout how long a ping may go unanswered before the connection is declared
+   *     dead: its streams fail (their queued messages count as dropped) and the next send opens a
+   *     new one on a new connection
+   * @param snapshotTimeoutPerChunk the deadline of a snapshot call is this times (chunks + 1), so a
+   *     stalled peer fails the send (reported as not delivered) instead of holding it forever
+   * @param maxSnapshotBytes the most snapshot data this node accepts in one snapshot call; a stream
+   *     that goes past it is refused with RESOURCE_EXHAUSTED and what arrived is dropped. It must
+   *     exceed the largest snapshot a group of the cluster can produce.
    */
-  public record Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer, long maxBatchBytes) {
+  public record Options(
+      int snapshotChunkBytes,
+      long maxQueuedBytesPerPeer,
+      long maxBatchBytes,
+      Duration keepAliveTime,
+      Duration keepAliveTimeout,
+      Duration snapshotTimeoutPerChunk,
+      long maxSnapshotBytes) {
+    public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK = Duration.ofSeconds(10);
+    public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 256L << 20;
+
     public static final Options DEFAULT = new Options(1 << 20, 64L << 20, 2L << 20);
+
+    public Options {
+      if (snapshotChunkBytes <= 0 || maxQueuedBytesPerPeer <= 0 || maxBatchBytes <= 0) {
+        throw new IllegalArgumentException("sizes must be positive");
+      }
+      if (!isPositive(keepAliveTime)
+          || !isPositive(keepAliveTimeout)
+          || !isPositive(snapshotTimeoutPerChunk)) {
+        throw new IllegalArgumentException("durations must be positive");
+      }
+      if (maxSnapshotBytes <= 0) {
+        throw new IllegalArgumentException("maxSnapshotBytes must be positive");
+      }
+    }
+
+    /** The given sizes, with the default keepalive, snapshot deadline and snapshot size limit. */
+    public Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer, long maxBatchBytes) {
+      this(
+          snapshotChunkBytes,
+          maxQueuedBytesPerPeer,
+          maxBatchBytes,
+          DEFAULT_KEEPALIVE_TIME,
+          DEFAULT_KEEPALIVE_TIMEOUT,
+          DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK,
+          DEFAULT_MAX_SNAPSHOT_BYTES);
+    }
+
+    public Options withKeepAlive(Duration time, Duration timeout) {
+      return new Options(
+          snapshotChunkBytes,
+          maxQueuedBytesPerPeer,
+          maxBatchBytes,
+          time,
+          timeout,
+          snapshotTimeoutPerChunk,
+          maxSnapshotBytes);
+    }
+
+    public Options withSnapshotTimeoutPerChunk(Duration perChunk) {
+      return new Options(
+          snapshotChunkBytes,
+          maxQueuedBytesPerPeer,
+          maxBatchBytes,
+          keepAliveTime,
+          keepAliveTimeout,
+          perChunk,
+          maxSnapshotBytes);
+    }
+
+    public Options withMaxSnapshotBytes(long bytes) {
+      return new Options(
+          snapshotChunkBytes,
+          maxQueuedBytesPerPeer,
+          maxBatchBytes,
+          keepAliveTime,
+          keepAliveTimeout,
+          snapshotTimeoutPerChunk,
+          bytes);
+    }
+
+    private static boolean isPositive(Duration d) {
+      return d != null && d.isPositive();
+    }
   }
 
   private final long localNode;
@@ -49,7 +139,22 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   /** The gRPC service through which peers deliver to this node's receiver. */
   public BindableService service() {
-    return new RaftTransportService(localNode, receiver);
+    return new RaftTransportService(localNode, receiver, options.maxSnapshotBytes());
+  }
+
+  /**
+   * Sets up the server that carries {@link #service()} to match this transport's keepalive: it lets
+   * peers ping every {@code keepAliveTime} even while no call is open (by default a gRPC server
+   * allows one ping per 5 minutes while it sends nothing, and answers more with GOAWAY
+   * too_many_pings, which would break every Raft stream, since those carry nothing back). It also
+   * turns on gRPC's server keepalive at the same times, so the server pings silent clients too.
+   */
+  public <T extends ServerBuilder<T>> T configureServer(T server) {
+    return server
+        .permitKeepAliveTime(options.keepAliveTime().toNanos() / 2, TimeUnit.NANOSECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -93,12 +198,21 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         toNode,
         snapshotMessage,
         options.snapshotChunkBytes(),
+        options.snapshotTimeoutPerChunk(),
         receiver);
   }
 
   /** Messages dropped so far because a peer was unreachable or could not keep up. */
   public long droppedMessages() {
     return peers.values().stream().mapToLong(p -> p.stream().dropped()).sum();
+  }
+
+  /**
+   * Streams to peers that have failed so far (peer down or unreachable, or silent past the
+   * keepalive timeout); each is replaced on the next send to that peer.
+   */
+  public long brokenStreams() {
+    return peers.values().stream().mapToLong(p -> p.stream().broken()).sum();
   }
 
   private Peer peer(long node) {
@@ -124,8 +238,14 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       if (p != null) {
         shutdown(p);
       }
+      // Keepalive finds a peer that stopped answering (process frozen, path black-holed) long
+      // before TCP would; the channel then fails its streams and reconnects.
       ManagedChannel channel =
-          Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+          NettyChannelBuilder.forTarget(address, InsecureChannelCredentials.create())
+              .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+              .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+              .keepAliveWithoutCalls(true)
+              .build();
       p =
           new Peer(
               channel,

@@ -25,6 +25,7 @@ final class PeerStream {
   private long queuedBytes;
   private ClientCallStreamObserver<RaftMessageBatch> out;
   private long dropped;
+  private long broken;
 
   PeerStream(long peer, RaftTransportGrpc.RaftTransportStub stub, long maxQueuedBytes) {
     this.peer = peer;
@@ -52,6 +53,14 @@ final class PeerStream {
   /** Messages dropped because the peer could not keep up or could not be reached. */
   synchronized long dropped() {
     return dropped;
+  }
+
+  /**
+   * Streams that failed: the peer closed or refused them, or it went silent past the channel's
+   * keepalive timeout (then gRPC fails the stream with UNAVAILABLE and the channel reconnects).
+   */
+  synchronized long broken() {
+    return broken;
   }
 
   synchronized void close() {
@@ -85,6 +94,7 @@ final class PeerStream {
       return;
     }
     out = null;
+    broken++;
     for (RaftMessageBatch b : queue) {
       dropped += b.getMessagesCount();
     }

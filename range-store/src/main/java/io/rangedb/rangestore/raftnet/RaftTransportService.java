@@ -26,10 +26,12 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
 
   private final long localNode;
   private final Transport.Receiver receiver;
+  private final long maxSnapshotBytes;
 
-  RaftTransportService(long localNode, Transport.Receiver receiver) {
+  RaftTransportService(long localNode, Transport.Receiver receiver, long maxSnapshotBytes) {
     this.localNode = localNode;
     this.receiver = receiver;
+    this.maxSnapshotBytes = maxSnapshotBytes;
   }
 
   @Override
@@ -85,18 +87,25 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
     };
   }
 
+  /**
+   * Assembles one snapshot in memory. A stream whose data goes past {@code maxSnapshotBytes} is
+   * refused at once with RESOURCE_EXHAUSTED and what it brought is dropped, so a buggy or hostile
+   * peer cannot fill this node's heap; other malformed streams are refused when they end.
+   */
   @Override
   public StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {
-      private final SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
+      private SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
       private long groupId = -1;
       private long fromNode;
+      private long bytes;
       private Envelope whole;
       private String error;
+      private boolean answered;
 
       @Override
       public void onNext(SnapshotChunk chunk) {
-        if (error != null || whole != null) {
+        if (answered || error != null || whole != null) {
           return;
         }
         try {
@@ -110,19 +119,46 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
               throw new IllegalArgumentException("snapshot without a receiver");
             }
           }
+          bytes += chunk.getData().size();
+          if (bytes > maxSnapshotBytes) {
+            refuseTooLarge();
+            return;
+          }
           whole = assembler.add(RaftMessageCodec.decode(chunk, groupId));
         } catch (IllegalArgumentException | IllegalStateException e) {
           error = e.getMessage();
+          assembler = null;
         }
+      }
+
+      private void refuseTooLarge() {
+        assembler = null; // the partial snapshot goes now, not when the peer stops sending
+        answered = true;
+        String why =
+            "snapshot of group "
+                + groupId
+                + " from node "
+                + fromNode
+                + " exceeds this node's limit of "
+                + maxSnapshotBytes
+                + " bytes";
+        log.warn("refusing a snapshot: {}", why);
+        response.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
       }
 
       @Override
       public void onError(Throwable t) {
-        // The sender gave up; it learns the outcome from its own side of the stream.
+        // The sender gave up (or its deadline passed); it learns the outcome on its own side.
+        assembler = null;
+        whole = null;
       }
 
       @Override
       public void onCompleted() {
+        if (answered) {
+          return;
+        }
+        answered = true;
         if (error == null && whole == null) {
           error = "the snapshot stream ended before its last chunk";
         }
@@ -133,6 +169,7 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
           receiver.receive(fromNode, List.of(whole));
           response.onNext(SnapshotResponse.newBuilder().setAccepted(true).build());
         }
+        whole = null;
         response.onCompleted();
       }
     };

@@ -1,5 +1,6 @@
 package io.rangedb.rangestore.raftnet;
 
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.rangedb.raft.transport.Envelope;
@@ -8,8 +9,10 @@ import io.rangedb.raft.transport.SnapshotChunker;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import io.rangedb.wire.proto.SnapshotResponse;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +33,40 @@ final class SnapshotSender
   private boolean done;
 
   private SnapshotSender(
-      long localNode, long peer, Envelope snapshot, int chunkBytes, Transport.Receiver receiver) {
+      long localNode,
+      long peer,
+      long groupId,
+      List<SnapshotChunk> chunks,
+      Transport.Receiver receiver) {
     this.localNode = localNode;
     this.peer = peer;
-    this.groupId = snapshot.groupId();
-    List<SnapshotChunk> list = SnapshotChunker.split(snapshot, chunkBytes);
-    this.chunks = list.iterator();
+    this.groupId = groupId;
+    this.chunks = chunks.iterator();
     this.receiver = receiver;
   }
 
+  /**
+   * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the one extra for
+   * the peer's answer: a peer that stalls (frozen, or never answering) fails the call with
+   * DEADLINE_EXCEEDED, reported as not delivered, and the leader retries later.
+   */
   static void send(
       RaftTransportGrpc.RaftTransportStub stub,
       long localNode,
       long peer,
       Envelope snapshot,
       int chunkBytes,
+      Duration timeoutPerChunk,
       Transport.Receiver receiver) {
-    stub.snapshot(new SnapshotSender(localNode, peer, snapshot, chunkBytes, receiver));
+    List<SnapshotChunk> list = SnapshotChunker.split(snapshot, chunkBytes);
+    stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, list.size()), TimeUnit.NANOSECONDS)
+        .snapshot(new SnapshotSender(localNode, peer, snapshot.groupId(), list, receiver));
+  }
+
+  static long deadlineNanos(Duration timeoutPerChunk, int chunks) {
+    long perChunk = timeoutPerChunk.toNanos();
+    long n = chunks + 1L;
+    return perChunk > Long.MAX_VALUE / n ? Long.MAX_VALUE : perChunk * n;
   }
 
   @Override
@@ -74,7 +94,13 @@ final class SnapshotSender
 
   @Override
   public void onError(Throwable t) {
-    log.debug("snapshot of group {} to node {} failed: {}", groupId, peer, t.toString());
+    Status.Code code = Status.fromThrowable(t).getCode();
+    if (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) {
+      log.debug("snapshot of group {} to node {} failed: {}", groupId, peer, t.toString());
+    } else {
+      // A deadline past or a snapshot refused for its size: worth an operator's attention.
+      log.warn("snapshot of group {} to node {} failed: {}", groupId, peer, t.toString());
+    }
     finish(false);
   }
 

@@ -70,7 +70,9 @@ final class LocalRaftNode implements AutoCloseable {
             RaftHost.Options.defaults().withCompactAfterEntries(compactAfterEntries));
     receiver.host = host;
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        transport
+            .configureServer(
+                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)))
             // The Raft service only decodes and enqueues: run it on the event loop, saving a
             // thread hand-off on every message.
             .directExecutor()

@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.Message;
@@ -18,22 +21,44 @@ import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftMessageBatch;
+import io.rangedb.wire.proto.RaftTransportGrpc;
+import io.rangedb.wire.proto.SnapshotResponse;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GrpcRaftTransportTest {
+  private static final GrpcRaftTransport.Options OPTIONS =
+      new GrpcRaftTransport.Options(4096, 8 << 20, 64 << 10);
+
+  /**
+   * The shortest keepalive gRPC allows a client (it raises shorter times to 10 s), with a short
+   * timeout: a silent peer is found out after about 11 s. Tests wait several times that.
+   */
+  private static final GrpcRaftTransport.Options SHORT_KEEPALIVE =
+      OPTIONS.withKeepAlive(Duration.ofSeconds(10), Duration.ofSeconds(1));
+
+  private static final long KEEPALIVE_BOUND_SECONDS = 90;
+
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
   private final List<Node> nodes = new ArrayList<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
 
   /** One node: a server on loopback, a transport, and what its receiver was handed. */
   private final class Node implements Transport.Receiver {
@@ -45,10 +70,12 @@ class GrpcRaftTransportTest {
     int port;
 
     Node(long id) throws IOException {
+      this(id, OPTIONS);
+    }
+
+    Node(long id, GrpcRaftTransport.Options options) throws IOException {
       this.id = id;
-      transport =
-          new GrpcRaftTransport(
-              id, addresses::get, this, new GrpcRaftTransport.Options(4096, 8 << 20, 64 << 10));
+      transport = new GrpcRaftTransport(id, addresses::get, this, options);
       start();
       nodes.add(this);
     }
@@ -57,7 +84,8 @@ class GrpcRaftTransportTest {
       // A restarted node comes back on the port it had, as a real node would.
       InetSocketAddress bind = new InetSocketAddress("127.0.0.1", port);
       server =
-          NettyServerBuilder.forAddress(bind)
+          transport
+              .configureServer(NettyServerBuilder.forAddress(bind))
               .maxInboundMessageSize(1 << 20)
               .addService(transport.service())
               .build()
@@ -83,10 +111,13 @@ class GrpcRaftTransportTest {
   }
 
   @AfterEach
-  void tearDown() throws InterruptedException {
+  void tearDown() throws Exception {
     for (Node n : nodes) {
       n.transport.close();
       n.stop();
+    }
+    for (AutoCloseable c : closeables) {
+      c.close();
     }
   }
 
@@ -304,5 +335,322 @@ class GrpcRaftTransportTest {
     assertSameMessage(good, b.received.poll(10, TimeUnit.SECONDS));
     assertNull(b.received.poll(200, TimeUnit.MILLISECONDS));
     assertFalse(b.received.iterator().hasNext());
+  }
+
+  private static Envelope snapshot(long group, long from, long to, int bytes) {
+    byte[] image = new byte[bytes];
+    new Random(group).nextBytes(image);
+    return new Envelope(
+        group,
+        Message.builder(MessageType.SNAP)
+            .from(from)
+            .to(to)
+            .term(2)
+            .snapshot(new Snapshot(50, 2, ConfState.ofVoters(from, to), image))
+            .build());
+  }
+
+  /** Sends one message of {@code group} to node 2 until it arrives there; false at the bound. */
+  private static boolean sendUntilDelivered(Node from, Node to, long group, long boundSeconds)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(boundSeconds);
+    while (System.nanoTime() < end) {
+      from.transport.send(to.id, List.of(append(group, from.id, to.id, 2, 1)));
+      for (Envelope e = to.received.poll(200, TimeUnit.MILLISECONDS);
+          e != null;
+          e = to.received.poll()) {
+        if (e.groupId() == group) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aPeerThatStopsAnsweringHasItsStreamReplacedWithinTheKeepalive() throws Exception {
+    Node a = new Node(1, SHORT_KEEPALIVE);
+    Node b = new Node(2, SHORT_KEEPALIVE);
+    // Node 1 reaches node 2 through a proxy that can black-hole the connections it carries,
+    // as a frozen process or a lost route would: the TCP connection stays open, nothing answers.
+    TcpProxy proxy = new TcpProxy(b.port);
+    closeables.add(proxy);
+    addresses.put(2L, "127.0.0.1:" + proxy.port());
+    assertTrue(sendUntilDelivered(a, b, 100, 30), "delivered before the freeze");
+    assertEquals(0, a.transport.brokenStreams());
+
+    proxy.blackHoleCurrentConnections();
+    // Keep sending as a Raft leader would. Without keepalive the stream would sit on the dead
+    // connection until TCP gives up (many minutes); with it, gRPC fails the stream after an
+    // unanswered ping, the next send opens a new one, and the channel dials a new connection.
+    assertTrue(
+        sendUntilDelivered(a, b, 200, KEEPALIVE_BOUND_SECONDS),
+        "a message sent after the freeze arrives over a new connection");
+    assertTrue(a.transport.brokenStreams() >= 1, "the dead stream was reported broken");
+    assertTrue(proxy.connections() >= 2, "a new connection was made");
+  }
+
+  @Test
+  void aPeerThatAcceptsButNeverSpeaksIsReportedUnreachable() throws Exception {
+    // Snapshot deadline far away: only keepalive can end these calls.
+    Node a = new Node(1, SHORT_KEEPALIVE.withSnapshotTimeoutPerChunk(Duration.ofMinutes(30)));
+    BlackHole hole = new BlackHole();
+    closeables.add(hole);
+    addresses.put(2L, "127.0.0.1:" + hole.port());
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    a.transport.sendSnapshot(2, snapshot(4, 1, 2, 10_000));
+    assertEquals("4->2:false", a.snapshotStatus.poll(KEEPALIVE_BOUND_SECONDS, TimeUnit.SECONDS));
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(KEEPALIVE_BOUND_SECONDS);
+    while (a.transport.brokenStreams() == 0 && System.nanoTime() < end) {
+      Thread.sleep(50);
+    }
+    assertTrue(a.transport.brokenStreams() >= 1, "the stream to the silent peer was failed");
+    assertTrue(a.transport.droppedMessages() >= 1, "its queued message counted as dropped");
+  }
+
+  @Test
+  void peersPingingAtTheirKeepaliveAreNotCutOffByTheServer() throws Exception {
+    Node a = new Node(1, SHORT_KEEPALIVE);
+    Node b = new Node(2, SHORT_KEEPALIVE);
+    assertTrue(sendUntilDelivered(a, b, 1, 30));
+    // Node 2 sends nothing back on the stream, so node 1 pings every 10 s. A server with gRPC's
+    // default policy (one ping per 5 minutes) answers the third with GOAWAY too_many_pings,
+    // breaking the stream; one set up by configureServer must let them through.
+    Thread.sleep(TimeUnit.SECONDS.toMillis(45));
+    assertEquals(0, a.transport.brokenStreams(), "the stream survived the pings");
+    assertTrue(sendUntilDelivered(a, b, 2, 30));
+    assertEquals(0, a.transport.brokenStreams());
+  }
+
+  @Test
+  void aSnapshotToAPeerThatNeverAnswersFailsAtItsDeadline() throws Exception {
+    Node a = new Node(1, OPTIONS.withSnapshotTimeoutPerChunk(Duration.ofSeconds(1)));
+    // A live server (it answers pings, so keepalive does not help) whose snapshot handler takes
+    // the chunks and never answers, as a peer stuck applying or wedged would.
+    Server stuck =
+        a.transport
+            .configureServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))
+            .addService(
+                new RaftTransportGrpc.RaftTransportImplBase() {
+                  @Override
+                  public StreamObserver<io.rangedb.wire.proto.SnapshotChunk> snapshot(
+                      StreamObserver<SnapshotResponse> response) {
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(io.rangedb.wire.proto.SnapshotChunk c) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    };
+                  }
+                })
+            .build()
+            .start();
+    closeables.add(() -> stuck.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    addresses.put(2L, "127.0.0.1:" + stuck.getPort());
+    a.transport.sendSnapshot(2, snapshot(6, 1, 2, 10_000)); // 3 chunks: a 4 s deadline
+    assertEquals("6->2:false", a.snapshotStatus.poll(60, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aSnapshotOverTheReceiversLimitIsRefusedAndDropped() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2, OPTIONS.withMaxSnapshotBytes(50_000));
+    a.transport.sendSnapshot(2, snapshot(7, 1, 2, 100_000));
+    assertEquals("7->2:false", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    a.transport.sendSnapshot(2, snapshot(8, 1, 2, 50_000)); // at the limit: taken
+    assertEquals("8->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    Envelope got = b.received.poll(10, TimeUnit.SECONDS);
+    assertNotNull(got);
+    assertEquals(8, got.groupId());
+
+    // A peer that streams without end is cut off with RESOURCE_EXHAUSTED, not buffered.
+    var channel =
+        io.grpc.Grpc.newChannelBuilder(
+                addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
+            .build();
+    try {
+      var header =
+          RaftMessageCodec.encode(
+              new Envelope(
+                  9,
+                  Message.builder(MessageType.SNAP)
+                      .from(1)
+                      .to(2)
+                      .term(2)
+                      .snapshot(new Snapshot(50, 2, ConfState.ofVoters(1L, 2L), null))
+                      .build()));
+      var outcome = new java.util.concurrent.CompletableFuture<Object>();
+      int chunks = 2_500; // 10 MB, then a last chunk
+      RaftTransportGrpc.newStub(channel)
+          .snapshot(
+              new ClientResponseObserver<io.rangedb.wire.proto.SnapshotChunk, SnapshotResponse>() {
+                private int next;
+
+                @Override
+                public void beforeStart(
+                    ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests) {
+                  requests.setOnReadyHandler(
+                      () -> {
+                        while (next < chunks && requests.isReady() && !outcome.isDone()) {
+                          var c =
+                              io.rangedb.wire.proto.SnapshotChunk.newBuilder()
+                                  .setOffset(next * 4096L)
+                                  .setData(com.google.protobuf.ByteString.copyFrom(new byte[4096]))
+                                  .setLast(next == chunks - 1);
+                          if (next == 0) {
+                            c.setHeader(header).setFromNode(1);
+                          }
+                          requests.onNext(c.build());
+                          if (++next == chunks) {
+                            requests.onCompleted();
+                          }
+                        }
+                      });
+                }
+
+                @Override
+                public void onNext(SnapshotResponse r) {
+                  outcome.complete(r);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  outcome.complete(io.grpc.Status.fromThrowable(t).getCode());
+                }
+
+                @Override
+                public void onCompleted() {
+                  outcome.complete("completed without an answer");
+                }
+              });
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, outcome.get(60, TimeUnit.SECONDS));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing of it was delivered");
+  }
+
+  /**
+   * A TCP proxy on loopback to one port. {@link #blackHoleCurrentConnections} makes the connections
+   * open at that moment swallow everything in both directions while staying open; connections made
+   * later are forwarded normally.
+   */
+  private static final class TcpProxy implements AutoCloseable {
+    private final ServerSocket listener;
+    private final int target;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<AtomicBoolean> holes = new CopyOnWriteArrayList<>();
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+
+    TcpProxy(int target) throws IOException {
+      this.target = target;
+      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      start(this::acceptLoop);
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    int connections() {
+      return accepted.get();
+    }
+
+    void blackHoleCurrentConnections() {
+      for (AtomicBoolean h : holes) {
+        h.set(true);
+      }
+    }
+
+    private void acceptLoop() {
+      try {
+        while (true) {
+          Socket in = listener.accept();
+          Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+          sockets.add(in);
+          sockets.add(out);
+          AtomicBoolean hole = new AtomicBoolean();
+          holes.add(hole);
+          accepted.incrementAndGet();
+          start(() -> pump(in, out, hole));
+          start(() -> pump(out, in, hole));
+        }
+      } catch (IOException closed) {
+        // close() closed the listener
+      }
+    }
+
+    private static void pump(Socket from, Socket to, AtomicBoolean hole) {
+      byte[] buf = new byte[16 << 10];
+      try {
+        int n;
+        while ((n = from.getInputStream().read(buf)) >= 0) {
+          if (!hole.get()) {
+            to.getOutputStream().write(buf, 0, n);
+          }
+        }
+        to.shutdownOutput();
+      } catch (IOException closed) {
+        // one side went away
+      }
+    }
+
+    private void start(Runnable r) {
+      threads.add(Thread.ofPlatform().daemon().name("tcp-proxy").start(r));
+    }
+
+    @Override
+    public void close() throws Exception {
+      listener.close();
+      for (Socket s : sockets) {
+        s.close();
+      }
+      for (Thread t : threads) {
+        t.join(5_000);
+      }
+    }
+  }
+
+  /** Accepts TCP connections on loopback and never reads or writes a byte. */
+  private static final class BlackHole implements AutoCloseable {
+    private final ServerSocket listener;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+
+    BlackHole() throws IOException {
+      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      acceptor =
+          Thread.ofPlatform()
+              .daemon()
+              .name("black-hole")
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        sockets.add(listener.accept());
+                      }
+                    } catch (IOException closed) {
+                      // close() closed the listener
+                    }
+                  });
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+      listener.close();
+      for (Socket s : sockets) {
+        s.close();
+      }
+      acceptor.join(5_000);
+    }
   }
 }
