@@ -37,6 +37,17 @@ public final class MemoryLogStorage implements LogStorage {
     return s;
   }
 
+  /** An independent copy of this log as it is now (a disk image, for crash models). */
+  public synchronized MemoryLogStorage copy() {
+    MemoryLogStorage c = new MemoryLogStorage();
+    c.hardState = hardState;
+    c.snapshot = snapshot;
+    c.offset = offset;
+    c.offsetTerm = offsetTerm;
+    c.entries.addAll(entries);
+    return c;
+  }
+
   public static MemoryLogBatch newBatch() {
     return new MemoryLogBatch();
   }

@@ -1,34 +1,193 @@
 package io.rangedb.raft.host;
 
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogStorage;
 import io.rangedb.raft.MemoryLogBatch;
 import io.rangedb.raft.MemoryLogStorage;
-import java.util.concurrent.ConcurrentHashMap;
+import io.rangedb.raft.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
-/** An in-memory {@link LogStore}; counts batch commits, i.e. the fsyncs a disk would do. */
+/**
+ * An in-memory {@link LogStore} that models a disk with one ordered write-ahead log, as the RocksDB
+ * store has: what a batch {@link LogBatch#commit() commits with sync} is durable together with
+ * every write before it; writes made visible {@link LogBatch#commitWithoutSync() without sync}, and
+ * snapshot records and compactions (which the RocksDB store writes unsynced), may be lost in a
+ * {@link #crash}, but only as a suffix: a crash keeps a random prefix of them, never a later one
+ * without an earlier one. Counts synced commits, i.e. the fsyncs a disk would do.
+ */
 public final class MemoryLogStore implements LogStore {
-  private final ConcurrentHashMap<Long, MemoryLogStorage> logs = new ConcurrentHashMap<>();
+  private final Map<Long, Log> logs = new TreeMap<>();
   private final AtomicLong commits = new AtomicLong();
+
+  /** Changes to the disk images that are visible but not yet synced, oldest first. */
+  private final List<Consumer<Map<Long, MemoryLogStorage>>> unsynced = new ArrayList<>();
+
+  /** A group's log as the host sees it, and as the disk holds it. */
+  private final class Log implements LogStorage {
+    final long group;
+    MemoryLogStorage visible;
+    MemoryLogStorage disk;
+
+    Log(long group, MemoryLogStorage initial) {
+      this.group = group;
+      this.visible = initial;
+      this.disk = initial.copy();
+    }
+
+    @Override
+    public HardState hardState() {
+      return visible.hardState();
+    }
+
+    @Override
+    public ConfState confState() {
+      return visible.confState();
+    }
+
+    @Override
+    public List<Entry> entries(long lo, long hi, long maxBytes) {
+      return visible.entries(lo, hi, maxBytes);
+    }
+
+    @Override
+    public long term(long index) {
+      return visible.term(index);
+    }
+
+    @Override
+    public long firstIndex() {
+      return visible.firstIndex();
+    }
+
+    @Override
+    public long lastIndex() {
+      return visible.lastIndex();
+    }
+
+    @Override
+    public Snapshot snapshot() {
+      return visible.snapshot();
+    }
+
+    @Override
+    public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snap) {
+      Batch b = (Batch) batch;
+      visible.stage(b.visible, hs, ents, snap);
+      List<Entry> copy = ents == null ? List.of() : List.copyOf(ents);
+      b.disk.add(
+          images -> {
+            MemoryLogBatch write = MemoryLogStorage.newBatch();
+            images.get(group).stage(write, hs, copy, snap);
+            write.commit();
+          });
+    }
+
+    @Override
+    public void createSnapshot(long index, ConfState conf, byte[] data) {
+      visible.createSnapshot(index, conf, data);
+      Snapshot snap = visible.snapshot();
+      synchronized (MemoryLogStore.this) {
+        unsynced.add(
+            images -> images.get(group).createSnapshot(snap.index(), snap.conf(), snap.data()));
+      }
+    }
+
+    @Override
+    public void compact(long index) {
+      visible.compact(index);
+      synchronized (MemoryLogStore.this) {
+        unsynced.add(images -> images.get(group).compact(index));
+      }
+    }
+  }
+
+  /** Staged writes for the visible logs, and the same writes for the disk images. */
+  private final class Batch implements LogBatch {
+    final MemoryLogBatch visible = MemoryLogStorage.newBatch();
+    final List<Consumer<Map<Long, MemoryLogStorage>>> disk = new ArrayList<>();
+
+    @Override
+    public void commit() {
+      visible.commit();
+      synchronized (MemoryLogStore.this) {
+        unsynced.addAll(disk);
+        applyToDisk(unsynced.size());
+      }
+      commits.incrementAndGet();
+    }
+
+    @Override
+    public void commitWithoutSync() {
+      visible.commit();
+      synchronized (MemoryLogStore.this) {
+        unsynced.addAll(disk);
+      }
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return visible.isEmpty();
+    }
+  }
 
   @Override
   public LogBatch newBatch() {
-    return new MemoryLogBatch(commits::incrementAndGet);
+    return new Batch();
   }
 
   @Override
-  public LogStorage storage(long groupId) {
-    return logs.computeIfAbsent(groupId, g -> new MemoryLogStorage());
+  public synchronized LogStorage storage(long groupId) {
+    return logs.computeIfAbsent(groupId, g -> new Log(g, new MemoryLogStorage()));
   }
 
-  /** Creates a founding member's log for {@code groupId} with the initial membership. */
-  public void bootstrap(long groupId, ConfState conf) {
-    logs.put(groupId, MemoryLogStorage.bootstrap(conf, null));
+  /** Creates a founding member's log for {@code groupId} with the initial membership (durable). */
+  public synchronized void bootstrap(long groupId, ConfState conf) {
+    logs.put(groupId, new Log(groupId, MemoryLogStorage.bootstrap(conf, null)));
   }
 
-  /** Batch commits so far: one per host cycle that had something to persist. */
+  /** The group's log as the disk holds it: what a crash right now would keep at least. */
+  public synchronized LogStorage durable(long groupId) {
+    Log log = logs.get(groupId);
+    return log == null ? new MemoryLogStorage() : log.disk;
+  }
+
+  /**
+   * The machine crashed: every log falls back to its disk image plus a random prefix of the
+   * unsynced writes (the write-ahead log may have reached the disk partly, in order). Storage
+   * objects handed out before are stale; a restarted host asks {@link #storage} again.
+   */
+  public synchronized void crash(RandomGenerator rng) {
+    applyToDisk(rng.nextInt(unsynced.size() + 1));
+    unsynced.clear();
+    for (Log log : logs.values()) {
+      log.visible = log.disk.copy();
+    }
+  }
+
+  /** Unsynced writes that a crash now could lose. */
+  public synchronized int unsyncedWrites() {
+    return unsynced.size();
+  }
+
+  private void applyToDisk(int count) {
+    Map<Long, MemoryLogStorage> images = new TreeMap<>();
+    logs.forEach((g, log) -> images.put(g, log.disk));
+    for (int i = 0; i < count; i++) {
+      unsynced.get(i).accept(images);
+    }
+    unsynced.subList(0, count).clear();
+  }
+
+  /** Synced batch commits so far: one per host cycle that had something to make durable. */
   public long commits() {
     return commits.get();
   }

@@ -4,8 +4,8 @@ import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
-import io.rangedb.raft.MemoryLogBatch;
-import io.rangedb.raft.MemoryLogStorage;
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogStorage;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
@@ -15,6 +15,7 @@ import io.rangedb.raft.ReadState;
 import io.rangedb.raft.Ready;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.host.MemoryLogStore;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.Transport;
 import java.io.ByteArrayInputStream;
@@ -33,9 +34,10 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * One simulated server: a replica, its "disk" (a {@link MemoryLogStorage} that keeps only what a
- * committed batch wrote, i.e. what was fsynced), and a register state machine. A Ready is carried
- * out in two steps separated by a random fsync delay; a crash in between loses the staged batch.
+ * One simulated server: a replica, its "disk" (a {@link MemoryLogStore}: a crash keeps what a
+ * synced batch wrote and a random prefix of the writes made without sync since), and a register
+ * state machine. A Ready is carried out in two steps separated by a random fsync delay; a crash in
+ * between loses the staged batch.
  */
 final class SimNode implements Transport.Receiver {
   static final long GROUP = 1;
@@ -44,7 +46,7 @@ final class SimNode implements Transport.Receiver {
 
   final long id;
   private final Simulation sim;
-  final MemoryLogStorage disk;
+  private final MemoryLogStore store;
   private final RaftConfig config;
   private final SplittableRandom rng;
   Transport transport;
@@ -68,15 +70,20 @@ final class SimNode implements Transport.Receiver {
   private final Map<Long, Op> pendingReads = new LinkedHashMap<>();
   private final List<Map.Entry<Long, Op>> readsAwaitingApply = new ArrayList<>();
 
-  SimNode(long id, Simulation sim, MemoryLogStorage disk, RaftConfig config, SplittableRandom rng) {
+  SimNode(long id, Simulation sim, MemoryLogStore store, RaftConfig config, SplittableRandom rng) {
     this.id = id;
     this.sim = sim;
-    this.disk = disk;
+    this.store = store;
     this.config = config;
     this.rng = rng;
   }
 
+  private LogStorage disk() {
+    return store.storage(GROUP);
+  }
+
   void start() {
+    LogStorage disk = disk();
     Snapshot s = disk.snapshot();
     raft = new RawNode(config, disk, rng.split());
     restoreState(s.data());
@@ -98,6 +105,7 @@ final class SimNode implements Transport.Receiver {
     }
     alive = false;
     incarnation++;
+    store.crash(rng);
     sim.network.setDown(id, true);
     for (Op op : pendingWrites.values()) {
       sim.finishUnknown(op);
@@ -208,8 +216,8 @@ final class SimNode implements Transport.Receiver {
     Ready rd = raft.ready();
     readyOutstanding = true;
     send(rd.messages());
-    MemoryLogBatch batch = MemoryLogStorage.newBatch();
-    disk.stage(batch, rd.hardState(), rd.entries(), rd.snapshot());
+    LogBatch batch = store.newBatch();
+    disk().stage(batch, rd.hardState(), rd.entries(), rd.snapshot());
     int inc = incarnation;
     long fsync = rd.mustPersist() ? 1 + rng.nextInt(3) : 0;
     sim.loop.after(
@@ -218,7 +226,11 @@ final class SimNode implements Transport.Receiver {
           if (inc != incarnation) {
             return; // crashed before the fsync finished: the batch is lost
           }
-          batch.commit();
+          if (rd.mustSync()) {
+            batch.commit();
+          } else {
+            batch.commitWithoutSync(); // a crash may lose it (commit-index-only changes)
+          }
           send(rd.messagesAfterPersist());
           apply(rd);
           raft.advance(rd);
@@ -284,6 +296,7 @@ final class SimNode implements Transport.Receiver {
       }
       if (++appliedSinceSnapshot >= SNAPSHOT_EVERY) {
         appliedSinceSnapshot = 0;
+        LogStorage disk = disk();
         disk.createSnapshot(applied, conf, encodeState(kv, appliedOps));
         disk.compact(Math.max(disk.firstIndex() - 1, applied - LOG_TAIL));
       }

@@ -2,10 +2,10 @@ package io.rangedb.raft.sim;
 
 import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
-import io.rangedb.raft.MemoryLogStorage;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
+import io.rangedb.raft.host.MemoryLogStore;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -73,8 +73,10 @@ final class Simulation {
     }
     ConfState initial = ConfState.ofVoters(founders);
     for (long id = 1; id <= voters + 1; id++) {
-      MemoryLogStorage disk =
-          id <= voters ? MemoryLogStorage.bootstrap(initial, null) : new MemoryLogStorage();
+      MemoryLogStore disk = new MemoryLogStore();
+      if (id <= voters) {
+        disk.bootstrap(SimNode.GROUP, initial);
+      }
       RaftConfig cfg =
           RaftConfig.defaults(id)
               .withPreVote(preVote)

@@ -1,0 +1,92 @@
+package io.rangedb.raft.host;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.HardState;
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogStorage;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class MemoryLogStoreTest {
+  private static final ConfState THREE = ConfState.ofVoters(1L, 2L, 3L);
+
+  private static void write(
+      MemoryLogStore store, long group, HardState hs, long index, boolean sync) {
+    LogStorage log = store.storage(group);
+    try (LogBatch b = store.newBatch()) {
+      log.stage(
+          b,
+          hs,
+          index == 0 ? List.of() : List.of(Entry.normal(1, index, ("e" + index).getBytes(UTF_8))),
+          null);
+      if (sync) {
+        b.commit();
+      } else {
+        b.commitWithoutSync();
+      }
+    }
+  }
+
+  @Test
+  void aCrashKeepsSyncedWritesAndLosesLaterUnsyncedOnesAsASuffix() {
+    // Over many seeds, each crash keeps some prefix of the three unsynced commit-index updates.
+    java.util.Set<Long> keptCommits = new java.util.TreeSet<>();
+    for (long seed = 1; seed <= 50; seed++) {
+      MemoryLogStore store = new MemoryLogStore();
+      store.bootstrap(1, THREE);
+      write(store, 1, new HardState(1, 0, 1), 2, true);
+      write(store, 1, new HardState(1, 0, 2), 0, false);
+      write(store, 1, new HardState(1, 0, 3), 0, false);
+      write(store, 1, new HardState(1, 0, 4), 0, false);
+      assertEquals(4, store.storage(1).hardState().commit(), "visible before the crash");
+      assertEquals(3, store.unsyncedWrites());
+      store.crash(new SplittableRandom(seed));
+      LogStorage after = store.storage(1);
+      assertEquals(2, after.lastIndex(), "the synced entry survives every crash");
+      keptCommits.add(after.hardState().commit());
+      assertEquals(0, store.unsyncedWrites());
+    }
+    assertEquals(java.util.Set.of(1L, 2L, 3L, 4L), keptCommits, "every prefix, and only those");
+  }
+
+  @Test
+  void aSyncedCommitMakesEarlierUnsyncedWritesDurable() {
+    MemoryLogStore store = new MemoryLogStore();
+    store.bootstrap(1, THREE);
+    store.bootstrap(2, THREE);
+    write(store, 1, new HardState(1, 0, 1), 0, false);
+    write(store, 2, new HardState(1, 0, 1), 2, true);
+    assertEquals(new HardState(1, 0, 1), store.durable(1).hardState());
+    store.crash(new SplittableRandom(1));
+    assertEquals(new HardState(1, 0, 1), store.storage(1).hardState());
+    assertEquals(2, store.storage(2).lastIndex());
+  }
+
+  @Test
+  void snapshotRecordsAndCompactionsAreUnsyncedAndMayBeLostTogether() {
+    for (long seed = 1; seed <= 20; seed++) {
+      MemoryLogStore store = new MemoryLogStore();
+      store.bootstrap(1, THREE);
+      for (long i = 2; i <= 6; i++) {
+        write(store, 1, null, i, true);
+      }
+      LogStorage log = store.storage(1);
+      log.createSnapshot(5, THREE, "img".getBytes(UTF_8));
+      log.compact(4);
+      store.crash(new SplittableRandom(seed));
+      LogStorage after = store.storage(1);
+      assertEquals(6, after.lastIndex());
+      if (after.firstIndex() == 5) {
+        assertEquals(
+            5, after.snapshot().index(), "a compaction is never kept without its snapshot");
+      } else {
+        assertEquals(2, after.firstIndex());
+      }
+    }
+  }
+}
