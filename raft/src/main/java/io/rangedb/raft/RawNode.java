@@ -53,12 +53,12 @@ public final class RawNode {
    * @throws ProposalDroppedException if it cannot commit through this replica now
    */
   public long propose(byte[] data) {
-    return raft.propose(List.of(new Entry(0, 0, EntryType.NORMAL, data)));
+    return raft.proposals.propose(List.of(new Entry(0, 0, EntryType.NORMAL, data)));
   }
 
   /** Proposes a membership change; see {@link #propose}. One change may be in flight at a time. */
   public long proposeConfChange(ConfChange cc) {
-    return raft.propose(List.of(new Entry(0, 0, EntryType.CONF_CHANGE, cc.encode())));
+    return raft.proposals.propose(List.of(new Entry(0, 0, EntryType.CONF_CHANGE, cc.encode())));
   }
 
   /**
@@ -67,7 +67,7 @@ public final class RawNode {
    * replica then ignores alike).
    */
   public ConfState applyConfChange(ConfChange cc) {
-    return raft.applyConfChange(cc);
+    return raft.membership.applyConfChange(cc);
   }
 
   /**
@@ -78,12 +78,12 @@ public final class RawNode {
    * @throws ProposalDroppedException if no leader is known
    */
   public void readIndex(byte[] context) {
-    raft.readIndex(context);
+    raft.reads.readIndex(context);
   }
 
   /** Asks the leader to hand leadership to {@code target} (forwarded when not the leader). */
   public void transferLeadership(long target) {
-    raft.transferLeadership(target);
+    raft.transfer.transferLeadership(target);
   }
 
   /** Starts an election now (pre-vote first if enabled), as if the election timeout elapsed. */
@@ -91,17 +91,18 @@ public final class RawNode {
     if (raft.role == Role.LEADER) {
       return;
     }
-    raft.campaign(raft.cfg.preVote() ? Raft.CampaignType.PRE_ELECTION : Raft.CampaignType.ELECTION);
+    raft.election.campaign(
+        raft.cfg.preVote() ? Election.CampaignType.PRE_ELECTION : Election.CampaignType.ELECTION);
   }
 
   /** The transport could not reach {@code node}: stop streaming to it optimistically. */
   public void reportUnreachable(long node) {
-    raft.reportUnreachable(node);
+    raft.replication.reportUnreachable(node);
   }
 
   /** The transport finished (or failed) sending a snapshot to {@code node}. */
   public void reportSnapshot(long node, boolean delivered) {
-    raft.reportSnapshot(node, delivered);
+    raft.replication.reportSnapshot(node, delivered);
   }
 
   /**
@@ -114,7 +115,7 @@ public final class RawNode {
 
   /** Like {@link #canQuiesce()}, ignoring members on nodes for which {@code down} is true. */
   public boolean canQuiesce(java.util.function.LongPredicate down) {
-    return outstanding == null && raft.canQuiesce(down);
+    return outstanding == null && raft.quiescence.canQuiesce(down);
   }
 
   /**
@@ -123,7 +124,7 @@ public final class RawNode {
    * quiesce. Members on nodes for which {@code down} is true are not waited for.
    */
   public void flushCommit(java.util.function.LongPredicate down) {
-    raft.flushCommit(down);
+    raft.commit.flushCommit(down);
   }
 
   /**
@@ -131,7 +132,7 @@ public final class RawNode {
    * host then stops ticking the group until a message, proposal or read arrives for it.
    */
   public void quiesce() {
-    raft.quiesce();
+    raft.quiescence.quiesce();
   }
 
   public boolean hasReady() {
@@ -198,13 +199,13 @@ public final class RawNode {
     }
     if (!rd.entries().isEmpty()) {
       Entry last = rd.entries().get(rd.entries().size() - 1);
-      raft.onPersisted(last.index(), last.term());
+      raft.commit.onPersisted(last.index(), last.term());
     }
     if (!rd.committedEntries().isEmpty()) {
       raft.log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
-      raft.reduceUncommitted(rd.committedEntries());
+      raft.proposals.reduceUncommitted(rd.committedEntries());
     }
-    raft.afterApplied();
+    raft.membership.afterApplied();
   }
 
   // ---------------------------------------------------------------- observation
@@ -261,12 +262,12 @@ public final class RawNode {
    * metrics and tests.
    */
   public long ignoredConfChanges() {
-    return raft.ignoredConfChanges;
+    return raft.membership.ignoredConfChanges;
   }
 
   /** Whether a lease read would be answered locally right now (for tests and metrics). */
   public boolean leaseValid() {
-    return raft.leaseValid();
+    return raft.reads.leaseValid();
   }
 
   /** The replica's state in one record. */

@@ -1,0 +1,157 @@
+package io.rangedb.raft;
+
+/**
+ * Elections of one replica: the election timer of a follower or candidate, campaigns (pre-vote,
+ * real, or forced by a leadership transfer), answering vote requests, and counting the answers.
+ * Also the refusal to vote that leader leases rest on ({@link #inLease()}). Its own state is none:
+ * term, vote, timers and votes are the replica's ({@link Raft}, {@link ProgressTracker}), because
+ * every role change resets them.
+ */
+final class Election {
+  enum CampaignType {
+    PRE_ELECTION,
+    ELECTION,
+    TRANSFER
+  }
+
+  private final Raft raft;
+
+  Election(Raft raft) {
+    this.raft = raft;
+  }
+
+  /** The election timer of a follower or candidate. */
+  void tick() {
+    raft.electionElapsed++;
+    if (raft.promotable() && raft.electionElapsed >= raft.randomizedElectionTimeout) {
+      raft.electionElapsed = 0;
+      campaign(raft.cfg.preVote() ? CampaignType.PRE_ELECTION : CampaignType.ELECTION);
+    }
+  }
+
+  void campaign(CampaignType type) {
+    if (!raft.promotable()) {
+      return;
+    }
+    if (hasUnappliedConfChanges()) {
+      // We may be about to learn that we are no longer a voter; do not disturb the group.
+      return;
+    }
+    long voteTerm;
+    MessageType voteType;
+    if (type == CampaignType.PRE_ELECTION) {
+      raft.becomePreCandidate();
+      voteTerm = raft.term + 1;
+      voteType = MessageType.PRE_VOTE;
+    } else {
+      raft.becomeCandidate();
+      voteTerm = raft.term;
+      voteType = MessageType.VOTE;
+    }
+    raft.tracker.recordVote(raft.id, true);
+    if (raft.tracker.tally() == VoteResult.WON) {
+      // A group of one wins at once.
+      if (type == CampaignType.PRE_ELECTION) {
+        campaign(CampaignType.ELECTION);
+      } else {
+        raft.becomeLeader();
+      }
+      return;
+    }
+    for (Long voter : raft.tracker.config.allVoters()) {
+      if (voter == raft.id) {
+        continue;
+      }
+      raft.send(
+          Message.builder(voteType)
+              .to(voter)
+              .term(voteTerm)
+              .index(raft.log.lastIndex())
+              .logTerm(raft.log.lastTerm())
+              .context(type == CampaignType.TRANSFER ? Message.CAMPAIGN_TRANSFER : null));
+    }
+  }
+
+  private boolean hasUnappliedConfChanges() {
+    RaftLog log = raft.log;
+    if (log.committed <= log.applied) {
+      return false;
+    }
+    for (Entry e : log.slice(log.applied + 1, log.committed + 1, Long.MAX_VALUE)) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether we promised a live leader not to vote (check-quorum), or just started. */
+  boolean inLease() {
+    RaftConfig cfg = raft.cfg;
+    if (!cfg.checkQuorum()) {
+      return false;
+    }
+    if (cfg.readOnlyOption() == ReadOnlyOption.LEASE_BASED && raft.ticks < cfg.electionTicks()) {
+      // After a restart we do not know whose lease we may have backed: wait one timeout. Only
+      // leases need this; plain Raft may vote at once.
+      return true;
+    }
+    return raft.lead != 0 && raft.electionElapsed < cfg.electionTicks();
+  }
+
+  void handleVoteRequest(Message m) {
+    boolean canVote =
+        raft.vote == m.from()
+            || (raft.vote == 0 && raft.lead == 0)
+            || (m.type() == MessageType.PRE_VOTE && m.term() > raft.term);
+    MessageType resp =
+        m.type() == MessageType.VOTE ? MessageType.VOTE_RESP : MessageType.PRE_VOTE_RESP;
+    if (canVote && raft.log.isUpToDate(m.index(), m.logTerm())) {
+      raft.send(Message.builder(resp).to(m.from()).term(m.term()));
+      if (m.type() == MessageType.VOTE) {
+        raft.electionElapsed = 0;
+        raft.vote = m.from();
+      }
+    } else {
+      raft.send(Message.builder(resp).to(m.from()).term(raft.term).reject(true));
+    }
+  }
+
+  /** A message to a (pre-)candidate: counts votes; a leader's message ends the campaign. */
+  void stepCandidate(Message m) {
+    MessageType myResp =
+        raft.role == Role.PRE_CANDIDATE ? MessageType.PRE_VOTE_RESP : MessageType.VOTE_RESP;
+    switch (m.type()) {
+      case APP -> {
+        raft.becomeFollower(m.term(), m.from());
+        raft.follower.handleAppend(m);
+      }
+      case HEARTBEAT -> {
+        raft.becomeFollower(m.term(), m.from());
+        raft.follower.handleHeartbeat(m);
+      }
+      case SNAP -> {
+        raft.becomeFollower(m.term(), m.from());
+        raft.follower.handleSnapshot(m);
+      }
+      case VOTE_RESP, PRE_VOTE_RESP -> {
+        if (m.type() != myResp) {
+          return;
+        }
+        raft.tracker.recordVote(m.from(), !m.reject());
+        switch (raft.tracker.tally()) {
+          case WON -> {
+            if (raft.role == Role.PRE_CANDIDATE) {
+              campaign(CampaignType.ELECTION);
+            } else {
+              raft.becomeLeader();
+            }
+          }
+          case LOST -> raft.becomeFollower(raft.term, 0);
+          case PENDING -> {}
+        }
+      }
+      default -> {}
+    }
+  }
+}

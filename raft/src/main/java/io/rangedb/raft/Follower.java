@@ -1,0 +1,103 @@
+package io.rangedb.raft;
+
+/**
+ * The follower side of replication: receiving the leader's appends, heartbeats and snapshots, and
+ * answering them. A candidate that hears from a leader becomes its follower and lands here too
+ * (through {@link Election#stepCandidate}). No state of its own: what it changes is the log and the
+ * replica's leader and timer.
+ */
+final class Follower {
+  private final Raft raft;
+
+  Follower(Raft raft) {
+    this.raft = raft;
+  }
+
+  /** A message to a follower. */
+  void step(Message m) {
+    switch (m.type()) {
+      case APP -> {
+        raft.electionElapsed = 0;
+        raft.lead = m.from();
+        handleAppend(m);
+      }
+      case HEARTBEAT -> {
+        raft.electionElapsed = 0;
+        raft.lead = m.from();
+        handleHeartbeat(m);
+      }
+      case SNAP -> {
+        raft.electionElapsed = 0;
+        raft.lead = m.from();
+        handleSnapshot(m);
+      }
+      case TIMEOUT_NOW -> raft.election.campaign(Election.CampaignType.TRANSFER);
+      case READ_INDEX_RESP -> raft.readStates.add(new ReadState(m.index(), m.context()));
+      default -> {}
+    }
+  }
+
+  void handleAppend(Message m) {
+    RaftLog log = raft.log;
+    if (m.index() < log.committed) {
+      raft.send(Message.builder(MessageType.APP_RESP).to(m.from()).index(log.committed));
+      return;
+    }
+    long lastNew = log.maybeAppend(m.index(), m.logTerm(), m.commit(), m.entries());
+    if (lastNew >= 0) {
+      raft.send(Message.builder(MessageType.APP_RESP).to(m.from()).index(lastNew));
+      return;
+    }
+    // Fast back-off: tell the leader where our log may match, with the term there, so it can skip
+    // a whole term of entries per round trip instead of one entry.
+    long[] hint = log.findConflictByTerm(Math.min(m.index(), log.lastIndex()), m.logTerm());
+    raft.send(
+        Message.builder(MessageType.APP_RESP)
+            .to(m.from())
+            .index(m.index())
+            .reject(true)
+            .rejectHint(hint[0])
+            .logTerm(hint[1]));
+  }
+
+  void handleHeartbeat(Message m) {
+    raft.log.commitTo(m.commit());
+    if (m.isQuiesce()) {
+      return; // the leader stops listening once it quiesces: an answer would be wasted
+    }
+    raft.send(
+        Message.builder(MessageType.HEARTBEAT_RESP)
+            .to(m.from())
+            .index(m.index())
+            .context(m.context()));
+  }
+
+  void handleSnapshot(Message m) {
+    Snapshot s = m.snapshot();
+    if (restore(s)) {
+      raft.send(Message.builder(MessageType.APP_RESP).to(m.from()).index(raft.log.lastIndex()));
+    } else {
+      raft.send(Message.builder(MessageType.APP_RESP).to(m.from()).index(raft.log.committed));
+    }
+  }
+
+  private boolean restore(Snapshot s) {
+    RaftLog log = raft.log;
+    if (s.index() <= log.committed) {
+      return false;
+    }
+    if (log.applying > log.applied) {
+      // The host is still applying entries we handed out; their membership changes must apply to
+      // the configuration they were committed in, not to the snapshot's. The leader retries.
+      return false;
+    }
+    if (log.matchTerm(s.index(), s.term())) {
+      // We already have the entries: just learn that they are committed.
+      log.commitTo(s.index());
+      return false;
+    }
+    log.restore(s);
+    raft.membership.switchToConfig(Membership.of(s.conf()));
+    return true;
+  }
+}
