@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
@@ -94,22 +95,40 @@ public final class RaftHost implements Transport.Receiver {
    *     machine at the applied index and drop the older half of the log; 0 never compacts
    * @param waitTicks how long a proposal or read may wait for its outcome before the host gives up
    *     on it ({@link ProposalOutcomeUnknownException}, or a read's {@code READ_ABANDONED})
+   * @param maxInboxBytes bytes of received messages and proposals that may wait for the loop; past
+   *     it, received batches are dropped (Raft retransmits) and proposals refused with {@code
+   *     BACKLOG}, so a host that falls behind does not queue without bound. An empty inbox always
+   *     takes the next input, however large (a snapshot).
    */
   public record Options(
-      int pingTicks, int deadTicks, boolean quiesce, long compactAfterEntries, long waitTicks) {
+      int pingTicks,
+      int deadTicks,
+      boolean quiesce,
+      long compactAfterEntries,
+      long waitTicks,
+      long maxInboxBytes) {
     public Options {
-      if (pingTicks <= 0 || deadTicks <= pingTicks || compactAfterEntries < 0 || waitTicks <= 0) {
+      if (pingTicks <= 0
+          || deadTicks <= pingTicks
+          || compactAfterEntries < 0
+          || waitTicks <= 0
+          || maxInboxBytes <= 0) {
         throw new IllegalArgumentException(
-            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0 and waitTicks > 0");
+            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, waitTicks > 0 and"
+                + " maxInboxBytes > 0");
       }
     }
 
     public static Options defaults() {
-      return new Options(1, 10, true, 0, 1_000);
+      return new Options(1, 10, true, 0, 1_000, 64L << 20);
     }
 
     public Options withCompactAfterEntries(long entries) {
-      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks);
+      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks, maxInboxBytes);
+    }
+
+    public Options withMaxInboxBytes(long bytes) {
+      return new Options(pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, bytes);
     }
   }
 
@@ -122,6 +141,10 @@ public final class RaftHost implements Transport.Receiver {
   private final Options options;
 
   private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+
+  /** Bytes of messages and proposals in the inbox (see {@link Options#maxInboxBytes}). */
+  private final AtomicLong inboxBytes = new AtomicLong();
+
   private final AtomicInteger wip = new AtomicInteger();
 
   // Loop-confined state.
@@ -145,6 +168,12 @@ public final class RaftHost implements Transport.Receiver {
     public volatile long messagesSent;
     public volatile long groupTicks;
     public volatile long snapshotsCreated;
+
+    /** Raft messages dropped on arrival because the inbox was full. */
+    public final AtomicLong inboundDropped = new AtomicLong();
+
+    /** Proposals refused with {@code BACKLOG} because the inbox was full. */
+    public final AtomicLong proposalsRefused = new AtomicLong();
   }
 
   private final class Group {
@@ -240,8 +269,19 @@ public final class RaftHost implements Transport.Receiver {
    */
   public CompletableFuture<Long> propose(long groupId, byte[] command) {
     CompletableFuture<Long> f = new CompletableFuture<>();
+    long bytes = command.length + MESSAGE_OVERHEAD_BYTES;
+    if (!admit(bytes)) {
+      stats.proposalsRefused.incrementAndGet();
+      f.completeExceptionally(
+          new ProposalDroppedException(
+              ProposalDroppedException.Reason.BACKLOG,
+              0,
+              "node " + nodeId + " has " + inboxBytes.get() + " bytes of input waiting"));
+      return f;
+    }
     submit(
         f,
+        bytes,
         () -> {
           Group g = groups.get(groupId);
           if (g == null) {
@@ -315,7 +355,37 @@ public final class RaftHost implements Transport.Receiver {
 
   @Override
   public void receive(long fromNode, List<Envelope> batch) {
-    submit(() -> onReceive(fromNode, batch));
+    long bytes = 0;
+    for (Envelope e : batch) {
+      bytes += MESSAGE_OVERHEAD_BYTES;
+      for (Entry entry : e.message().entries()) {
+        bytes += entry.sizeBytes();
+      }
+      if (e.message().snapshot() != null && e.message().snapshot().data() != null) {
+        bytes += e.message().snapshot().data().length;
+      }
+    }
+    if (!admit(bytes)) {
+      stats.inboundDropped.addAndGet(batch.size());
+      return;
+    }
+    submit(null, bytes, () -> onReceive(fromNode, batch));
+  }
+
+  /** Rough per-message cost in the inbox beyond its payload (headers, objects). */
+  private static final long MESSAGE_OVERHEAD_BYTES = 64;
+
+  /** Reserves inbox space for an input: always when the inbox is empty, else within the limit. */
+  private boolean admit(long bytes) {
+    while (true) {
+      long now = inboxBytes.get();
+      if (now > 0 && now + bytes > options.maxInboxBytes()) {
+        return false;
+      }
+      if (inboxBytes.compareAndSet(now, now + bytes)) {
+        return true;
+      }
+    }
   }
 
   @Override
@@ -352,13 +422,18 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   private void submit(Runnable r) {
-    submit(null, r);
+    submit(null, 0, r);
+  }
+
+  private void submit(CompletableFuture<?> f, Runnable r) {
+    submit(f, 0, r);
   }
 
   /** Queues {@code r} for the loop; once the host failed, fails {@code f} (if any) instead. */
-  private void submit(CompletableFuture<?> f, Runnable r) {
+  private void submit(CompletableFuture<?> f, long bytes, Runnable r) {
     inbox.add(
         () -> {
+          inboxBytes.addAndGet(-bytes);
           Throwable failed = failure;
           if (failed == null) {
             r.run();
