@@ -15,6 +15,7 @@ import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,19 @@ final class LocalRaftNode implements AutoCloseable {
     }
     CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     return node;
+  }
+
+  /**
+   * The groups whose logs the store in {@code dir} holds, ascending: what a restarting node
+   * recovers. Empty for a directory that holds no store yet.
+   */
+  static List<Long> storedGroups(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir))) {
+      return new RaftLogStore(engine).groups();
+    }
   }
 
   int port() {

@@ -18,15 +18,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A state machine that remembers every command it applied, per group, in order; or, for benchmarks,
- * only counts them, so that its own cost stays out of the figures.
+ * A state machine that remembers every command it applied, per group, in order, with its log index;
+ * or, for benchmarks, only counts them, so that its own cost stays out of the figures.
  */
 final class RecordingStateMachine implements RaftHost.StateMachine {
   private final boolean remember;
-  private final Map<Long, List<String>> applied = new ConcurrentHashMap<>();
+  private final Map<Long, List<Applied>> applied = new ConcurrentHashMap<>();
   private final AtomicLong commands = new AtomicLong();
   private final AtomicLong restores = new AtomicLong();
   private volatile String failure;
+
+  /** A command and the log index it was applied at. */
+  record Applied(long index, String command) {}
 
   RecordingStateMachine(boolean remember) {
     this.remember = remember;
@@ -41,20 +44,21 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
     if (!remember) {
       return;
     }
-    List<String> list = applied.computeIfAbsent(groupId, g -> new ArrayList<>());
+    List<Applied> list = applied.computeIfAbsent(groupId, g -> new ArrayList<>());
     synchronized (list) {
-      list.add(new String(entry.data(), StandardCharsets.UTF_8));
+      list.add(new Applied(entry.index(), new String(entry.data(), StandardCharsets.UTF_8)));
     }
   }
 
   @Override
   public byte[] snapshot(long groupId) {
-    List<String> list = applied(groupId);
+    List<Applied> list = appliedWithIndexes(groupId);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(list.size());
-      for (String command : list) {
-        out.writeUTF(command);
+      for (Applied a : list) {
+        out.writeLong(a.index());
+        out.writeUTF(a.command());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -65,12 +69,13 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
   @Override
   public void restore(long groupId, Snapshot snapshot) {
     restores.incrementAndGet();
-    List<String> list = new ArrayList<>();
+    List<Applied> list = new ArrayList<>();
     if (snapshot.data().length > 0) {
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.data()))) {
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
-          list.add(in.readUTF());
+          long index = in.readLong();
+          list.add(new Applied(index, in.readUTF()));
         }
       } catch (IOException e) {
         failure = "group " + groupId + ": unreadable snapshot " + snapshot + ": " + e;
@@ -86,7 +91,12 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
   }
 
   List<String> applied(long groupId) {
-    List<String> list = applied.get(groupId);
+    return appliedWithIndexes(groupId).stream().map(Applied::command).toList();
+  }
+
+  /** The commands applied to {@code groupId}, in order, with their log indexes. */
+  List<Applied> appliedWithIndexes(long groupId) {
+    List<Applied> list = applied.get(groupId);
     if (list == null) {
       return List.of();
     }

@@ -1,0 +1,605 @@
+package io.rangedb.rangestore.raftcluster;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.rangedb.rangestore.raftcluster.RecordingStateMachine.Applied;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Raft durability across real process crashes: 3 {@link RaftNodeProcess} JVMs on 127.0.0.1, each
+ * with RocksDB in its own directory, ~50 groups. Client threads propose unique payloads while the
+ * test SIGKILLs a node at a random moment (later rounds a node that leads groups), keeps proposing
+ * to the other two, and restarts the killed node on its directory; several rounds. Then every
+ * acknowledged proposal must be applied on every node, once, at the index it was acknowledged with;
+ * all nodes must have applied the same sequence per group; no payload twice; and a proposal
+ * answered with a definite error never applied.
+ *
+ * <p>System properties: {@code raftkill.seed} (the random choices; printed, with a replay command,
+ * on failure), {@code raftkill.rounds} (kill/restart rounds, default 3), {@code raftkill.long=true}
+ * (a longer run: 12 rounds). Timing still varies between runs with one seed.
+ */
+class RaftKillNineTest {
+  private static final int NODES = 3;
+  private static final int GROUPS = 50;
+  private static final int CLIENTS = 6;
+  private static final long TICK_MILLIS = 50;
+
+  /** How long a client waits for one answer before it counts the outcome as unknown. */
+  private static final long ANSWER_SECONDS = 15;
+
+  /** Generous: a loaded 2-core machine starts JVMs slowly. */
+  private static final long DEADLINE_SECONDS = 90;
+
+  /** How long the nodes may take to apply the same commands once proposals stop. */
+  private static final long CONVERGENCE_SECONDS = 60;
+
+  @TempDir Path dir;
+
+  private final Node[] nodes = new Node[NODES + 1];
+  private ExecutorService clients;
+
+  /** Acknowledged proposals: payload -> where it was applied (by the leader that answered). */
+  private final Map<String, Ack> acked = new ConcurrentHashMap<>();
+
+  private final Map<String, Long> proposedTo = new ConcurrentHashMap<>();
+  private final Set<String> rejected = ConcurrentHashMap.newKeySet();
+  private final AtomicLong unknown = new AtomicLong();
+  private final List<String> protocolErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private record Ack(long group, long index, long node) {}
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    if (clients != null) {
+      clients.shutdownNow();
+      clients.awaitTermination(30, TimeUnit.SECONDS);
+    }
+    for (Node n : nodes) {
+      if (n != null && n.proc != null) {
+        n.proc.kill();
+      }
+    }
+  }
+
+  @Test
+  void acknowledgedProposalsSurviveKillNineOfAnyNode() throws Throwable {
+    long seed = Long.getLong("raftkill.seed", System.nanoTime());
+    int rounds =
+        Integer.getInteger("raftkill.rounds", Boolean.getBoolean("raftkill.long") ? 12 : 3);
+    String replay =
+        "bin/mvn -B -o -pl wire,txn,raft,range-store verify -Dtest=RaftKillNineTest"
+            + " -Dsurefire.failIfNoSpecifiedTests=false -Draftkill.seed="
+            + seed
+            + " -Draftkill.rounds="
+            + rounds;
+    System.err.println(
+        "RaftKillNineTest seed " + seed + ", " + rounds + " rounds; replay: " + replay);
+    try {
+      run(new SplittableRandom(seed), rounds);
+    } catch (Throwable t) {
+      Path kept = keepLogs(seed);
+      throw new AssertionError(
+          "seed " + seed + " failed (node logs in " + kept + "); replay: " + replay + "\n" + t, t);
+    }
+  }
+
+  private void run(SplittableRandom rng, int rounds) throws Exception {
+    int[] ports = freePorts(NODES);
+    for (int id = 1; id <= NODES; id++) {
+      nodes[id] = new Node(id, dir.resolve("n" + id), dir.resolve("n" + id + ".log"), ports);
+    }
+    for (int id = 1; id <= NODES; id++) {
+      nodes[id].start(rng.nextLong());
+    }
+    for (int id = 1; id <= NODES; id++) {
+      nodes[id].proc.awaitReady("bootstrapped");
+    }
+
+    AtomicBoolean running = new AtomicBoolean(true);
+    clients = Executors.newFixedThreadPool(CLIENTS);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int c = 0; c < CLIENTS; c++) {
+      int client = c;
+      SplittableRandom clientRng = rng.split();
+      workers.add(clients.submit(() -> clientLoop(client, clientRng, running)));
+    }
+    awaitAcked(100);
+
+    for (int round = 0; round < rounds; round++) {
+      sleep(rng.nextInt(300, 2_500));
+      int victim;
+      List<Long> led = List.of();
+      if (round == 0) {
+        victim = 1 + rng.nextInt(NODES);
+      } else {
+        // A node that leads some groups: its groups must elect new leaders mid-stream.
+        Map<Integer, List<Long>> leading = new TreeMap<>();
+        for (int id = 1; id <= NODES; id++) {
+          List<Long> l = nodes[id].proc.leading();
+          if (!l.isEmpty()) {
+            leading.put(id, l);
+          }
+        }
+        List<Integer> leaders = new ArrayList<>(leading.keySet());
+        victim =
+            leaders.isEmpty() ? 1 + rng.nextInt(NODES) : leaders.get(rng.nextInt(leaders.size()));
+        led = leading.getOrDefault(victim, List.of());
+      }
+      long before = acked.size();
+      nodes[victim].proc.kill();
+      System.err.printf(
+          "round %d: killed node %d (leading %d groups) with %d proposals acknowledged%n",
+          round, victim, led.size(), before);
+      awaitAcked(acked.size() + 50); // the other two carry on
+      sleep(rng.nextInt(200, 1_500));
+      nodes[victim].start(rng.nextLong());
+      nodes[victim].proc.awaitReady("recovered");
+      awaitAcked(acked.size() + 50);
+      System.err.printf("round %d: node %d back, %d acknowledged%n", round, victim, acked.size());
+    }
+
+    running.set(false);
+    for (Future<?> w : workers) {
+      w.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+    Map<Integer, Map<Long, List<Applied>>> dumps = awaitSameDumps();
+    check(dumps, rounds);
+  }
+
+  /**
+   * Proposes unique payloads until told to stop, following leader hints across live nodes. A
+   * payload is never sent twice: after a definite error the next attempt carries a new one, so that
+   * every rejected payload can be checked to never apply.
+   */
+  private Void clientLoop(int client, SplittableRandom rng, AtomicBoolean running)
+      throws InterruptedException {
+    Map<Long, Integer> leaderGuess = new HashMap<>();
+    long seq = 0;
+    while (running.get()) {
+      long group = 1 + rng.nextInt(GROUPS);
+      int target = leaderGuess.getOrDefault(group, 1 + rng.nextInt(NODES));
+      boolean settled = false;
+      while (!settled && running.get()) {
+        Proc proc = nodes[target].proc;
+        if (proc == null || proc.dead) {
+          target = target % NODES + 1;
+          Thread.sleep(TICK_MILLIS);
+          continue;
+        }
+        String payload = "c" + client + "-" + seq++;
+        proposedTo.put(payload, group);
+        String[] answer;
+        try {
+          answer = proc.propose(group, payload).get(ANSWER_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+          answer = new String[] {"unknown", Long.toString(group), payload, "no answer: " + e};
+        }
+        switch (answer[0]) {
+          case "ok" -> {
+            leaderGuess.put(group, target);
+            settled = true;
+          }
+          case "err" -> {
+            rejected.add(payload); // definitely not applied
+            int hint = Integer.parseInt(answer[4]);
+            if (hint != 0 && hint != target) {
+              target = hint;
+            } else {
+              target = target % NODES + 1;
+              Thread.sleep(TICK_MILLIS);
+            }
+          }
+          default -> {
+            unknown.incrementAndGet(); // may or may not apply, at most once
+            leaderGuess.remove(group);
+            settled = true;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Polls the nodes' dumps until all agree, or fails after the deadline. */
+  private Map<Integer, Map<Long, List<Applied>>> awaitSameDumps() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONVERGENCE_SECONDS);
+    while (true) {
+      Map<Integer, Map<Long, List<Applied>>> dumps = new TreeMap<>();
+      for (int id = 1; id <= NODES; id++) {
+        dumps.put(id, nodes[id].proc.dump());
+      }
+      boolean same = true;
+      for (int id = 2; id <= NODES; id++) {
+        same &= dumps.get(id).equals(dumps.get(1));
+      }
+      boolean allAcked = true;
+      for (Map.Entry<String, Ack> a : acked.entrySet()) {
+        allAcked &=
+            dumps
+                .get(1)
+                .getOrDefault(a.getValue().group(), List.of())
+                .contains(new Applied(a.getValue().index(), a.getKey()));
+      }
+      if ((same && allAcked) || System.nanoTime() > deadline) {
+        return dumps; // check() reports what differs
+      }
+      sleep(500);
+    }
+  }
+
+  private void check(Map<Integer, Map<Long, List<Applied>>> dumps, int rounds) {
+    List<String> violations = new ArrayList<>();
+    violations.addAll(protocolErrors);
+    Map<Long, List<Applied>> reference = dumps.get(1);
+    long appliedTotal = 0;
+    for (int id = 1; id <= NODES; id++) {
+      Map<Long, List<Applied>> dump = dumps.get(id);
+      Map<String, Integer> seen = new HashMap<>();
+      for (long g = 1; g <= GROUPS; g++) {
+        List<Applied> seq = dump.getOrDefault(g, List.of());
+        List<Applied> ref = reference.getOrDefault(g, List.of());
+        if (!seq.equals(ref)) {
+          violations.add(
+              "group " + g + ": node " + id + " applied " + describeDiff(ref, seq) + " vs node 1");
+        }
+        long last = 0;
+        for (Applied a : seq) {
+          if (a.index() <= last) {
+            violations.add(
+                "group " + g + " node " + id + ": index " + a.index() + " after " + last);
+          }
+          last = a.index();
+          seen.merge(a.command(), 1, Integer::sum);
+          Long to = proposedTo.get(a.command());
+          if (to == null || to != g) {
+            violations.add(
+                "group " + g + " node " + id + ": applied " + a + ", proposed to group " + to);
+          }
+          if (rejected.contains(a.command())) {
+            violations.add(
+                "group " + g + " node " + id + ": applied " + a + " after a definite error");
+          }
+        }
+        if (id == 1) {
+          appliedTotal += seq.size();
+        }
+      }
+      for (Map.Entry<String, Integer> e : seen.entrySet()) {
+        if (e.getValue() > 1) {
+          violations.add("node " + id + " applied " + e.getKey() + " " + e.getValue() + " times");
+        }
+      }
+      for (Map.Entry<String, Ack> e : acked.entrySet()) {
+        Ack ack = e.getValue();
+        List<Applied> seq = dump.getOrDefault(ack.group(), List.of());
+        List<Applied> found = seq.stream().filter(a -> a.command().equals(e.getKey())).toList();
+        if (!found.equals(List.of(new Applied(ack.index(), e.getKey())))) {
+          violations.add(
+              "acknowledged "
+                  + e.getKey()
+                  + " (group "
+                  + ack.group()
+                  + " index "
+                  + ack.index()
+                  + " by node "
+                  + ack.node()
+                  + ") is "
+                  + (found.isEmpty() ? "missing" : "applied as " + found)
+                  + " on node "
+                  + id);
+        }
+      }
+    }
+    System.err.printf(
+        "%d rounds: %d proposals acknowledged and checked on %d nodes, %d applied per node"
+            + " (%d acknowledged + %d of %d unknown outcomes), %d definite errors, none applied%n",
+        rounds,
+        acked.size(),
+        NODES,
+        appliedTotal,
+        acked.size(),
+        appliedTotal - acked.size(),
+        unknown.get(),
+        rejected.size());
+    if (!violations.isEmpty()) {
+      fail(
+          violations.size()
+              + " violations, first ones:\n  "
+              + String.join("\n  ", violations.subList(0, Math.min(30, violations.size()))));
+    }
+    assertTrue(acked.size() >= 100 * (rounds + 1), "acknowledged only " + acked.size());
+  }
+
+  private static String describeDiff(List<Applied> ref, List<Applied> seq) {
+    int i = 0;
+    while (i < ref.size() && i < seq.size() && ref.get(i).equals(seq.get(i))) {
+      i++;
+    }
+    return seq.size()
+        + " commands (node 1: "
+        + ref.size()
+        + "), first difference at position "
+        + i
+        + ": "
+        + (i < seq.size() ? seq.get(i) : "none")
+        + " vs "
+        + (i < ref.size() ? ref.get(i) : "none");
+  }
+
+  private void awaitAcked(long target) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+    while (acked.size() < target) {
+      if (System.nanoTime() > deadline) {
+        fail("only " + acked.size() + " of " + target + " proposals acknowledged in time");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private Path keepLogs(long seed) {
+    Path kept = Path.of("target", "raft-kill-nine-" + seed).toAbsolutePath();
+    try {
+      Files.createDirectories(kept);
+      for (int id = 1; id <= NODES; id++) {
+        if (nodes[id] != null && Files.exists(nodes[id].log)) {
+          Files.copy(
+              nodes[id].log, kept.resolve("n" + id + ".log"), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("could not keep the node logs: " + e);
+    }
+    return kept;
+  }
+
+  private static void sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    int[] ports = new int[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+
+  /** One node: its directory, log file and ports; the process running it now, if any. */
+  private final class Node {
+    final int id;
+    final Path data;
+    final Path log;
+    final int[] ports;
+    volatile Proc proc;
+
+    Node(int id, Path data, Path log, int[] ports) {
+      this.id = id;
+      this.data = data;
+      this.log = log;
+      this.ports = ports;
+    }
+
+    void start(long seed) throws IOException {
+      String javaCommand =
+          ProcessHandle.current()
+              .info()
+              .command()
+              .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      List<String> cmd = new ArrayList<>();
+      cmd.add(javaCommand);
+      // As the surefire argLine (RocksDB JNI and Netty), sized for 3 JVMs on a small machine.
+      cmd.add("-Xmx256m");
+      cmd.add("--enable-native-access=ALL-UNNAMED");
+      cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:TieredStopAtLevel=1");
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(RaftNodeProcess.class.getName());
+      cmd.add(Integer.toString(id));
+      cmd.add(data.toString());
+      cmd.add(Integer.toString(GROUPS));
+      cmd.add(Long.toString(TICK_MILLIS));
+      cmd.add(Long.toString(seed));
+      for (int p : ports) {
+        cmd.add(Integer.toString(p));
+      }
+      Files.writeString(
+          log,
+          "---- start of node " + id + "\n",
+          UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
+      proc = new Proc(id, p);
+    }
+  }
+
+  /** A running node process: its stdin for commands, a thread reading its answers. */
+  private final class Proc {
+    final int node;
+    final Process process;
+    final Writer stdin;
+    final Map<String, CompletableFuture<String[]>> pending = new ConcurrentHashMap<>();
+    final BlockingQueue<String> control = new LinkedBlockingQueue<>();
+    volatile boolean dead;
+    volatile boolean killed;
+
+    Proc(int node, Process process) {
+      this.node = node;
+      this.process = process;
+      this.stdin = new java.io.OutputStreamWriter(process.getOutputStream(), UTF_8);
+      Thread reader = new Thread(this::read, "node-" + node + "-stdout");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    private void read() {
+      try (BufferedReader out =
+          new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          String[] t = line.split(" ", 5);
+          switch (t[0]) {
+            case "ok" -> {
+              Ack ack = new Ack(Long.parseLong(t[1]), Long.parseLong(t[2]), node);
+              Ack before = acked.putIfAbsent(t[3], ack);
+              if (before != null) {
+                protocolErrors.add(t[3] + " acknowledged twice: " + before + " and " + ack);
+              }
+              complete(t[3], new String[] {"ok", t[1], t[3], t[2]});
+            }
+            case "err", "unknown" -> complete(t[2], t);
+            default -> control.add(line);
+          }
+        }
+      } catch (IOException e) {
+        if (!killed) { // killing a process closes its streams under the reader
+          protocolErrors.add("node " + node + ": unreadable answers: " + e);
+        }
+      } catch (RuntimeException e) {
+        protocolErrors.add("node " + node + ": unreadable answer: " + e);
+      } finally {
+        dead = true;
+        control.add("dead");
+        for (String payload : List.copyOf(pending.keySet())) {
+          complete(payload, new String[] {"unknown", "?", payload, "the node died"});
+        }
+      }
+    }
+
+    private void complete(String payload, String[] answer) {
+      CompletableFuture<String[]> f = pending.remove(payload);
+      if (f != null) {
+        f.complete(answer);
+      }
+    }
+
+    CompletableFuture<String[]> propose(long group, String payload) {
+      CompletableFuture<String[]> f = new CompletableFuture<>();
+      pending.put(payload, f);
+      try {
+        send("propose " + group + " " + payload);
+      } catch (IOException e) {
+        // The process is going away; its reader answers "unknown" for what is pending.
+      }
+      if (dead) {
+        complete(payload, new String[] {"unknown", "?", payload, "the node died"});
+      }
+      return f;
+    }
+
+    private void send(String line) throws IOException {
+      synchronized (stdin) {
+        stdin.write(line + "\n");
+        stdin.flush();
+      }
+    }
+
+    /** The next control line (not an answer to a proposal), or "dead". */
+    private String next() throws InterruptedException, TimeoutException {
+      String line = control.poll(DEADLINE_SECONDS, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new TimeoutException("node " + node + " did not answer in time");
+      }
+      return line;
+    }
+
+    void awaitReady(String how) throws Exception {
+      String line = next();
+      if (!line.startsWith("ready ") || !line.endsWith(how)) {
+        fail("node " + node + " did not start (" + line + "): see its log");
+      }
+      if (!line.equals("ready " + GROUPS + " " + how)) {
+        fail("node " + node + " opened the wrong groups: " + line);
+      }
+    }
+
+    synchronized List<Long> leading() throws Exception {
+      send("leading");
+      String line = next();
+      if (!line.startsWith("leading")) {
+        fail("node " + node + " answered " + line + " to leading");
+      }
+      List<Long> out = new ArrayList<>();
+      for (String g : line.substring("leading".length()).trim().split(" ")) {
+        if (!g.isEmpty()) {
+          out.add(Long.parseLong(g));
+        }
+      }
+      return out;
+    }
+
+    synchronized Map<Long, List<Applied>> dump() throws Exception {
+      send("dump");
+      Map<Long, List<Applied>> out = new TreeMap<>();
+      while (true) {
+        String line = next();
+        String[] t = line.split(" ", 4);
+        switch (t[0]) {
+          case "applied" ->
+              out.computeIfAbsent(Long.parseLong(t[1]), g -> new ArrayList<>())
+                  .add(new Applied(Long.parseLong(t[2]), t[3]));
+          case "failure" -> protocolErrors.add("node " + node + ": " + line);
+          case "end" -> {
+            return out;
+          }
+          default -> fail("node " + node + " answered " + line + " in a dump");
+        }
+      }
+    }
+
+    /** SIGKILL (Process.destroyForcibly on Linux), and wait until it is gone. */
+    void kill() throws InterruptedException {
+      killed = true;
+      process.destroyForcibly();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        fail("node " + node + " (pid " + process.pid() + ") survived SIGKILL");
+      }
+    }
+  }
+}
