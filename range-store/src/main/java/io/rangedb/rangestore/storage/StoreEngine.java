@@ -298,7 +298,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
           // L0 file being one: no bloom filter lets it skip a file, as a point get would. So
           // L0 files make every MVCC operation slower, a put most (it reads, then writes).
           // Measured (docs/benchmarks.md, "Storage: MVCC against raw RocksDB"): MVCC put at
-          // 0.44-0.48x of a raw put with 4, 0.46-0.53x with 2 (CockroachDB's L0 threshold in
+          // 0.44-0.49x of a raw put with 4, 0.46-0.53x with 2 (CockroachDB's L0 threshold in
           // Pebble), 0.50-0.60x with 1. The price is compaction work: a compaction after every
           // flush instead of every fourth, each rewriting the base-level data the flushed file
           // overlaps. Under write pressure L0 still fills while a compaction runs, and the next
