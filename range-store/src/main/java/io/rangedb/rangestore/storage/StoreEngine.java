@@ -299,7 +299,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
           // L0 files make every MVCC operation slower, a put most (it reads, then writes).
           // Measured (docs/benchmarks.md, "Storage: MVCC against raw RocksDB"): MVCC put at
           // 0.44-0.49x of a raw put with 4, 0.46-0.53x with 2 (CockroachDB's L0 threshold in
-          // Pebble), 0.50-0.60x with 1. The price is compaction work: a compaction after every
+          // Pebble), 0.49-0.60x with 1. The price is compaction work: a compaction after every
           // flush instead of every fourth, each rewriting the base-level data the flushed file
           // overlaps. Under write pressure L0 still fills while a compaction runs, and the next
           // one takes all its files at once.
