@@ -79,15 +79,26 @@ final class MvccKeys {
   }
 
   static byte[] userKeyOf(byte[] intentKey) {
-    byte[] out = new byte[intentKey.length - 2];
+    int end = intentKey.length - 2;
+    int escapes = 0;
+    for (int i = 0; i < end; i++) {
+      if (intentKey[i] == 0) {
+        escapes++;
+        i++;
+      }
+    }
+    if (escapes == 0) {
+      return Arrays.copyOf(intentKey, end); // the common case: one copy, no second pass
+    }
+    byte[] out = new byte[end - escapes];
     int n = 0;
-    for (int i = 0; i < intentKey.length - 2; i++) {
+    for (int i = 0; i < end; i++) {
       out[n++] = intentKey[i];
       if (intentKey[i] == 0) {
         i++;
       }
     }
-    return Arrays.copyOf(out, n);
+    return out;
   }
 
   private static byte[] encode(byte[] userKey, int extra) {
