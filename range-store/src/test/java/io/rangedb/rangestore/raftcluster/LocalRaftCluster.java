@@ -153,6 +153,59 @@ final class LocalRaftCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #propose(long, byte[], long)} without blocking a thread: the future completes with
+   * the index once the leader applied the command (on that host's loop thread), after following
+   * leader hints and retrying, with a pause, while no leader is known.
+   */
+  CompletableFuture<Long> proposeAsync(long group, byte[] command, long timeoutMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    return attempt(group, command, leaderGuess.getOrDefault(group, 1 + (group % size)), deadline);
+  }
+
+  private CompletableFuture<Long> attempt(long group, byte[] command, long target, long deadline) {
+    LocalRaftNode node = nodes.get(target);
+    CompletableFuture<Long> f;
+    if (node == null) {
+      f =
+          CompletableFuture.failedFuture(
+              new ProposalDroppedException(
+                  ProposalDroppedException.Reason.NO_LEADER, 0, "node " + target + " is down"));
+    } else {
+      try {
+        f = node.host.propose(group, command);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        f = CompletableFuture.failedFuture(stopping);
+      }
+    }
+    return f.handle(
+            (index, error) -> {
+              if (error == null) {
+                leaderGuess.put(group, target);
+                return CompletableFuture.completedFuture(index);
+              }
+              Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+              if (!(cause instanceof ProposalDroppedException dropped)
+                  || dropped.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
+                return CompletableFuture.<Long>failedFuture(cause);
+              }
+              if (System.nanoTime() > deadline) {
+                return CompletableFuture.<Long>failedFuture(
+                    new TimeoutException("no leader accepted a proposal to group " + group));
+              }
+              if (dropped.leaderHint() != 0 && dropped.leaderHint() != target) {
+                return attempt(group, command, dropped.leaderHint(), deadline);
+              }
+              long next = target % size + 1;
+              return CompletableFuture.supplyAsync(
+                      () -> next,
+                      CompletableFuture.delayedExecutor(
+                          Math.max(1, tickMillis / 2), TimeUnit.MILLISECONDS))
+                  .thenCompose(n -> attempt(group, command, n, deadline));
+            })
+        .thenCompose(x -> x);
+  }
+
   /** The leader of each group as its live nodes see it (0 where none is known). */
   Map<Long, Long> leaders() throws Exception {
     Map<Long, Long> out = new java.util.TreeMap<>();
