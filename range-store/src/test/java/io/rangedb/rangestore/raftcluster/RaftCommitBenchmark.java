@@ -53,7 +53,7 @@ public final class RaftCommitBenchmark {
           // Warm-up, not reported: long enough at full load for the JIT to compile the hot paths,
           // which otherwise compete for the two cores during the first measured case.
           for (int proposers : proposerCounts) {
-            run(cluster, groups, proposers, Math.max(2, seconds / 4));
+            run(cluster, groups, proposers, Math.max(5, seconds));
           }
           for (int proposers : proposerCounts) {
             results.add(run(cluster, groups, proposers, seconds));
