@@ -21,11 +21,26 @@
  * (forward: from just after the last row to the end; reverse: from the start to the last row), even
  * if that span turns out empty.
  *
+ * <h2>Commands</h2>
+ *
+ * {@link io.rangedb.rangestore.mvcc.MvccBatch} (from {@link
+ * io.rangedb.rangestore.mvcc.MvccStore#newBatch}) evaluates a command: the same operations as
+ * {@code MvccStore}, against the live store or a snapshot, into one indexed write batch and one
+ * statistics delta, nothing written. Each operation reads (and conflicts with) the earlier ones'
+ * writes; one that throws is rolled back to a save point, so the command may continue. It ends with
+ * {@code commit(sync, stats)} (written locally) or {@code repr()} (RocksDB's serialized batch, to
+ * replicate), which every replica applies with {@link
+ * io.rangedb.rangestore.mvcc.MvccStore#applyRepr} together with the batch's {@code stats()}.
+ * Corrupt bytes are refused before anything is written ({@code BatchCorruptedException}). The rules
+ * live once, in {@code MvccEvaluation}; {@code MvccStore}'s one-operation methods run the same code
+ * over the live store and a plain batch (faster for a single operation: no index).
+ *
  * <h2>Statistics</h2>
  *
  * {@link io.rangedb.rangestore.mvcc.MvccStats}: every write operation computes its exact delta from
  * the records it reads and writes, and adds it to the caller's accumulator only after its batch is
- * written. {@code MvccModelTest} checks after every random operation that the running sum equals a
- * full recompute and the model's own count.
+ * written (for a command: the batch's delta, added when it is committed or applied). {@code
+ * MvccModelTest} checks after every random operation that the running sum equals a full recompute
+ * and the model's own count.
  */
 package io.rangedb.rangestore.mvcc;

@@ -11,7 +11,7 @@ import org.rocksdb.WriteBatch;
  * index at once, and how a Raft host appends entries of many groups and their hard states with one
  * fsync. Must be closed.
  */
-public final class EngineBatch implements AutoCloseable {
+public final class EngineBatch implements EngineWriter, AutoCloseable {
   private final WriteBatch batch = new WriteBatch();
   private final Function<ColumnFamily, ColumnFamilyHandle> handles;
   private boolean closed;
@@ -20,6 +20,7 @@ public final class EngineBatch implements AutoCloseable {
     this.handles = handles;
   }
 
+  @Override
   public EngineBatch put(ColumnFamily cf, byte[] key, byte[] value) {
     try {
       batch.put(handles.apply(cf), key, value);
@@ -29,6 +30,7 @@ public final class EngineBatch implements AutoCloseable {
     return this;
   }
 
+  @Override
   public EngineBatch delete(ColumnFamily cf, byte[] key) {
     try {
       batch.delete(handles.apply(cf), key);
@@ -42,6 +44,7 @@ public final class EngineBatch implements AutoCloseable {
    * Deletes every key in {@code [start, end)} with one range tombstone, whatever the number of
    * keys: the cheap way to truncate a Raft log or drop a range's data.
    */
+  @Override
   public EngineBatch deleteRange(ColumnFamily cf, byte[] start, byte[] end) {
     try {
       batch.deleteRange(handles.apply(cf), start, end);

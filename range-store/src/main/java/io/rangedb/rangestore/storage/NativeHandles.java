@@ -22,6 +22,18 @@ final class NativeHandles implements AutoCloseable {
     return LIVE.get();
   }
 
+  /**
+   * Counts a native object that is owned, and closed exactly once, outside any engine (a batch);
+   * {@link #closed} must follow.
+   */
+  static void opened() {
+    LIVE.incrementAndGet();
+  }
+
+  static void closed() {
+    LIVE.decrementAndGet();
+  }
+
   synchronized <T extends AbstractNativeReference> T own(T ref) {
     if (closed) {
       ref.close();

@@ -28,9 +28,12 @@ import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.SstFileManager;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   // Per column family, an idle iterator kept by withLatestIterator (or null).
   private final AtomicReferenceArray<EngineIterator> spareIterators =
       new AtomicReferenceArray<>(ColumnFamily.values().length);
+  private final Set<Integer> cfIds = new HashSet<>();
   private volatile boolean closed;
 
   private StoreEngine(
@@ -78,6 +82,9 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     this.defaultRead = handles.own(new ReadOptions());
     // Shared by every unbounded iterator: saves a native allocation per point lookup.
     this.unboundedIteration = handles.own(new ReadOptions().setTotalOrderSeek(true));
+    for (ColumnFamilyHandle h : cfHandleList) {
+      cfIds.add(h.getID());
+    }
   }
 
   /**
@@ -382,51 +389,67 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   }
 
   EngineIterator newIterator(ColumnFamily cf, IterOptions options, Snapshot snapshot) {
+    return newIterator(cf, options, snapshot, null, null);
+  }
+
+  /**
+   * An iterator over {@code cf} as of {@code snapshot} (null: the live state), seen through {@code
+   * overlay}'s writes if not null; {@code onClose}, if not null, runs when it is closed.
+   */
+  EngineIterator newIterator(
+      ColumnFamily cf,
+      IterOptions options,
+      Snapshot snapshot,
+      WriteBatchWithIndex overlay,
+      Runnable onClose) {
     ensureOpen();
     boolean plain =
         snapshot == null
             && options.lowerBound() == null
             && options.upperBound() == null
             && !options.prefixSameAsStart();
-    if (plain) {
-      EngineIterator[] self = new EngineIterator[1];
-      self[0] =
-          new EngineIterator(
-              db.newIterator(cfHandles.get(cf), unboundedIteration),
-              null,
-              null,
-              null,
-              () -> openChildren.remove(self[0]));
-      openChildren.add(self[0]);
-      return self[0];
-    }
-    ReadOptions ro = new ReadOptions();
+    ReadOptions ro = null; // null: the shared unbounded read options
     Slice lower = null;
     Slice upper = null;
-    if (snapshot != null) {
-      ro.setSnapshot(snapshot);
+    if (!plain) {
+      ro = new ReadOptions();
+      if (snapshot != null) {
+        ro.setSnapshot(snapshot);
+      }
+      if (options.lowerBound() != null) {
+        lower = new Slice(options.lowerBound());
+        ro.setIterateLowerBound(lower);
+      }
+      if (options.upperBound() != null) {
+        upper = new Slice(options.upperBound());
+        ro.setIterateUpperBound(upper);
+      }
+      if (options.prefixSameAsStart()) {
+        ro.setPrefixSameAsStart(true);
+      } else {
+        ro.setTotalOrderSeek(true);
+      }
     }
-    if (options.lowerBound() != null) {
-      lower = new Slice(options.lowerBound());
-      ro.setIterateLowerBound(lower);
-    }
-    if (options.upperBound() != null) {
-      upper = new Slice(options.upperBound());
-      ro.setIterateUpperBound(upper);
-    }
-    if (options.prefixSameAsStart()) {
-      ro.setPrefixSameAsStart(true);
-    } else {
-      ro.setTotalOrderSeek(true);
+    ReadOptions effective = ro == null ? unboundedIteration : ro;
+    ColumnFamilyHandle cfh = cfHandles.get(cf);
+    RocksIterator it = db.newIterator(cfh, effective);
+    if (overlay != null) {
+      // The batch iterator takes ownership of the base iterator and frees it with itself.
+      it = overlay.newIteratorWithBase(cfh, it, effective);
     }
     EngineIterator[] self = new EngineIterator[1];
     self[0] =
         new EngineIterator(
-            db.newIterator(cfHandles.get(cf), ro),
+            it,
             ro,
             lower,
             upper,
-            () -> openChildren.remove(self[0]));
+            () -> {
+              openChildren.remove(self[0]);
+              if (onClose != null) {
+                onClose.run();
+              }
+            });
     openChildren.add(self[0]);
     return self[0];
   }
@@ -504,43 +527,128 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   /** A consistent view of all column families as of now. */
   public EngineSnapshot snapshot() {
     ensureOpen();
-    Snapshot snap = db.getSnapshot();
-    ReadOptions ro = new ReadOptions().setSnapshot(snap);
-    EngineSnapshot[] self = new EngineSnapshot[1];
-    self[0] =
-        new EngineSnapshot() {
-          private boolean released;
+    StoreSnapshot snap = new StoreSnapshot(db.getSnapshot());
+    openChildren.add(snap);
+    return snap;
+  }
 
-          @Override
-          public byte[] get(ColumnFamily cf, byte[] key) {
-            check();
-            return StoreEngine.this.get(cf, key, ro);
-          }
+  /** A snapshot of this engine, which indexed batches can read through. */
+  final class StoreSnapshot implements EngineSnapshot {
+    private final Snapshot snap;
+    private final ReadOptions ro;
+    private boolean released;
 
-          @Override
-          public EngineIterator newIterator(ColumnFamily cf, IterOptions options) {
-            check();
-            return StoreEngine.this.newIterator(cf, options, snap);
-          }
+    private StoreSnapshot(Snapshot snap) {
+      this.snap = snap;
+      this.ro = new ReadOptions().setSnapshot(snap);
+    }
 
-          private void check() {
-            if (released) {
-              throw new IllegalStateException("snapshot is closed");
-            }
-          }
+    @Override
+    public byte[] get(ColumnFamily cf, byte[] key) {
+      check();
+      return StoreEngine.this.get(cf, key, ro);
+    }
 
-          @Override
-          public synchronized void close() {
-            if (!released) {
-              released = true;
-              ro.close();
-              db.releaseSnapshot(snap);
-              openChildren.remove(self[0]);
-            }
-          }
-        };
-    openChildren.add(self[0]);
-    return self[0];
+    @Override
+    public EngineIterator newIterator(ColumnFamily cf, IterOptions options) {
+      check();
+      return StoreEngine.this.newIterator(cf, options, snap);
+    }
+
+    StoreEngine owner() {
+      return StoreEngine.this;
+    }
+
+    Snapshot rocksSnapshot() {
+      return snap;
+    }
+
+    ReadOptions readOptions() {
+      return ro;
+    }
+
+    void check() {
+      if (released) {
+        throw new IllegalStateException("snapshot is closed");
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!released) {
+        released = true;
+        ro.close();
+        db.releaseSnapshot(snap);
+        openChildren.remove(this);
+      }
+    }
+  }
+
+  /**
+   * A new, empty batch whose reads see its own writes over the store's live state (each read sees
+   * the state as of that read). Apply it with {@link #write(IndexedBatch, boolean)}, or ship its
+   * {@link IndexedBatch#repr}.
+   */
+  public IndexedBatch newIndexedBatch() {
+    ensureOpen();
+    return new IndexedBatch(this, null);
+  }
+
+  /**
+   * A new, empty batch whose reads see its own writes over {@code base}, a snapshot of this store,
+   * which must stay open while the batch is read.
+   */
+  public IndexedBatch newIndexedBatch(EngineSnapshot base) {
+    ensureOpen();
+    if (!(base instanceof StoreSnapshot s) || s.owner() != this) {
+      throw new IllegalArgumentException("not a snapshot of " + where);
+    }
+    s.check();
+    return new IndexedBatch(this, s);
+  }
+
+  ColumnFamilyHandle handle(ColumnFamily cf) {
+    ensureOpen();
+    return cfHandles.get(cf);
+  }
+
+  /** {@code key} in {@code overlay} if written there, else in the base (null: the live state). */
+  byte[] getThrough(WriteBatchWithIndex overlay, ColumnFamily cf, byte[] key, StoreSnapshot base) {
+    ensureOpen();
+    try {
+      return overlay.getFromBatchAndDB(
+          db, cfHandles.get(cf), base == null ? defaultRead : base.readOptions(), key);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("reading " + where + " through a batch", e);
+    }
+  }
+
+  /** Applies {@code batch} atomically, as {@link #write(EngineBatch, boolean)} does. */
+  public void write(IndexedBatch batch, boolean sync) {
+    ensureOpen();
+    try {
+      db.write(sync ? syncWrite : asyncWrite, batch.rocksBatch());
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("writing " + where, e);
+    }
+  }
+
+  /**
+   * Applies a serialized batch ({@link IndexedBatch#repr}) atomically, as {@link
+   * #write(EngineBatch, boolean)} does. The bytes are parsed in full first, and must hold only
+   * puts, deletions and range deletions in this store's column families.
+   *
+   * @throws BatchCorruptedException the bytes do not parse or hold anything else; nothing is
+   *     written
+   */
+  public void writeRepr(byte[] repr, boolean sync) {
+    ensureOpen();
+    try (WriteBatch wb = new WriteBatch(repr)) {
+      BatchValidator.check(wb, cfIds);
+      db.write(sync ? syncWrite : asyncWrite, wb);
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("writing " + where, e);
+    }
   }
 
   /** Flushes every memtable to SST files and waits (tests, benchmarks, before a checkpoint). */

@@ -13,6 +13,17 @@
  * Sync writes ({@code write(batch, true)}) fsync the WAL before returning, which is what a replica
  * needs before it acknowledges or votes.
  *
+ * <h2>Indexed batches</h2>
+ *
+ * {@link io.rangedb.rangestore.storage.IndexedBatch} (RocksDB's {@code WriteBatchWithIndex}) is a
+ * batch that is also an {@link io.rangedb.rangestore.storage.EngineReader}: reads see its writes
+ * over the live store or a snapshot. It is written locally, or serialized ({@code repr()}) and
+ * applied elsewhere with {@code StoreEngine.writeRepr}, which parses the bytes in full first (a
+ * malformed batch would otherwise reach the write-ahead log before RocksDB noticed) and refuses
+ * malformed records, unknown column families and record kinds we never write with {@link
+ * io.rangedb.rangestore.storage.BatchCorruptedException}. Serialized batches name column families
+ * by id; every store creates its families in one order, so the ids agree across stores.
+ *
  * <h2>Options and why</h2>
  *
  * One LRU block cache for all families, sized by a setting, so memory is bounded whichever family

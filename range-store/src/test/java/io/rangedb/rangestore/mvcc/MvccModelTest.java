@@ -3,6 +3,7 @@ package io.rangedb.rangestore.mvcc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.rangedb.rangestore.mvcc.MvccModel.ModelConflict;
+import io.rangedb.rangestore.storage.EngineSnapshot;
 import io.rangedb.rangestore.storage.InMemoryStorage;
 import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.rangestore.storage.StoreOptions;
@@ -25,6 +26,14 @@ import org.junit.jupiter.api.Test;
  * restarts) run against both {@link MvccStore} and {@link MvccModel}; every outcome must match, and
  * after every operation the incrementally kept statistics must equal both a full recompute from
  * RocksDB and the model's.
+ *
+ * <p>Most operations run grouped into commands of random size, each evaluated in one {@link
+ * MvccBatch} (over the live store, or over a snapshot taken when the command starts), so later
+ * operations of a command read and conflict with the earlier ones' writes before anything is
+ * written; the model applies each operation at once. A command ends with {@link MvccBatch#commit}
+ * or with its {@link MvccBatch#repr} applied through {@link MvccStore#applyRepr}. Inside a command,
+ * the statistics recomputed through the batch must equal the model's, and the running statistics
+ * plus the batch's delta must equal them too; the rest run one by one on the store, as before.
  *
  * <p>Replay one sequence: {@code bin/mvn -pl range-store test -Dtest=MvccModelTest -Dmvcc.seed=N}.
  * More sequences: {@code -Dmvcc.sequences=N}.
@@ -89,11 +98,18 @@ class MvccModelTest {
       txns.add(new Txn(new UUID(seed, txnCounter++), ts(r)));
     }
     List<String> log = new ArrayList<>();
+    Command command = null;
     for (int op = 0; op < OPS; op++) {
       String description = "?";
       try {
-        MvccStore store = new MvccStore(engine, false);
+        MvccStore plain = new MvccStore(engine, false);
         int kind = r.nextInt(100);
+        if (command == null && kind < 98 && r.nextInt(4) != 0) {
+          command = new Command(plain, r, 1 + r.nextInt(8));
+          log.add(
+              "begin command of " + command.left + (command.snapshot != null ? " (snapshot)" : ""));
+        }
+        Target store = new Target(plain, command == null ? null : command.batch, stats);
         byte[] key = key(prefix, r);
         Txn txn = txns.get(r.nextInt(txns.size()));
         if (kind < 22) {
@@ -112,17 +128,7 @@ class MvccModelTest {
                 return "ok";
               },
               () -> {
-                if (meta != null) {
-                  if (value == null) {
-                    store.delete(key, meta, stats);
-                  } else {
-                    store.put(key, meta, value, stats);
-                  }
-                } else if (value == null) {
-                  store.delete(key, ts, stats);
-                } else {
-                  store.put(key, ts, value, stats);
-                }
+                store.write(key, ts, meta, value);
                 return "ok";
               });
         } else if (kind < 42) {
@@ -172,7 +178,7 @@ class MvccModelTest {
               () -> model.deleteRange(span[0], span[1], ts, meta),
               () -> {
                 StringBuilder sb = new StringBuilder("deleted:");
-                for (byte[] k : store.deleteRange(span[0], span[1], ts, meta, stats)) {
+                for (byte[] k : store.deleteRange(span[0], span[1], ts, meta)) {
                   sb.append(' ').append(MvccModel.hex(k));
                 }
                 return sb.toString();
@@ -182,20 +188,19 @@ class MvccModelTest {
           boolean commit = r.nextInt(3) != 0;
           TxnStatus status = commit ? TxnStatus.COMMITTED : TxnStatus.ABORTED;
           TxnMeta meta = txn.meta;
-          description = resolveOp(r, store, model, stats, prefix, spanEnd, meta, status);
+          description = resolveOp(r, store, model, prefix, spanEnd, meta, status);
           finished.add(meta);
           txns.set(txns.indexOf(txn), new Txn(new UUID(seed, txnCounter++), ts(r)));
         } else if (kind < 80 && !finished.isEmpty()) {
           // Resolve leftovers of a finished transaction again: idempotent.
           TxnMeta meta = finished.get(r.nextInt(finished.size()));
           TxnStatus status = r.nextBoolean() ? TxnStatus.COMMITTED : TxnStatus.ABORTED;
-          description = resolveOp(r, store, model, stats, prefix, spanEnd, meta, status);
+          description = resolveOp(r, store, model, prefix, spanEnd, meta, status);
         } else if (kind < 85) {
           // Push: the pusher moves the intents up; the transaction will learn and commit higher.
           Timestamp to = ts(r);
           TxnMeta pushed = txn.meta.withWriteTimestamp(to);
-          description =
-              resolveOp(r, store, model, stats, prefix, spanEnd, pushed, TxnStatus.PENDING);
+          description = resolveOp(r, store, model, prefix, spanEnd, pushed, TxnStatus.PENDING);
           if (r.nextBoolean() && txn.meta.writeTimestamp().lessThan(to)) {
             txn.meta = pushed;
           }
@@ -217,17 +222,38 @@ class MvccModelTest {
           check(
               description,
               () -> "removed " + model.gc(span[0], span[1], threshold),
-              () -> "removed " + store.gc(span[0], span[1], threshold, stats));
+              () -> "removed " + store.gc(span[0], span[1], threshold));
         } else {
+          if (command != null) {
+            log.add(command.finish(plain, stats, r));
+            command = null;
+          }
           description = "restart store";
           engine.close();
           engine = StoreEngine.open(StoreOptions.inMemory(memory, "model"));
         }
         log.add(description);
-        MvccStats recomputed = MvccStats.compute(engine, prefix, spanEnd);
-        assertEquals(model.stats(), recomputed, "recomputed stats vs model");
-        assertEquals(recomputed, stats, "incremental stats vs recompute");
+        if (command != null) {
+          MvccStats throughBatch = MvccStats.compute(command.batch.reader(), prefix, spanEnd);
+          assertEquals(model.stats(), throughBatch, "stats recomputed through the batch vs model");
+          MvccStats sum = new MvccStats();
+          sum.add(stats);
+          sum.add(command.batch.stats());
+          assertEquals(throughBatch, sum, "incremental stats plus the batch's delta vs recompute");
+          if (--command.left == 0 || op == OPS - 1) {
+            log.add(command.finish(new MvccStore(engine, false), stats, r));
+            command = null;
+          }
+        }
+        if (command == null) {
+          MvccStats recomputed = MvccStats.compute(engine, prefix, spanEnd);
+          assertEquals(model.stats(), recomputed, "recomputed stats vs model");
+          assertEquals(recomputed, stats, "incremental stats vs recompute");
+        }
       } catch (AssertionError | RuntimeException e) {
+        if (command != null) {
+          command.close();
+        }
         throw new AssertionError(
             "MVCC model mismatch in sequence "
                 + seed
@@ -244,11 +270,109 @@ class MvccModelTest {
     }
   }
 
+  /** A command being evaluated: its batch, the snapshot it reads if any, operations to go. */
+  private static final class Command implements AutoCloseable {
+    final EngineSnapshot snapshot;
+    final MvccBatch batch;
+    int left;
+
+    Command(MvccStore store, Random r, int size) {
+      snapshot = r.nextInt(4) == 0 ? store.engine().snapshot() : null;
+      batch = snapshot == null ? store.newBatch() : store.newBatch(snapshot);
+      left = size;
+    }
+
+    /** Commits the batch, or applies its serialized form, and closes it. */
+    String finish(MvccStore store, MvccStats stats, Random r) {
+      try {
+        if (r.nextBoolean()) {
+          batch.commit(false, stats);
+          return "commit";
+        }
+        MvccStats delta = batch.stats();
+        store.applyRepr(batch.repr(), delta, stats);
+        return "apply repr";
+      } finally {
+        close();
+      }
+    }
+
+    @Override
+    public void close() {
+      batch.close();
+      if (snapshot != null) {
+        snapshot.close();
+      }
+    }
+  }
+
+  /** The store's operations, run either on the store directly or inside a command's batch. */
+  private record Target(MvccStore store, MvccBatch batch, MvccStats stats) {
+    KeyValue get(byte[] key, ReadAt read) {
+      return batch != null ? batch.get(key, read) : store.get(key, read);
+    }
+
+    ScanResult scan(byte[] start, byte[] end, ReadAt read, ScanOptions opts) {
+      return batch != null
+          ? batch.scan(start, end, read, opts)
+          : store.scan(start, end, read, opts);
+    }
+
+    void write(byte[] key, Timestamp ts, TxnMeta txn, byte[] value) {
+      if (batch == null) {
+        if (txn != null) {
+          if (value == null) {
+            store.delete(key, txn, stats);
+          } else {
+            store.put(key, txn, value, stats);
+          }
+        } else if (value == null) {
+          store.delete(key, ts, stats);
+        } else {
+          store.put(key, ts, value, stats);
+        }
+      } else if (txn != null) {
+        if (value == null) {
+          batch.delete(key, txn);
+        } else {
+          batch.put(key, txn, value);
+        }
+      } else if (value == null) {
+        batch.delete(key, ts);
+      } else {
+        batch.put(key, ts, value);
+      }
+    }
+
+    List<byte[]> deleteRange(byte[] start, byte[] end, Timestamp ts, TxnMeta txn) {
+      return batch != null
+          ? batch.deleteRange(start, end, ts, txn)
+          : store.deleteRange(start, end, ts, txn, stats);
+    }
+
+    boolean resolveIntent(byte[] key, TxnMeta txn, TxnStatus status) {
+      return batch != null
+          ? batch.resolveIntent(key, txn, status)
+          : store.resolveIntent(key, txn, status, stats);
+    }
+
+    int resolveIntentRange(byte[] start, byte[] end, TxnMeta txn, TxnStatus status) {
+      return batch != null
+          ? batch.resolveIntentRange(start, end, txn, status)
+          : store.resolveIntentRange(start, end, txn, status, stats);
+    }
+
+    int gc(byte[] start, byte[] end, Timestamp threshold) {
+      return batch != null
+          ? batch.gc(start, end, threshold)
+          : store.gc(start, end, threshold, stats);
+    }
+  }
+
   private static String resolveOp(
       Random r,
-      MvccStore store,
+      Target store,
       MvccModel model,
-      MvccStats stats,
       byte[] prefix,
       byte[] spanEnd,
       TxnMeta meta,
@@ -259,7 +383,7 @@ class MvccModelTest {
       check(
           d,
           () -> "changed " + model.resolve(key, meta, status),
-          () -> "changed " + store.resolveIntent(key, meta, status, stats));
+          () -> "changed " + store.resolveIntent(key, meta, status));
       return d;
     }
     byte[][] span = r.nextInt(3) == 0 ? span(prefix, spanEnd, r) : new byte[][] {prefix, spanEnd};
@@ -275,7 +399,7 @@ class MvccModelTest {
     check(
         d,
         () -> "changed " + model.resolveRange(span[0], span[1], meta, status),
-        () -> "changed " + store.resolveIntentRange(span[0], span[1], meta, status, stats));
+        () -> "changed " + store.resolveIntentRange(span[0], span[1], meta, status));
     return d;
   }
 
