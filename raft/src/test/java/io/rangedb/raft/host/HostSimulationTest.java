@@ -131,7 +131,7 @@ class HostSimulationTest {
       for (int i = 0; i < last.size(); i++) {
         assertTrue(
             last.get(i).isDone() && !last.get(i).isCompletedExceptionally(),
-            "group " + (i + 1) + " serves proposals after the heal");
+            "group " + (i + 1) + " serves proposals after the heal: " + outcome(last.get(i)));
       }
       for (String a : acked) {
         String[] p = a.split("/", 3);
@@ -152,6 +152,10 @@ class HostSimulationTest {
           + crashes
           + " unsyncedAtCrashes="
           + lostUnsynced
+          + " inboundDropped="
+          + hosts.values().stream().mapToLong(h -> h.stats().inboundDropped.get()).sum()
+          + " refused="
+          + hosts.values().stream().mapToLong(h -> h.stats().proposalsRefused.get()).sum()
           + " compactions="
           + compactions
           + " snapshotsInstalled="
@@ -230,15 +234,25 @@ class HostSimulationTest {
                       }),
               rng.split(),
               sm,
-              hostCompacts
-                  ? RaftHost.Options.defaults().withCompactAfterEntries(6 + seed % 10)
-                  : RaftHost.Options.defaults());
+              options());
       self[0] = host;
       hosts.put(id, host);
       for (long g = 1; g <= GROUPS; g++) {
         host.addGroup(g, RaftConfig.defaults(id));
       }
       tick(id, inc);
+    }
+
+    /**
+     * Odd seeds compact on the host; every fourth seed gives the hosts an inbox of 200 bytes, so
+     * that bursts overflow it: received batches are dropped and proposals refused with BACKLOG.
+     */
+    RaftHost.Options options() {
+      RaftHost.Options o =
+          hostCompacts
+              ? RaftHost.Options.defaults().withCompactAfterEntries(6 + seed % 10)
+              : RaftHost.Options.defaults();
+      return seed % 4 == 3 ? o.withMaxInboxBytes(200) : o;
     }
 
     void tick(long id, int inc) {
@@ -346,6 +360,13 @@ class HostSimulationTest {
     }
 
     /** Proposes through whichever host leads, following NOT_LEADER hints a few times. */
+    static String outcome(CompletableFuture<Long> f) {
+      if (!f.isDone()) {
+        return "not done";
+      }
+      return f.handle((v, e) -> e == null ? "index " + v : String.valueOf(e)).join();
+    }
+
     CompletableFuture<Long> proposeWithRetry(long group, String cmd, int attempts) {
       CompletableFuture<Long> result = new CompletableFuture<>();
       attempt(group, cmd, 1 + rng.nextInt(3), attempts, result);
@@ -376,7 +397,10 @@ class HostSimulationTest {
                 && e instanceof ProposalDroppedException d
                 && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
               long next = d.leaderHint() != 0 ? d.leaderHint() : 1 + (t % 3);
-              loop.after(20, () -> attempt(group, cmd, next, left - 1, result));
+              // An overloaded host asks for a back-off; a fixed one would meet the same burst.
+              long backoff =
+                  d.reason() == ProposalDroppedException.Reason.BACKLOG ? 5 + rng.nextInt(50) : 20;
+              loop.after(backoff, () -> attempt(group, cmd, next, left - 1, result));
             } else {
               result.completeExceptionally(e);
             }
