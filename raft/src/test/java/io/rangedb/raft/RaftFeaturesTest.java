@@ -63,13 +63,7 @@ class RaftFeaturesTest {
 
   @Test
   void leaseReadIsAnsweredLocallyOnlyWhileTheLeaseHolds() {
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = leaseCluster();
     c.elect(1);
     c.tickAll(2); // a heartbeat round acknowledged by a quorum
     assertTrue(c.node(1).leaseValid());
@@ -169,13 +163,7 @@ class RaftFeaturesTest {
 
   @Test
   void leaseFollowersRefuseVotesWhileTheLeaseHolds() {
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = leaseCluster();
     c.elect(1);
     c.tickAll(2);
     long term = c.node(1).term();
@@ -196,13 +184,7 @@ class RaftFeaturesTest {
 
   @Test
   void quiescingGivesUpTheLease() {
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = leaseCluster();
     c.elect(1);
     c.tickAll(2);
     assertTrue(c.node(1).canQuiesce());
@@ -214,6 +196,16 @@ class RaftFeaturesTest {
     assertTrue(c.node(1).leaseValid());
     c.node(1).propose(bytes("busy"));
     assertFalse(c.node(1).canQuiesce(), "not idle with an entry in flight");
+  }
+
+  /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
+  private static Cluster leaseCluster() {
+    return new Cluster(
+        id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
+        ConfState.ofVoters(1L, 2L, 3L),
+        1,
+        2,
+        3);
   }
 
   /** Three voters whose leader holds back commit-only appends, elected and settled. */
@@ -297,13 +289,7 @@ class RaftFeaturesTest {
 
   @Test
   void transferVoidsTheLease() {
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = leaseCluster();
     c.elect(1);
     c.tickAll(2);
     assertTrue(c.node(1).leaseValid());

@@ -7,7 +7,6 @@ import io.rangedb.rangestore.storage.EngineBatch;
 import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.rangestore.storage.StoreOptions;
 import io.rangedb.txn.hlc.Timestamp;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -25,7 +24,7 @@ import java.util.concurrent.Executors;
  * exec:exec -Djmh.main=io.rangedb.rangestore.bench.MvccPutProfile -Djmh.args=}.
  */
 public final class MvccPutProfile {
-  private static final int KEYS = 100_000;
+  private static final int KEYS = InterleavedStore.KEYS;
   private static final int ROUNDS = 35;
   private static final int PUTS = 20_000;
 
@@ -33,28 +32,17 @@ public final class MvccPutProfile {
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("rangedb-putprofile");
-    byte[][] raw = keys("r");
-    byte[][] mv = keys("m");
-    byte[][] rawPutKeys = keys("q");
-    byte[][] mvPutKeys = keys("p");
-    byte[] value = new byte[100];
-    new SplittableRandom(1).nextBytes(value);
+    InterleavedStore data = new InterleavedStore();
+    byte[][] rawPutKeys = data.rawPutKeys;
+    byte[][] mvPutKeys = data.mvPutKeys;
+    byte[] value = data.value;
     ExecutorService rawThread = Executors.newSingleThreadExecutor(r -> daemon(r, "rawput"));
     ExecutorService mvccThread = Executors.newSingleThreadExecutor(r -> daemon(r, "mvccput"));
     try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir.resolve("store")))) {
       MvccStore mvcc = new MvccStore(engine, false);
       MvccStats stats = new MvccStats();
-      try (EngineBatch b = engine.newBatch()) {
-        for (byte[] k : raw) {
-          b.put(ColumnFamily.MVCC, k, value);
-        }
-        engine.write(b, false);
-      }
-      long[] clock = {1_000_000};
-      for (byte[] k : mv) {
-        mvcc.put(k, Timestamp.ofWall(++clock[0]), value, stats);
-      }
-      engine.flush();
+      data.load(engine, mvcc, stats);
+      long[] clock = {data.clock};
       SplittableRandom r = new SplittableRandom(42);
       Callable<Long> rawPuts =
           () ->
@@ -88,14 +76,6 @@ public final class MvccPutProfile {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  private static byte[][] keys(String prefix) {
-    byte[][] out = new byte[KEYS][];
-    for (int i = 0; i < KEYS; i++) {
-      out[i] = String.format("%s%08d", prefix, i).getBytes(StandardCharsets.US_ASCII);
-    }
-    return out;
   }
 
   private static Thread daemon(Runnable r, String name) {

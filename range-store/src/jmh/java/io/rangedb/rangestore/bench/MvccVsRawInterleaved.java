@@ -11,7 +11,6 @@ import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.rangestore.storage.StoreOptions;
 import io.rangedb.txn.hlc.Timestamp;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,40 +24,24 @@ import java.util.SplittableRandom;
  * -Djmh.main=io.rangedb.rangestore.bench.MvccVsRawInterleaved -Djmh.args=}
  */
 public final class MvccVsRawInterleaved {
-  private static final int KEYS = 100_000;
+  private static final int KEYS = InterleavedStore.KEYS;
   private static final int ROUNDS = 30;
 
   private MvccVsRawInterleaved() {}
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("rangedb-interleaved");
-    byte[][] raw = new byte[KEYS][];
-    byte[][] mv = new byte[KEYS][];
-    // Puts go to keys of their own, so reads and scans always meet one version per key.
-    byte[][] rawPutKeys = new byte[KEYS][];
-    byte[][] mvPutKeys = new byte[KEYS][];
-    for (int i = 0; i < KEYS; i++) {
-      raw[i] = String.format("r%08d", i).getBytes(StandardCharsets.US_ASCII);
-      mv[i] = String.format("m%08d", i).getBytes(StandardCharsets.US_ASCII);
-      rawPutKeys[i] = String.format("q%08d", i).getBytes(StandardCharsets.US_ASCII);
-      mvPutKeys[i] = String.format("p%08d", i).getBytes(StandardCharsets.US_ASCII);
-    }
-    byte[] value = new byte[100];
-    new SplittableRandom(1).nextBytes(value);
+    InterleavedStore data = new InterleavedStore();
+    byte[][] raw = data.raw;
+    byte[][] mv = data.mv;
+    byte[][] rawPutKeys = data.rawPutKeys;
+    byte[][] mvPutKeys = data.mvPutKeys;
+    byte[] value = data.value;
     try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir.resolve("store")))) {
       MvccStore mvcc = new MvccStore(engine, false);
       MvccStats stats = new MvccStats();
-      try (EngineBatch b = engine.newBatch()) {
-        for (byte[] k : raw) {
-          b.put(ColumnFamily.MVCC, k, value);
-        }
-        engine.write(b, false);
-      }
-      long[] clock = {1_000_000};
-      for (byte[] k : mv) {
-        mvcc.put(k, Timestamp.ofWall(++clock[0]), value, stats);
-      }
-      engine.flush();
+      data.load(engine, mvcc, stats);
+      long[] clock = {data.clock};
       ReadAt read = ReadAt.at(Timestamp.ofWall(Long.MAX_VALUE / 2));
       SplittableRandom r = new SplittableRandom(42);
       long[] sink = {0};
