@@ -230,6 +230,58 @@ class StoreEngineTest {
         });
   }
 
+  /**
+   * The tuning is what RocksDB actually runs with: its OPTIONS file records the block cache
+   * capacity from the setting, bloom filters, LZ4 with ZSTD at the bottom, the memtable size, the
+   * background job count, and the MVCC family's L0 trigger.
+   */
+  @Test
+  void rocksDbRunsWithTheTunedOptions() throws java.io.IOException {
+    StoreOptions options =
+        StoreOptions.onDisk(dir.resolve("tuned"))
+            .withBlockCacheBytes(96L << 20)
+            .withWriteBufferBytes(32L << 20);
+    try (StoreEngine e = StoreEngine.open(options)) {
+      put(e, "k", "v");
+      for (ColumnFamily cf : ColumnFamily.values()) {
+        assertEquals(
+            96L << 20,
+            e.longProperty(cf, "rocksdb.block-cache-capacity"),
+            "one block cache of the configured size behind " + cf);
+      }
+    }
+    String text;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("tuned"))) {
+      text =
+          java.nio.file.Files.readString(
+              files
+                  .filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
+                  .max(java.util.Comparator.naturalOrder())
+                  .orElseThrow());
+    }
+    assertTrue(text.contains("max_background_jobs=" + options.backgroundJobs()), text);
+    for (String cf : new String[] {"default", "mvcc", "raft_log"}) {
+      String section = section(text, "[CFOptions \"" + cf + "\"]");
+      assertTrue(section.contains("  compression=kLZ4Compression"), cf + ": " + section);
+      assertTrue(section.contains("  bottommost_compression=kZSTD"), cf + ": " + section);
+      assertTrue(
+          section(text, "[TableOptions/BlockBasedTable \"" + cf + "\"]")
+              .contains("filter_policy=bloomfilter:10:false"),
+          cf + " has bloom filters");
+    }
+    String mvcc = section(text, "[CFOptions \"mvcc\"]");
+    assertTrue(mvcc.contains("  write_buffer_size=" + (32L << 20)), mvcc);
+    assertTrue(mvcc.contains("  level0_file_num_compaction_trigger=1"), mvcc);
+  }
+
+  /** The lines of one [section] of a RocksDB OPTIONS file. */
+  private static String section(String text, String header) {
+    int start = text.indexOf(header);
+    assertTrue(start >= 0, "no " + header);
+    int end = text.indexOf("\n[", start + header.length());
+    return text.substring(start, end < 0 ? text.length() : end);
+  }
+
   static void put(StoreEngine e, String k, String v) {
     try (EngineBatch batch = e.newBatch()) {
       batch.put(ColumnFamily.MVCC, b(k), b(v));
