@@ -90,14 +90,7 @@ class RaftFeaturesTest {
   }
 
   private static void leaseRun(long seed) {
-    Cluster c =
-        new Cluster(
-            seed,
-            id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = leaseCluster(seed);
     c.elect(1);
     c.tickAll(2);
     assertTrue(c.node(1).leaseValid());
@@ -133,14 +126,7 @@ class RaftFeaturesTest {
     // 3 lost the leader long ago and keeps campaigning; 2 backs leader 1's lease, then crashes
     // and restarts knowing no leader. It must not vote for 3 before that lease has run out.
     for (long seed = 0; seed < 40; seed++) {
-      Cluster c =
-          new Cluster(
-              seed,
-              id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
-              ConfState.ofVoters(1L, 2L, 3L),
-              1,
-              2,
-              3);
+      Cluster c = leaseCluster(seed);
       c.elect(1);
       c.dropRules.add(m -> (m.from() == 1 && m.to() == 3) || (m.from() == 3 && m.to() == 1));
       c.tickAll(30);
@@ -200,7 +186,12 @@ class RaftFeaturesTest {
 
   /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
   private static Cluster leaseCluster() {
+    return leaseCluster(42);
+  }
+
+  private static Cluster leaseCluster(long seed) {
     return new Cluster(
+        seed,
         id -> RaftConfig.defaults(id).withReadOnlyOption(ReadOnlyOption.LEASE_BASED),
         ConfState.ofVoters(1L, 2L, 3L),
         1,

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -114,49 +113,17 @@ final class LocalRaftCluster implements AutoCloseable {
    * node accepted it within {@code timeoutMillis} or the outcome is unknown (the leader stopped).
    */
   long propose(long group, byte[] command, long timeoutMillis) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    long target = leaderGuess.getOrDefault(group, 1 + (group % size));
-    while (true) {
-      LocalRaftNode node = nodes.get(target);
-      if (node != null) {
-        CompletableFuture<Long> f;
-        try {
-          f = node.host.propose(group, command);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-          f = CompletableFuture.failedFuture(stopping);
-        }
-        try {
-          long remaining = Math.max(1, deadline - System.nanoTime());
-          long index = f.get(remaining, TimeUnit.NANOSECONDS);
-          leaderGuess.put(group, target);
-          return index;
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof ProposalDroppedException dropped)) {
-            throw e;
-          }
-          if (dropped.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
-            throw e; // it was appended, then overwritten: not applied, and the caller knows
-          }
-          if (dropped.leaderHint() != 0 && dropped.leaderHint() != target) {
-            target = dropped.leaderHint();
-            continue;
-          }
-        } catch (TimeoutException | CompletionException e) {
-          throw new TimeoutException("proposal to group " + group + " did not complete: " + e);
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException("no leader accepted a proposal to group " + group);
-      }
-      Thread.sleep(Math.max(1, tickMillis / 2));
-      target = target % size + 1;
+    try {
+      return proposeAsync(group, command, timeoutMillis).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new TimeoutException("proposal to group " + group + " did not complete in time");
     }
   }
 
   /**
-   * Like {@link #propose(long, byte[], long)} without blocking a thread: the future completes with
-   * the index once the leader applied the command (on that host's loop thread), after following
-   * leader hints and retrying, with a pause, while no leader is known.
+   * {@link #propose(long, byte[], long)} without blocking a thread: the future completes with the
+   * index once the leader applied the command (on that host's loop thread), after following leader
+   * hints and retrying, with a pause, while no leader is known.
    */
   CompletableFuture<Long> proposeAsync(long group, byte[] command, long timeoutMillis) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
