@@ -18,6 +18,20 @@ public interface LogBatch extends AutoCloseable {
     commit();
   }
 
+  /**
+   * The first half of a commit split in two: writes what is staged, in order after every earlier
+   * write of the store, without waiting for it to be durable and without making it visible. The
+   * caller then has the store sync (on any thread; a host keeps working meanwhile) and, once a sync
+   * that began after this returned has finished, calls {@link #markDurable()}.
+   */
+  void write();
+
+  /**
+   * The second half: makes a {@link #write() written} batch visible, which the caller may do only
+   * once it is durable. Nothing of it is visible before.
+   */
+  void markDurable();
+
   /** Whether nothing was staged. */
   boolean isEmpty();
 

@@ -11,6 +11,7 @@ public final class MemoryLogBatch implements LogBatch {
   private final List<Runnable> writes = new ArrayList<>();
   private final Runnable afterCommit;
   private boolean committed;
+  private boolean written;
 
   public MemoryLogBatch() {
     this(() -> {});
@@ -38,6 +39,23 @@ public final class MemoryLogBatch implements LogBatch {
       w.run();
     }
     afterCommit.run();
+  }
+
+  /** Memory has no disk to write to: the batch waits for {@link #markDurable()} as it is. */
+  @Override
+  public void write() {
+    if (committed || written) {
+      throw new IllegalStateException("batch already written");
+    }
+    written = true;
+  }
+
+  @Override
+  public void markDurable() {
+    if (!written) {
+      throw new IllegalStateException("markDurable of a batch that was not written");
+    }
+    commit();
   }
 
   @Override

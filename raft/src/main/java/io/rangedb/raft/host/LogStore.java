@@ -12,6 +12,13 @@ public interface LogStore {
   /** A new, empty batch that any group's storage of this store can stage into. */
   LogBatch newBatch();
 
+  /**
+   * Makes every batch {@link LogBatch#write() written} before this call durable (one fsync). Safe
+   * to call from a thread other than the one writing batches; writes that race with it may or may
+   * not be covered.
+   */
+  void sync();
+
   /** The log of {@code groupId}, created empty if it does not exist. */
   LogStorage storage(long groupId);
 }

@@ -22,7 +22,9 @@ import java.util.random.RandomGenerator;
  * every write before it; writes made visible {@link LogBatch#commitWithoutSync() without sync}, and
  * snapshot records and compactions (which the RocksDB store writes unsynced), may be lost in a
  * {@link #crash}, but only as a suffix: a crash keeps a random prefix of them, never a later one
- * without an earlier one. Counts synced commits, i.e. the fsyncs a disk would do.
+ * without an earlier one. Batches {@link LogBatch#write() written} for a later {@link #sync} join
+ * the unsynced writes at once, and become visible only when marked durable. Counts synced commits
+ * and syncs, i.e. the fsyncs a disk would do.
  */
 public final class MemoryLogStore implements LogStore {
   private final Map<Long, Log> logs = new TreeMap<>();
@@ -134,6 +136,19 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
+    public void write() {
+      synchronized (MemoryLogStore.this) {
+        unsynced.addAll(disk);
+      }
+      visible.write();
+    }
+
+    @Override
+    public void markDurable() {
+      visible.markDurable();
+    }
+
+    @Override
     public boolean isEmpty() {
       return visible.isEmpty();
     }
@@ -142,6 +157,12 @@ public final class MemoryLogStore implements LogStore {
   @Override
   public LogBatch newBatch() {
     return new Batch();
+  }
+
+  @Override
+  public synchronized void sync() {
+    applyToDisk(unsynced.size());
+    commits.incrementAndGet();
   }
 
   @Override
@@ -187,7 +208,7 @@ public final class MemoryLogStore implements LogStore {
     unsynced.subList(0, count).clear();
   }
 
-  /** Synced batch commits so far: one per host cycle that had something to make durable. */
+  /** Synced batch commits and syncs so far: the fsyncs a disk would have done. */
   public long commits() {
     return commits.get();
   }

@@ -41,12 +41,18 @@ import java.util.random.RandomGenerator;
  * thousands of groups share a thread, one write + fsync per cycle, and one transport send per peer
  * per cycle.
  *
- * <p>A cycle: (1) take all queued inputs (messages, ticks, proposals, reads); (2) collect the Ready
- * of every group that has one; send the messages that may precede persistence; (3) stage every
- * group's hard state, entries and snapshot into one {@link LogBatch} and commit it (group commit);
- * (4) only then send the votes and acknowledgements, batched per destination node; (5) apply
- * committed entries, answer reads, advance. A group therefore never acknowledges or votes before
- * what it promises is durable.
+ * <p>A cycle: (1) take all queued inputs (messages, ticks, proposals, reads, finished fsyncs); (2)
+ * collect the Ready of every group that has one; send the messages that may precede persistence;
+ * (3) stage every group's hard state, entries and snapshot into one {@link LogBatch} and write it;
+ * (4) once the write is durable, send the votes and acknowledgements, batched per destination node;
+ * (5) apply committed entries, answer reads, advance. A group therefore never acknowledges or votes
+ * before what it promises is durable.
+ *
+ * <p>The fsync of step (4) runs on a separate syncer, and the loop goes on meanwhile: the groups
+ * whose Ready waits for it stay out of later cycles until it is done (a group has one Ready
+ * outstanding at a time), every other group goes on, and the writes of the cycles in between are
+ * made durable together by the next fsync ({@link SyncPipeline}). With thousands of groups this
+ * keeps the loop busy while the disk syncs, and it makes batches larger.
  *
  * <p>Idle groups cost nearly nothing: a leader whose group is fully replicated and applied quiesces
  * it (a last heartbeat tells followers), and quiesced groups are not ticked. Instead the host pings
@@ -136,6 +142,7 @@ public final class RaftHost implements Transport.Receiver {
   private final LogStore store;
   private final Transport transport;
   private final Executor loop;
+  private final SyncPipeline<Flight> syncs;
   private final RandomGenerator.SplittableGenerator rng;
   private final StateMachine stateMachine;
   private final Options options;
@@ -181,6 +188,10 @@ public final class RaftHost implements Transport.Receiver {
     final RawNode raft;
     final LogStorage storage;
     boolean quiesced;
+
+    /** Its last Ready is written and waits for an fsync. */
+    boolean awaitingSync;
+
     long applied;
     final Map<Long, Pending> proposals = new TreeMap<>();
     final Map<ByteBuffer, PendingRead> reads = new LinkedHashMap<>();
@@ -196,16 +207,26 @@ public final class RaftHost implements Transport.Receiver {
 
   private record Pending(long term, long tick, CompletableFuture<Long> future) {}
 
+  /** The Readys of one cycle, written together, and what is left to do once they are durable. */
+  private record Flight(
+      List<Group> groups, List<Ready> readies, Map<Long, List<Envelope>> late, LogBatch batch) {}
+
   private record PendingRead(long tick, CompletableFuture<Long> future) {}
 
   /** Set once the loop failed; from then on every input fails with {@link HostFailedException}. */
   private volatile Throwable failure;
 
+  /**
+   * @param loop runs the host's cycles, one at a time
+   * @param syncer runs the fsyncs of the log store, one at a time, while the loop goes on; {@code
+   *     Runnable::run} syncs on the loop instead (each cycle then waits for its fsync)
+   */
   public RaftHost(
       long nodeId,
       LogStore store,
       Transport transport,
       Executor loop,
+      Executor syncer,
       RandomGenerator.SplittableGenerator rng,
       StateMachine stateMachine,
       Options options) {
@@ -213,6 +234,7 @@ public final class RaftHost implements Transport.Receiver {
     this.store = store;
     this.transport = transport;
     this.loop = loop;
+    this.syncs = new SyncPipeline<>(store, syncer, this::submit, this::finish);
     this.rng = rng;
     this.stateMachine = stateMachine;
     this.options = options;
@@ -475,6 +497,7 @@ public final class RaftHost implements Transport.Receiver {
       LOG.log(System.Logger.Level.ERROR, "raft host of node " + nodeId + " stopped", e);
     }
     HostFailedException failed = new HostFailedException(nodeId, e);
+    syncs.abandon();
     for (Group g : groups.values()) {
       g.proposals.values().forEach(p -> p.future().completeExceptionally(failed));
       g.proposals.clear();
@@ -495,7 +518,9 @@ public final class RaftHost implements Transport.Receiver {
     while ((r = inbox.poll()) != null) {
       r.run();
     }
-    while (!dirty.isEmpty()) {
+    // While a write waits for its fsync, groups with work stay dirty: they go into the next batch,
+    // written when the fsync is done. The loop meanwhile steps what arrives.
+    while (!dirty.isEmpty() && !syncs.busy()) {
       List<Group> touched = new ArrayList<>(dirty);
       dirty.clear();
       List<Group> ready = new ArrayList<>();
@@ -508,6 +533,9 @@ public final class RaftHost implements Transport.Receiver {
         process(ready);
       }
       for (Group g : touched) {
+        if (g.awaitingSync) {
+          continue; // decided once its write is durable (it is touched again then)
+        }
         if (options.quiesce()
             && !g.quiesced
             && g.proposals.isEmpty()
@@ -526,54 +554,69 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
+  /**
+   * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
+   * Readys that need no fsync (only commit indexes changed, or nothing to write) are written
+   * together and finished at once; the others are written together and wait in {@link #syncs}.
+   */
   private void process(List<Group> ready) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
-    Map<Long, List<Envelope>> late = new TreeMap<>();
-    List<Ready> readies = new ArrayList<>(ready.size());
-    try (LogBatch batch = store.newBatch()) {
-      persistAndSend(ready, readies, batch, early, late);
+    Flight now = newFlight();
+    Flight later = newFlight();
+    try (LogBatch unsynced = now.batch();
+        LogBatch synced = later.batch()) {
+      for (Group g : ready) {
+        Ready rd = g.raft.ready();
+        Flight f = rd.mustSync() ? later : now;
+        f.groups().add(g);
+        f.readies().add(rd);
+        if (rd.softState() != null) {
+          abandonReads(g, "leadership changed");
+        }
+        route(g.id, rd.messages(), early);
+        route(g.id, rd.messagesAfterPersist(), f.late());
+        if (rd.mustPersist()) {
+          g.storage.stage(f.batch(), rd.hardState(), rd.entries(), rd.snapshot());
+          stats.readiesPersisted++;
+        }
+      }
+      flush(early);
+      if (!unsynced.isEmpty()) {
+        unsynced.commitWithoutSync();
+        stats.batchCommits++;
+      }
+      if (!later.groups().isEmpty()) {
+        synced.write();
+        stats.batchCommits++;
+        later.groups().forEach(g -> g.awaitingSync = true);
+        syncs.written(later);
+        stats.batchSyncs = syncs.syncs();
+      }
     }
-    for (int i = 0; i < ready.size(); i++) {
-      apply(ready.get(i), readies.get(i));
-      ready.get(i).raft.advance(readies.get(i));
-      maybeCompact(ready.get(i));
-    }
+    finishCommitted(now);
   }
 
-  private void persistAndSend(
-      List<Group> ready,
-      List<Ready> readies,
-      LogBatch batch,
-      Map<Long, List<Envelope>> early,
-      Map<Long, List<Envelope>> late) {
-    boolean sync = false;
-    for (Group g : ready) {
-      Ready rd = g.raft.ready();
-      readies.add(rd);
-      if (rd.softState() != null) {
-        abandonReads(g, "leadership changed");
-      }
-      route(g.id, rd.messages(), early);
-      route(g.id, rd.messagesAfterPersist(), late);
-      if (rd.mustPersist()) {
-        g.storage.stage(batch, rd.hardState(), rd.entries(), rd.snapshot());
-        stats.readiesPersisted++;
-        sync |= rd.mustSync();
-      }
+  private Flight newFlight() {
+    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), store.newBatch());
+  }
+
+  /** A flight's batch is durable: make it visible, then finish it. */
+  private void finish(Flight f) {
+    f.batch().markDurable();
+    f.groups().forEach(g -> g.awaitingSync = false);
+    finishCommitted(f);
+    f.groups().forEach(dirty::add); // their next Ready may have built up meanwhile
+  }
+
+  /** Sends the acknowledgements and votes of a visible flight, applies and advances its groups. */
+  private void finishCommitted(Flight f) {
+    flush(f.late());
+    for (int i = 0; i < f.groups().size(); i++) {
+      Group g = f.groups().get(i);
+      apply(g, f.readies().get(i));
+      g.raft.advance(f.readies().get(i));
+      maybeCompact(g);
     }
-    flush(early);
-    if (!batch.isEmpty()) {
-      // One write for every group of this cycle, and at most one fsync: none when all that
-      // changed is commit indexes.
-      if (sync) {
-        batch.commit();
-        stats.batchSyncs++;
-      } else {
-        batch.commitWithoutSync();
-      }
-      stats.batchCommits++;
-    }
-    flush(late);
   }
 
   /** Fails a group's pending reads: Raft dropped them (leadership changed) or they timed out. */

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads a production {@link RaftHost} runs on: one loop thread for all groups and one ticker.
- * Everything else in raft receives its executors injected, so tests and the simulation drive time
- * and scheduling themselves; node creates these and hands them down.
+ * The threads a production {@link RaftHost} runs on: one loop thread for all groups, one syncer and
+ * one ticker. Everything else in raft receives its executors injected, so tests and the simulation
+ * drive time and scheduling themselves; node creates these and hands them down.
  */
 @SuppressForbidden(reason = "the one seam where the raft module creates threads for its host")
 public final class RaftThreads {
@@ -20,6 +20,13 @@ public final class RaftThreads {
 
   /** A single daemon thread that runs the host's cycles, one at a time. */
   public static ExecutorService newLoop(String name) {
+    return Executors.newSingleThreadExecutor(named(name));
+  }
+
+  /**
+   * A single daemon thread for the host's fsyncs, so that its loop goes on while the disk syncs.
+   */
+  public static ExecutorService newSyncer(String name) {
     return Executors.newSingleThreadExecutor(named(name));
   }
 

@@ -218,6 +218,7 @@ class HostSimulationTest {
               snapshotsInstalled++;
             }
           };
+      SplittableRandom fsyncDelays = rng.split();
       RaftHost[] self = new RaftHost[1];
       RaftHost host =
           new RaftHost(
@@ -230,6 +231,15 @@ class HostSimulationTest {
                       () -> {
                         if (incarnation.get(id) == inc && up.get(id)) {
                           task.run(); // a crashed host does nothing more, and writes nothing
+                        }
+                      }),
+              // An fsync takes a while, and a crash may come before it finishes.
+              task ->
+                  loop.after(
+                      fsyncDelays.nextInt(3),
+                      () -> {
+                        if (incarnation.get(id) == inc && up.get(id)) {
+                          task.run();
                         }
                       }),
               rng.split(),

@@ -54,6 +54,51 @@ class MemoryLogStoreTest {
     assertEquals(java.util.Set.of(1L, 2L, 3L, 4L), keptCommits, "every prefix, and only those");
   }
 
+  /** Stages one entry (and a hard state) for {@code group} and writes it for a later sync. */
+  private static LogBatch writeForLaterSync(MemoryLogStore store, long group, long index) {
+    LogBatch b = store.newBatch();
+    store
+        .storage(group)
+        .stage(
+            b,
+            new HardState(1, 0, 1),
+            List.of(Entry.normal(1, index, ("e" + index).getBytes(UTF_8))),
+            null);
+    b.write();
+    return b;
+  }
+
+  @Test
+  void aWrittenBatchIsInvisibleUntilMarkedDurableAndDurableOnlyAfterASync() {
+    MemoryLogStore store = new MemoryLogStore();
+    store.bootstrap(1, THREE);
+    LogBatch b = writeForLaterSync(store, 1, 2);
+    assertEquals(1, store.storage(1).lastIndex(), "not visible before it is durable");
+    assertEquals(1, store.durable(1).lastIndex(), "not durable before a sync");
+    assertEquals(1, store.unsyncedWrites());
+    store.sync();
+    assertEquals(2, store.durable(1).lastIndex(), "the sync made it durable");
+    assertEquals(1, store.storage(1).lastIndex(), "visible only once the host marks it");
+    b.markDurable();
+    assertEquals(2, store.storage(1).lastIndex());
+    assertEquals(1, store.commits(), "one sync, one fsync");
+  }
+
+  @Test
+  void aCrashBeforeTheSyncKeepsAPrefixOfTheWrittenBatches() {
+    java.util.Set<Long> kept = new java.util.TreeSet<>();
+    for (long seed = 1; seed <= 50; seed++) {
+      MemoryLogStore store = new MemoryLogStore();
+      store.bootstrap(1, THREE);
+      for (long i = 2; i <= 4; i++) {
+        writeForLaterSync(store, 1, i);
+      }
+      store.crash(new SplittableRandom(seed));
+      kept.add(store.storage(1).lastIndex());
+    }
+    assertEquals(java.util.Set.of(1L, 2L, 3L, 4L), kept, "every prefix, and only those");
+  }
+
   @Test
   void aSyncedCommitMakesEarlierUnsyncedWritesDurable() {
     MemoryLogStore store = new MemoryLogStore();

@@ -37,6 +37,7 @@ class RaftHostInboxTest {
             public void sendSnapshot(long toNode, Envelope snapshotMessage) {}
           },
           stalledLoop::add,
+          Runnable::run,
           new SplittableRandom(1),
           new RaftHost.StateMachine() {
             @Override

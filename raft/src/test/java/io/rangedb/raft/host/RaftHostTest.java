@@ -98,6 +98,14 @@ class RaftHostTest {
                         task.run(); // a stopped host does nothing more
                       }
                     }),
+            task ->
+                loop.after(
+                    1,
+                    () -> {
+                      if (running.get(node) && incarnation.get(node) == inc) {
+                        task.run(); // an fsync a stopped host began never finishes
+                      }
+                    }),
             rng.split(),
             machine,
             RaftHost.Options.defaults());

@@ -37,6 +37,7 @@ class RaftHostThreadsTest {
     Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
     Map<Long, Map<Long, List<String>>> applied = new ConcurrentHashMap<>();
     List<ExecutorService> loops = new ArrayList<>();
+    List<ExecutorService> syncers = new ArrayList<>();
     ScheduledExecutorService ticker = RaftThreads.newTicker("test-tick");
     List<ScheduledFuture<?>> ticking = new ArrayList<>();
     try {
@@ -67,12 +68,15 @@ class RaftHostThreadsTest {
             };
         ExecutorService loop = RaftThreads.newLoop("test-loop-" + node);
         loops.add(loop);
+        ExecutorService syncer = RaftThreads.newSyncer("test-sync-" + node);
+        syncers.add(syncer);
         RaftHost host =
             new RaftHost(
                 node,
                 store,
                 direct,
                 loop,
+                syncer,
                 new SplittableRandom(node),
                 new RaftHost.StateMachine() {
                   @Override
@@ -125,6 +129,10 @@ class RaftHostThreadsTest {
       for (ExecutorService l : loops) {
         l.shutdown();
         l.awaitTermination(10, TimeUnit.SECONDS);
+      }
+      for (ExecutorService s : syncers) {
+        s.shutdown();
+        s.awaitTermination(10, TimeUnit.SECONDS);
       }
     }
   }

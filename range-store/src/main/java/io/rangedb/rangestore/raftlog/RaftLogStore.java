@@ -47,6 +47,12 @@ public final class RaftLogStore implements LogStore {
     return new RocksLogBatch(engine);
   }
 
+  /** Fsyncs RocksDB's write-ahead log: every batch written before is durable when this returns. */
+  @Override
+  public void sync() {
+    engine.syncWal();
+  }
+
   /** The log of {@code group} as last made durable, empty if the store has never seen it. */
   @Override
   public RocksLogStorage storage(long group) {

@@ -19,6 +19,7 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
   private EngineBatch batch;
   private final List<Runnable> afterCommit = new ArrayList<>();
   private boolean committed;
+  private boolean awaitingDurability;
   private int operations;
 
   RocksLogBatch(StoreEngine engine) {
@@ -50,7 +51,29 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
     write(false);
   }
 
+  /** Writes to RocksDB unsynced; the groups' views change in {@link #markDurable()}. */
+  @Override
+  public void write() {
+    writeToEngine(false);
+    awaitingDurability = true;
+  }
+
+  /** After {@link RaftLogStore#sync()}: the groups' views now include what this batch wrote. */
+  @Override
+  public void markDurable() {
+    if (!awaitingDurability) {
+      throw new IllegalStateException("markDurable of a Raft log batch that was not written");
+    }
+    awaitingDurability = false;
+    publish();
+  }
+
   private void write(boolean sync) {
+    writeToEngine(sync);
+    publish();
+  }
+
+  private void writeToEngine(boolean sync) {
     if (committed) {
       throw new IllegalStateException("Raft log batch already committed");
     }
@@ -63,6 +86,9 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
     } finally {
       close();
     }
+  }
+
+  private void publish() {
     for (Runnable r : afterCommit) {
       r.run();
     }

@@ -524,6 +524,20 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     }
   }
 
+  /**
+   * Fsyncs the write-ahead log: every write that returned before this call is durable after it, the
+   * unsynced ones too. Thread-safe; lets a caller write unsynced and wait for durability on another
+   * thread.
+   */
+  public void syncWal() {
+    ensureOpen();
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw RocksErrors.translate("syncing the write-ahead log of " + where, e);
+    }
+  }
+
   /** A consistent view of all column families as of now. */
   public EngineSnapshot snapshot() {
     ensureOpen();

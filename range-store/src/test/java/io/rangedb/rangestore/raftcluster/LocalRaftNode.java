@@ -40,6 +40,7 @@ final class LocalRaftNode implements AutoCloseable {
   private final GrpcRaftTransport transport;
   private final Server server;
   private final ExecutorService loop;
+  private final ExecutorService syncer;
   private final ScheduledExecutorService ticker;
   private final ScheduledFuture<?> ticking;
 
@@ -60,12 +61,14 @@ final class LocalRaftNode implements AutoCloseable {
     HostReceiver receiver = new HostReceiver();
     transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
     loop = RaftThreads.newLoop("raft-loop-n" + id);
+    syncer = RaftThreads.newSyncer("raft-sync-n" + id);
     host =
         new RaftHost(
             id,
             logs,
             sent = new CountingTransport(transport),
             loop,
+            syncer,
             new SplittableRandom(seed),
             stateMachine,
             RaftHost.Options.defaults().withCompactAfterEntries(compactAfterEntries));
@@ -144,6 +147,10 @@ final class LocalRaftNode implements AutoCloseable {
     loop.shutdown();
     if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("raft loop of node " + id + " did not stop");
+    }
+    syncer.shutdown(); // after the loop, which hands it work; before the engine it syncs
+    if (!syncer.awaitTermination(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("raft syncer of node " + id + " did not stop");
     }
     server.awaitTermination(10, TimeUnit.SECONDS);
     ticker.awaitTermination(10, TimeUnit.SECONDS);

@@ -75,6 +75,9 @@ public final class RaftCommitBenchmark {
     long messagesBefore = sum(cluster, s -> s.messagesSent);
     Map<MessageType, Long> typesBefore = byType(cluster);
     long fsyncsBefore = sum(cluster, s -> s.batchSyncs);
+    long cyclesBefore = sum(cluster, s -> s.cycles);
+    long writesBefore = sum(cluster, s -> s.batchCommits);
+    long sendsBefore = sum(cluster, s -> s.sends);
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     // Each proposer keeps one proposal in flight and issues its next one from the completion of
     // the last (on the leader's loop thread), as a server answering requests asynchronously
@@ -104,6 +107,15 @@ public final class RaftCommitBenchmark {
       }
     }
     System.out.println(groups + " groups, " + proposers + " proposers, messages per commit:" + mix);
+    double n = commits.get();
+    System.out.printf(
+        Locale.ROOT,
+        "%d groups, %d proposers, per commit: loop cycles=%.2f log writes=%.2f transport sends=%.2f%n",
+        groups,
+        proposers,
+        (sum(cluster, st -> st.cycles) - cyclesBefore) / n,
+        (sum(cluster, st -> st.batchCommits) - writesBefore) / n,
+        (sum(cluster, st -> st.sends) - sendsBefore) / n);
     String name =
         proposers
             + " proposer"

@@ -74,6 +74,31 @@ class RocksLogStorageTest {
   }
 
   @Test
+  void aBatchWrittenForALaterSyncIsInvisibleUntilMarkedDurableAndSurvivesARestart() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    RocksLogStorage other = logs.bootstrap(8, THREE, null);
+    RocksLogBatch first = logs.newBatch();
+    s.stage(first, new HardState(2, 1, 1), entries(2, 2, 5), null);
+    first.write();
+    RocksLogBatch second = logs.newBatch(); // written while the first waits for its fsync
+    other.stage(second, new HardState(3, 2, 1), entries(3, 2, 3), null);
+    second.write();
+    assertEquals(1, s.lastIndex(), "not visible before the fsync");
+    assertEquals(new HardState(1, 0, 1), s.hardState());
+    assertThrows(
+        IllegalStateException.class, first::commit, "a written batch is not written twice");
+    logs.sync(); // from any thread; one fsync covers both
+    first.markDurable();
+    second.markDurable();
+    assertEquals(entries(2, 2, 5), s.entries(2, 6, Long.MAX_VALUE));
+    assertEquals(new HardState(3, 2, 1), other.hardState());
+    assertThrows(IllegalStateException.class, first::markDurable);
+    restart();
+    assertEquals(entries(2, 2, 5), logs.storage(7).entries(2, 6, Long.MAX_VALUE));
+    assertEquals(3, logs.storage(8).lastIndex());
+  }
+
+  @Test
   void stagedWritesAreInvisibleUntilTheBatchCommits() {
     RocksLogStorage s = logs.bootstrap(7, THREE, null);
     try (RocksLogBatch b = logs.newBatch()) {
