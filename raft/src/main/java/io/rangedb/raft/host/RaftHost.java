@@ -21,13 +21,11 @@ import io.rangedb.raft.transport.Transport;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -158,9 +156,7 @@ public final class RaftHost implements Transport.Receiver {
   private final Map<Long, Group> groups = new HashMap<>();
   private final LinkedHashSet<Group> active = new LinkedHashSet<>();
   private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
-  private final Map<Long, Long> lastHeard = new TreeMap<>();
-  private final Set<Long> deadPeers = new HashSet<>();
-  private final Set<Long> peers = new java.util.TreeSet<>();
+  private final PeerLiveness liveness;
   private long ticks;
   private long readSeq;
   private final Stats stats = new Stats();
@@ -238,6 +234,7 @@ public final class RaftHost implements Transport.Receiver {
     this.rng = rng;
     this.stateMachine = stateMachine;
     this.options = options;
+    this.liveness = new PeerLiveness(nodeId, options.deadTicks());
   }
 
   public long nodeId() {
@@ -278,7 +275,7 @@ public final class RaftHost implements Transport.Receiver {
           groups.put(groupId, g);
           active.add(g);
           dirty.add(g);
-          addPeers(g.raft.confState());
+          liveness.watchMembers(g.raft.confState());
           done.complete(null);
         });
     return done;
@@ -540,12 +537,12 @@ public final class RaftHost implements Transport.Receiver {
             && !g.quiesced
             && g.proposals.isEmpty()
             && g.reads.isEmpty()
-            && g.raft.canQuiesce(deadPeers::contains)) {
+            && g.raft.canQuiesce(liveness::isDown)) {
           g.raft.quiesce();
           g.quiesced = true;
           active.remove(g);
         } else {
-          g.raft.flushCommit(deadPeers::contains);
+          g.raft.flushCommit(liveness::isDown);
         }
         if (g.raft.hasReady()) {
           dirty.add(g); // apply produced more work (conf changes, commits, quiesce heartbeats)
@@ -716,12 +713,12 @@ public final class RaftHost implements Transport.Receiver {
       stateMachine.restore(g.id, rd.snapshot());
       g.applied = rd.snapshot().index();
       giveUpProposals(g, rd.snapshot().index(), "a snapshot replaced the log up to it");
-      addPeers(rd.snapshot().conf());
+      liveness.watchMembers(rd.snapshot().conf());
     }
     for (Entry e : rd.committedEntries()) {
       if (e.type() == EntryType.CONF_CHANGE) {
         ConfState cs = g.raft.applyConfChange(ConfChange.decode(e.data()));
-        addPeers(cs);
+        liveness.watchMembers(cs);
       }
       stateMachine.apply(g.id, e);
       g.applied = e.index();
@@ -767,36 +764,29 @@ public final class RaftHost implements Transport.Receiver {
     }
     if (ticks % options.pingTicks() == 0) {
       Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
-      for (Long peer : peers) {
-        if (peer != nodeId) {
-          transport.send(peer, List.of(new Envelope(PING_GROUP, ping)));
-          stats.sends++;
-          stats.messagesSent++;
-        }
+      for (long peer : liveness.peers()) {
+        transport.send(peer, List.of(new Envelope(PING_GROUP, ping)));
+        stats.sends++;
+        stats.messagesSent++;
       }
     }
-    for (Long peer : peers) {
-      if (peer == nodeId) {
-        continue;
-      }
-      long heard = lastHeard.computeIfAbsent(peer, p -> ticks);
-      if (ticks - heard > options.deadTicks() && deadPeers.add(peer)) {
-        // A node went silent: the quiesced groups it led must elect someone else.
-        for (Group g : groups.values()) {
-          if (g.quiesced && g.raft.leader() == peer) {
-            wake(g);
-          }
+    for (long peer : liveness.tick(ticks)) {
+      // A node went silent: the quiesced groups it led must elect someone else.
+      for (Group g : groups.values()) {
+        if (g.quiesced && g.raft.leader() == peer) {
+          wake(g);
         }
       }
     }
   }
 
   private void onReceive(long fromNode, List<Envelope> batch) {
-    lastHeard.put(fromNode, ticks);
-    if (deadPeers.remove(fromNode)) {
+    if (liveness.heardFrom(fromNode, ticks)) {
       // Back from the dead: groups we lead may have quiesced without it; let them catch it up.
       for (Group g : groups.values()) {
-        if (g.quiesced && g.raft.role() == Role.LEADER && member(g.raft.confState(), fromNode)) {
+        if (g.quiesced
+            && g.raft.role() == Role.LEADER
+            && PeerLiveness.isMember(g.raft.confState(), fromNode)) {
           wake(g);
         }
       }
@@ -837,7 +827,7 @@ public final class RaftHost implements Transport.Receiver {
         && g.raft.role() == Role.LEADER
         && g.proposals.isEmpty()
         && g.reads.isEmpty()
-        && g.raft.canQuiesce(deadPeers::contains);
+        && g.raft.canQuiesce(liveness::isDown);
   }
 
   private void wake(Group g) {
@@ -845,19 +835,5 @@ public final class RaftHost implements Transport.Receiver {
       g.quiesced = false;
       active.add(g);
     }
-  }
-
-  private static boolean member(ConfState cs, long node) {
-    return cs.voters().contains(node)
-        || cs.votersOutgoing().contains(node)
-        || cs.learners().contains(node)
-        || cs.learnersNext().contains(node);
-  }
-
-  private void addPeers(ConfState cs) {
-    peers.addAll(cs.voters());
-    peers.addAll(cs.votersOutgoing());
-    peers.addAll(cs.learners());
-    peers.addAll(cs.learnersNext());
   }
 }

@@ -1,0 +1,39 @@
+package io.rangedb.raft.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rangedb.raft.ConfState;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PeerLivenessTest {
+  private final PeerLiveness liveness = new PeerLiveness(1, 3);
+
+  @Test
+  void watchesEveryMemberButItself() {
+    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L));
+    liveness.watchMembers(
+        new ConfState(Set.of(1L, 2L), Set.of(1L, 4L), Set.of(5L), Set.of(), false));
+    assertEquals(List.of(2L, 3L, 4L, 5L), List.copyOf(liveness.peers()));
+  }
+
+  @Test
+  void aPeerSilentForLongerThanAllowedGoesDownOnceAndComesBackWhenHeard() {
+    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L));
+    for (long t = 1; t <= 3; t++) {
+      liveness.heardFrom(3, t);
+      assertEquals(List.of(), liveness.tick(t), "tick " + t);
+    }
+    liveness.heardFrom(3, 4);
+    assertEquals(List.of(2L), liveness.tick(5), "2 was last heard of (first watched) at tick 1");
+    assertTrue(liveness.isDown(2));
+    assertFalse(liveness.isDown(3));
+    assertEquals(List.of(), liveness.tick(6), "reported once");
+    assertTrue(liveness.heardFrom(2, 7), "back from the dead");
+    assertFalse(liveness.isDown(2));
+    assertFalse(liveness.heardFrom(2, 8));
+  }
+}
