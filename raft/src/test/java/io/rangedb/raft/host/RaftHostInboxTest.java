@@ -10,7 +10,6 @@ import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
-import io.rangedb.raft.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -29,13 +28,7 @@ class RaftHostInboxTest {
       new RaftHost(
           1,
           new MemoryLogStore(),
-          new Transport() {
-            @Override
-            public void send(long toNode, List<Envelope> batch) {}
-
-            @Override
-            public void sendSnapshot(long toNode, Envelope snapshotMessage) {}
-          },
+          new NowhereTransport(),
           stalledLoop::add,
           Runnable::run,
           new SplittableRandom(1),

@@ -9,8 +9,6 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
-import io.rangedb.raft.transport.Envelope;
-import io.rangedb.raft.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,13 +32,7 @@ class RaftHostSyncTest {
       new RaftHost(
           1,
           store,
-          new Transport() {
-            @Override
-            public void send(long toNode, List<Envelope> batch) {}
-
-            @Override
-            public void sendSnapshot(long toNode, Envelope snapshotMessage) {}
-          },
+          new NowhereTransport(),
           loop::add,
           syncer::add,
           new SplittableRandom(1),
