@@ -96,7 +96,20 @@ final class Election {
       // leases need this; plain Raft may vote at once.
       return true;
     }
-    return raft.lead != 0 && raft.electionElapsed < cfg.electionTicks();
+    return (raft.lead != 0 && raft.electionElapsed < cfg.electionTicks()) || backsALease();
+  }
+
+  /**
+   * Whether a leader's lease may count on us: we took a message from a leader less than an election
+   * timeout ago. Unlike {@link #inLease()}'s check of the current leader, this outlives a change of
+   * term ({@link Raft#leaderHeardTick}). Only leases need it; plain check-quorum keeps etcd's rule.
+   */
+  private boolean backsALease() {
+    RaftConfig cfg = raft.cfg;
+    return cfg.checkQuorum()
+        && cfg.readOnlyOption() == ReadOnlyOption.LEASE_BASED
+        && raft.leaderHeardTick != Long.MIN_VALUE
+        && raft.ticks - raft.leaderHeardTick < cfg.electionTicks();
   }
 
   void handleVoteRequest(Message m) {
@@ -104,6 +117,11 @@ final class Election {
         raft.vote == m.from()
             || (raft.vote == 0 && raft.lead == 0)
             || (m.type() == MessageType.PRE_VOTE && m.term() > raft.term);
+    if (canVote && raft.vote != m.from() && !m.isTransferCampaign() && backsALease()) {
+      // Our term moved without a leader (a stale rejection of our own pre-vote can do that), but a
+      // lease may still count on our refusal.
+      canVote = false;
+    }
     MessageType resp =
         m.type() == MessageType.VOTE ? MessageType.VOTE_RESP : MessageType.PRE_VOTE_RESP;
     if (canVote && raft.log.isUpToDate(m.index(), m.logTerm())) {
@@ -122,17 +140,9 @@ final class Election {
     MessageType myResp =
         raft.role == Role.PRE_CANDIDATE ? MessageType.PRE_VOTE_RESP : MessageType.VOTE_RESP;
     switch (m.type()) {
-      case APP -> {
+      case APP, HEARTBEAT, SNAP -> {
         raft.becomeFollower(m.term(), m.from());
-        raft.follower.handleAppend(m);
-      }
-      case HEARTBEAT -> {
-        raft.becomeFollower(m.term(), m.from());
-        raft.follower.handleHeartbeat(m);
-      }
-      case SNAP -> {
-        raft.becomeFollower(m.term(), m.from());
-        raft.follower.handleSnapshot(m);
+        raft.follower.step(m);
       }
       case VOTE_RESP, PRE_VOTE_RESP -> {
         if (m.type() != myResp) {

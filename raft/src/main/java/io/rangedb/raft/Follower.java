@@ -17,24 +17,27 @@ final class Follower {
   void step(Message m) {
     switch (m.type()) {
       case APP -> {
-        raft.electionElapsed = 0;
-        raft.lead = m.from();
+        heardFromLeader(m);
         handleAppend(m);
       }
       case HEARTBEAT -> {
-        raft.electionElapsed = 0;
-        raft.lead = m.from();
+        heardFromLeader(m);
         handleHeartbeat(m);
       }
       case SNAP -> {
-        raft.electionElapsed = 0;
-        raft.lead = m.from();
+        heardFromLeader(m);
         handleSnapshot(m);
       }
       case TIMEOUT_NOW -> raft.election.campaign(Election.CampaignType.TRANSFER);
       case READ_INDEX_RESP -> raft.readStates.add(new ReadState(m.index(), m.context()));
       default -> {}
     }
+  }
+
+  private void heardFromLeader(Message m) {
+    raft.electionElapsed = 0;
+    raft.lead = m.from();
+    raft.leaderHeardTick = raft.ticks;
   }
 
   void handleAppend(Message m) {

@@ -67,6 +67,14 @@ final class Raft {
 
   long leadTransferee;
 
+  /**
+   * Our tick when we last took a message from a leader. Unlike {@link #lead} and {@link
+   * #electionElapsed} it survives term changes: a follower that backed a leader's lease and then
+   * learns a newer term from anyone (a stale rejection of its own pre-vote will do) must still
+   * refuse votes until that lease has run out.
+   */
+  long leaderHeardTick = Long.MIN_VALUE;
+
   /** A TIMEOUT_NOW left this term: the lease cannot be trusted any more. */
   boolean sentTimeoutNow;
 

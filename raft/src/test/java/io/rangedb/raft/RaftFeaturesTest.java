@@ -4,6 +4,7 @@ import static io.rangedb.raft.Cluster.bytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,6 +167,39 @@ class RaftFeaturesTest {
     c.processReadies();
     assertEquals(term, c.node(2).term(), "ignored: 2 heard from its leader recently");
     assertEquals(1, c.node(2).leader());
+  }
+
+  @Test
+  void aFollowerThatLearnsANewerTermKeepsItsLeasePromise() {
+    // Found by the simulation (seed 1010710): 2 backs leader 1's lease, then a stale rejection of
+    // its own old pre-vote, from 3 at a newer term, moves 2 to that term with no leader. It must
+    // still refuse 3's vote until the lease it backed has run out.
+    Cluster c = leaseCluster();
+    c.elect(1);
+    c.tickAll(2);
+    assertTrue(c.node(1).leaseValid());
+    long term = c.node(1).term();
+    c.node(2)
+        .step(
+            Message.builder(MessageType.PRE_VOTE_RESP)
+                .from(3)
+                .to(2)
+                .term(term + 1)
+                .reject(true)
+                .build());
+    assertEquals(term + 1, c.node(2).term(), "a rejection at a newer term moves the term");
+    assertEquals(0, c.node(2).leader());
+    c.node(2)
+        .step(
+            Message.builder(MessageType.VOTE)
+                .from(3)
+                .to(2)
+                .term(term + 1)
+                .index(1000)
+                .logTerm(term)
+                .build());
+    c.processReadies();
+    assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
   }
 
   @Test
