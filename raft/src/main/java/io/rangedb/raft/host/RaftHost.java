@@ -12,7 +12,6 @@ import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.ProposalOutcomeUnknownException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.RawNode;
-import io.rangedb.raft.ReadState;
 import io.rangedb.raft.Ready;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
@@ -21,8 +20,6 @@ import io.rangedb.raft.transport.Transport;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -189,25 +186,20 @@ public final class RaftHost implements Transport.Receiver {
     boolean awaitingSync;
 
     long applied;
-    final Map<Long, Pending> proposals = new TreeMap<>();
-    final Map<ByteBuffer, PendingRead> reads = new LinkedHashMap<>();
-    final List<Map.Entry<Long, CompletableFuture<Long>>> readsAwaitingApply = new ArrayList<>();
+    final Waiters waiters;
 
     Group(long id, RawNode raft, LogStorage storage) {
       this.id = id;
       this.raft = raft;
       this.storage = storage;
       this.applied = raft.appliedIndex();
+      this.waiters = new Waiters(id);
     }
   }
-
-  private record Pending(long term, long tick, CompletableFuture<Long> future) {}
 
   /** The Readys of one cycle, written together, and what is left to do once they are durable. */
   private record Flight(
       List<Group> groups, List<Ready> readies, Map<Long, List<Envelope>> late, LogBatch batch) {}
-
-  private record PendingRead(long tick, CompletableFuture<Long> future) {}
 
   /** Set once the loop failed; from then on every input fails with {@link HostFailedException}. */
   private volatile Throwable failure;
@@ -321,7 +313,7 @@ public final class RaftHost implements Transport.Receiver {
           }
           try {
             long index = g.raft.propose(command);
-            g.proposals.put(index, new Pending(g.raft.term(), ticks, f));
+            g.waiters.proposed(index, g.raft.term(), ticks, f);
           } catch (ProposalDroppedException e) {
             f.completeExceptionally(e);
           }
@@ -345,7 +337,7 @@ public final class RaftHost implements Transport.Receiver {
           byte[] ctx = ByteBuffer.allocate(16).putLong(nodeId).putLong(++readSeq).array();
           try {
             g.raft.readIndex(ctx);
-            g.reads.put(ByteBuffer.wrap(ctx), new PendingRead(ticks, f));
+            g.waiters.readRequested(ctx, ticks, f);
           } catch (ProposalDroppedException e) {
             f.completeExceptionally(e);
           }
@@ -496,12 +488,7 @@ public final class RaftHost implements Transport.Receiver {
     HostFailedException failed = new HostFailedException(nodeId, e);
     syncs.abandon();
     for (Group g : groups.values()) {
-      g.proposals.values().forEach(p -> p.future().completeExceptionally(failed));
-      g.proposals.clear();
-      g.reads.values().forEach(r -> r.future().completeExceptionally(failed));
-      g.reads.clear();
-      g.readsAwaitingApply.forEach(r -> r.getValue().completeExceptionally(failed));
-      g.readsAwaitingApply.clear();
+      g.waiters.failAll(failed);
     }
     Runnable r;
     while ((r = inbox.poll()) != null) {
@@ -535,8 +522,7 @@ public final class RaftHost implements Transport.Receiver {
         }
         if (options.quiesce()
             && !g.quiesced
-            && g.proposals.isEmpty()
-            && g.reads.isEmpty()
+            && g.waiters.idle()
             && g.raft.canQuiesce(liveness::isDown)) {
           g.raft.quiesce();
           g.quiesced = true;
@@ -568,7 +554,7 @@ public final class RaftHost implements Transport.Receiver {
         f.groups().add(g);
         f.readies().add(rd);
         if (rd.softState() != null) {
-          abandonReads(g, "leadership changed");
+          g.waiters.abandonReads(g.raft.leader(), "leadership changed");
         }
         route(g.id, rd.messages(), early);
         route(g.id, rd.messagesAfterPersist(), f.late());
@@ -616,18 +602,6 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
-  /** Fails a group's pending reads: Raft dropped them (leadership changed) or they timed out. */
-  private void abandonReads(Group g, String why) {
-    if (g.reads.isEmpty()) {
-      return;
-    }
-    ProposalDroppedException e =
-        new ProposalDroppedException(
-            ProposalDroppedException.Reason.READ_ABANDONED, g.raft.leader(), why);
-    g.reads.values().forEach(r -> r.future().completeExceptionally(e));
-    g.reads.clear();
-  }
-
   /**
    * Snapshots a group whose log grew past the threshold and drops the older half of its log. Half
    * stays so that a follower slightly behind catches up from the log, not with a snapshot.
@@ -650,38 +624,10 @@ public final class RaftHost implements Transport.Receiver {
    * with waiters is never quiesced, so checking the ticked groups covers them all.
    */
   private void expireWaits(Group g) {
-    long cutoff = ticks - options.waitTicks();
-    if (!g.proposals.isEmpty()) {
-      long oldestIndex = Long.MIN_VALUE;
-      for (Map.Entry<Long, Pending> e : g.proposals.entrySet()) {
-        if (e.getValue().tick() < cutoff) {
-          oldestIndex = Math.max(oldestIndex, e.getKey());
-        }
-      }
-      if (oldestIndex != Long.MIN_VALUE) {
-        giveUpProposals(g, oldestIndex, "no outcome within " + options.waitTicks() + " ticks");
-      }
-    }
-    if (!g.reads.isEmpty() && g.reads.values().stream().anyMatch(r -> r.tick() < cutoff)) {
-      abandonReads(g, "no answer within " + options.waitTicks() + " ticks");
-    }
-  }
-
-  /** Fails the proposals at or below {@code index}, whose outcome the host can no longer learn. */
-  private void giveUpProposals(Group g, long index, String why) {
-    Iterator<Map.Entry<Long, Pending>> it = g.proposals.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, Pending> e = it.next();
-      if (e.getKey() > index) {
-        break;
-      }
-      e.getValue()
-          .future()
-          .completeExceptionally(
-              new ProposalOutcomeUnknownException(
-                  "group " + g.id + " index " + e.getKey() + ": " + why));
-      it.remove();
-    }
+    g.waiters.expire(
+        ticks - options.waitTicks(),
+        g.raft.leader(),
+        "no outcome within " + options.waitTicks() + " ticks");
   }
 
   /** Whether a snapshot holds more than a founding member's empty initial state. */
@@ -712,7 +658,7 @@ public final class RaftHost implements Transport.Receiver {
     if (rd.snapshot() != null) {
       stateMachine.restore(g.id, rd.snapshot());
       g.applied = rd.snapshot().index();
-      giveUpProposals(g, rd.snapshot().index(), "a snapshot replaced the log up to it");
+      g.waiters.giveUpProposals(rd.snapshot().index(), "a snapshot replaced the log up to it");
       liveness.watchMembers(rd.snapshot().conf());
     }
     for (Entry e : rd.committedEntries()) {
@@ -722,34 +668,9 @@ public final class RaftHost implements Transport.Receiver {
       }
       stateMachine.apply(g.id, e);
       g.applied = e.index();
-      Pending p = g.proposals.remove(e.index());
-      if (p != null) {
-        if (p.term() == e.term()) {
-          p.future().complete(e.index());
-        } else {
-          p.future()
-              .completeExceptionally(
-                  new ProposalDroppedException(
-                      ProposalDroppedException.Reason.SUPERSEDED,
-                      g.raft.leader(),
-                      "index " + e.index() + " holds an entry of term " + e.term()));
-        }
-      }
+      g.waiters.applied(e, g.raft.leader());
     }
-    for (ReadState rs : rd.readStates()) {
-      PendingRead r = g.reads.remove(ByteBuffer.wrap(rs.context()));
-      if (r != null) {
-        g.readsAwaitingApply.add(Map.entry(rs.index(), r.future()));
-      }
-    }
-    Iterator<Map.Entry<Long, CompletableFuture<Long>>> it = g.readsAwaitingApply.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, CompletableFuture<Long>> r = it.next();
-      if (r.getKey() <= g.applied) {
-        r.getValue().complete(g.applied);
-        it.remove();
-      }
-    }
+    g.waiters.readsConfirmed(rd.readStates(), g.applied);
   }
 
   // ------------------------------------------------------------------ ticks, liveness, quiescence
@@ -825,8 +746,7 @@ public final class RaftHost implements Transport.Receiver {
     return g.quiesced
         && (m.type() == MessageType.APP_RESP || m.type() == MessageType.HEARTBEAT_RESP)
         && g.raft.role() == Role.LEADER
-        && g.proposals.isEmpty()
-        && g.reads.isEmpty()
+        && g.waiters.idle()
         && g.raft.canQuiesce(liveness::isDown);
   }
 
