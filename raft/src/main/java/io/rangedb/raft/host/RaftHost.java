@@ -535,6 +535,7 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
     }
+    stats.batchSyncs = syncs.syncs(); // a finished fsync may have started the next one
   }
 
   /**
@@ -573,7 +574,6 @@ public final class RaftHost implements Transport.Receiver {
         stats.batchCommits++;
         later.groups().forEach(g -> g.awaitingSync = true);
         syncs.written(later);
-        stats.batchSyncs = syncs.syncs();
       }
     }
     finishCommitted(now);
