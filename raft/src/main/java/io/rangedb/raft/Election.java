@@ -1,5 +1,7 @@
 package io.rangedb.raft;
 
+import java.util.Set;
+
 /**
  * Elections of one replica: the election timer of a follower or candidate, campaigns (pre-vote,
  * real, or forced by a leadership transfer), answering vote requests, and counting the answers.
@@ -48,6 +50,7 @@ final class Election {
       voteTerm = raft.term;
       voteType = MessageType.VOTE;
     }
+    raft.tracker.configInLog = configInLog();
     raft.tracker.recordVote(raft.id, true);
     if (raft.tracker.tally() == VoteResult.WON) {
       // A group of one wins at once.
@@ -58,7 +61,11 @@ final class Election {
       }
       return;
     }
-    for (Long voter : raft.tracker.config.allVoters()) {
+    Set<Long> voters = raft.tracker.config.allVoters();
+    if (raft.tracker.configInLog != null) {
+      voters.addAll(raft.tracker.configInLog.allVoters());
+    }
+    for (Long voter : voters) {
       if (voter == raft.id) {
         continue;
       }
@@ -70,6 +77,33 @@ final class Election {
               .logTerm(raft.log.lastTerm())
               .context(type == CampaignType.TRANSFER ? Message.CAMPAIGN_TRANSFER : null));
     }
+  }
+
+  /**
+   * The configuration this replica's log leads to, if the log holds membership changes it has not
+   * applied; null otherwise. Configurations take effect when applied (as in etcd), so a replica
+   * that has not applied a change in its log (it restarted with an older commit index, or never
+   * heard that the change committed) would count votes in the older configuration while the group
+   * may already have moved on: a simulation found two leaders of one term that way, elected by
+   * disjoint quorums of the outgoing and the incoming voters. So a candidate must also win in the
+   * newest configuration its log holds, the one the Raft dissertation has every replica use.
+   */
+  private Membership configInLog() {
+    RaftLog log = raft.log;
+    Membership m = null;
+    if (log.lastIndex() > log.applied) {
+      for (Entry e : log.slice(log.applied + 1, log.lastIndex() + 1, Long.MAX_VALUE)) {
+        if (e.type() != EntryType.CONF_CHANGE) {
+          continue;
+        }
+        try {
+          m = ConfChanger.apply(m == null ? raft.tracker.config : m, ConfChange.decode(e.data()));
+        } catch (IllegalArgumentException invalid) {
+          // Ignored when applied, too (MembershipChanges).
+        }
+      }
+    }
+    return m;
   }
 
   private boolean hasUnappliedConfChanges() {

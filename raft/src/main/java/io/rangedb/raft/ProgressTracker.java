@@ -12,6 +12,13 @@ final class ProgressTracker {
   Membership config;
   final TreeMap<Long, Progress> progress = new TreeMap<>();
   final Map<Long, Boolean> votes = new HashMap<>();
+
+  /**
+   * During a campaign: the configuration the candidate's log leads to when it differs from the one
+   * applied ({@code config}); the election must be won in both. Null otherwise.
+   */
+  Membership configInLog;
+
   private final int maxInflight;
 
   ProgressTracker(Membership config, int maxInflight) {
@@ -78,6 +85,7 @@ final class ProgressTracker {
 
   void resetVotes() {
     votes.clear();
+    configInLog = null;
   }
 
   void recordVote(long id, boolean granted) {
@@ -85,6 +93,9 @@ final class ProgressTracker {
   }
 
   VoteResult tally() {
-    return Quorum.jointVote(config.incoming, config.outgoing, votes);
+    VoteResult applied = Quorum.jointVote(config.incoming, config.outgoing, votes);
+    return configInLog == null
+        ? applied
+        : Quorum.both(applied, Quorum.jointVote(configInLog.incoming, configInLog.outgoing, votes));
   }
 }

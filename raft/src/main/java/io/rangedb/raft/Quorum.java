@@ -58,8 +58,11 @@ final class Quorum {
   }
 
   static VoteResult jointVote(Set<Long> incoming, Set<Long> outgoing, Map<Long, Boolean> votes) {
-    VoteResult a = majorityVote(incoming, votes);
-    VoteResult b = majorityVote(outgoing, votes);
+    return both(majorityVote(incoming, votes), majorityVote(outgoing, votes));
+  }
+
+  /** The outcome of an election that must be won in two quorums. */
+  static VoteResult both(VoteResult a, VoteResult b) {
     if (a == b) {
       return a;
     }

@@ -488,6 +488,59 @@ class RaftFeaturesTest {
     assertTrue(c.node(1).commitIndex() > commit, "1+4 of incoming, 1+3 of outgoing");
   }
 
+  /**
+   * Configurations take effect when applied, so a replica can hold a committed membership change in
+   * its log without having applied it: it restarted with an older commit index, or never heard the
+   * commit. Here voters 3 and 4 of {1,3,4} are being replaced by 2 and 5; candidate 3 holds the
+   * change and its leave, applied neither, and 4 (a stale outgoing voter) would vote for it. The
+   * group may already run on {1,2,5}, so 3 must not lead by votes of the outgoing voters alone. The
+   * simulation found two leaders of one term this way (seed 5000460, with commit indexes no longer
+   * written on their own).
+   */
+  @Test
+  void aCandidateMustAlsoWinTheConfigurationItsLogLeadsTo() {
+    ConfState old = ConfState.ofVoters(1L, 3L, 4L);
+    ConfChange replace =
+        new ConfChange(
+            ConfChange.Transition.JOINT_IMPLICIT,
+            List.of(
+                new ConfChange.Change(ConfChange.ChangeType.ADD_VOTER, 2),
+                new ConfChange.Change(ConfChange.ChangeType.ADD_VOTER, 5),
+                new ConfChange.Change(ConfChange.ChangeType.REMOVE, 3),
+                new ConfChange.Change(ConfChange.ChangeType.REMOVE, 4)));
+    Cluster c = new Cluster(RaftConfig::defaults, old, 1, 2, 3, 4, 5);
+    MemoryLogStorage stale = MemoryLogStorage.bootstrap(old, null);
+    MemoryLogBatch b = MemoryLogStorage.newBatch();
+    stale.stage(
+        b,
+        new HardState(1, 0, 1),
+        List.of(
+            new Entry(1, 2, EntryType.CONF_CHANGE, replace.encode()),
+            new Entry(1, 3, EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode())),
+        null);
+    b.commit();
+    c.storages.put(3L, stale);
+    c.start(3);
+    c.isolated.addAll(List.of(1L, 2L, 5L)); // the incoming majority is out of reach
+
+    c.node(3).campaign();
+    c.stabilize();
+    assertNotEquals(Role.LEADER, c.node(3).role(), "won by 3 and 4, outgoing voters only");
+    assertEquals(
+        Set.of(1L, 2L, 4L, 5L),
+        c.sentAfterPersist.stream()
+            .filter(m -> m.from() == 3 && m.type() == MessageType.PRE_VOTE)
+            .map(Message::to)
+            .collect(java.util.stream.Collectors.toSet()),
+        "asks the voters of both configurations");
+
+    c.isolated.clear();
+    c.isolated.add(1L); // 2 and 5 can vote now: 3 wins {1,3,4} by 3+4 and {1,2,5} by 2+5
+    c.node(3).campaign();
+    c.stabilize();
+    assertEquals(Role.LEADER, c.node(3).role());
+  }
+
   @Test
   void leaderRefusesToRemoveItselfButCanAfterATransfer() {
     Cluster c = Cluster.of(1, 2, 3);
