@@ -78,6 +78,7 @@ public final class RaftCommitBenchmark {
     long cyclesBefore = sum(cluster, s -> s.cycles);
     long writesBefore = sum(cluster, s -> s.batchCommits);
     long sendsBefore = sum(cluster, s -> s.sends);
+    long cpuBefore = processCpuNanos();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     // Each proposer keeps one proposal in flight and issues its next one from the completion of
     // the last (on the leader's loop thread), as a server answering requests asynchronously
@@ -98,6 +99,7 @@ public final class RaftCommitBenchmark {
       throw new IllegalStateException("a proposal failed", failure.get());
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu = processCpuNanos() - cpuBefore;
     Map<MessageType, Long> types = byType(cluster);
     StringBuilder mix = new StringBuilder();
     for (MessageType t : MessageType.values()) {
@@ -110,12 +112,15 @@ public final class RaftCommitBenchmark {
     double n = commits.get();
     System.out.printf(
         Locale.ROOT,
-        "%d groups, %d proposers, per commit: loop cycles=%.2f log writes=%.2f transport sends=%.2f%n",
+        "%d groups, %d proposers, per commit: loop cycles=%.2f log writes=%.2f transport sends=%.2f"
+            + " CPU=%.1f us (%.0f%% of the cores)%n",
         groups,
         proposers,
         (sum(cluster, st -> st.cycles) - cyclesBefore) / n,
         (sum(cluster, st -> st.batchCommits) - writesBefore) / n,
-        (sum(cluster, st -> st.sends) - sendsBefore) / n);
+        (sum(cluster, st -> st.sends) - sendsBefore) / n,
+        cpu / 1e3 / n,
+        100.0 * cpu / (elapsed * 1e9 * Runtime.getRuntime().availableProcessors()));
     String name =
         proposers
             + " proposer"
@@ -258,5 +263,12 @@ public final class RaftCommitBenchmark {
         name,
         l.percentileMillis(50),
         l.percentileMillis(99));
+  }
+
+  /** CPU time of the whole JVM (hosts, gRPC, proposers, GC, JIT), in nanoseconds. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }
