@@ -3,8 +3,11 @@
 # proposers on 1 group and on 1,000 groups, beside a synced RocksDB write and a gRPC round trip.
 #
 #   bench/raft-commit.sh [seconds-per-case (default 10)] [tick-millis (default 50)] \
-#       [groups, comma-separated (default 1,1000)] [proposers, comma-separated (default 1,64)]
-# The ratio line needs the four default cases; pick one case to profile it, e.g. `10 50 1000 64`
+#       [groups, comma-separated (default 1,1000)] [proposers, comma-separated (default 1,64)] \
+#       [rounds (default 1)]
+# Rounds repeat the proposer counts in turn and give the 64-vs-1 ratio per round and its median
+# (this machine's noise is larger between cases minutes apart than within a round). Pick one case
+# to profile it, e.g. `10 50 1000 64`
 # with MAVEN_OPTS=-XX:StartFlightRecording=filename=/tmp/raft.jfr (exec:java runs in Maven's JVM).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,4 +15,4 @@ cd "$root"
 bin/mvn -B -q install -DskipTests -Dspotless.check.skip=true -pl range-store -am
 bin/mvn -B -q -pl range-store exec:java -Dexec.classpathScope=test \
   -Dexec.mainClass=io.rangedb.rangestore.raftcluster.RaftCommitBenchmark \
-  -Dexec.args="${1:-10} ${2:-50} ${3:-1,1000} ${4:-1,64}"
+  -Dexec.args="${1:-10} ${2:-50} ${3:-1,1000} ${4:-1,64} ${5:-1}"

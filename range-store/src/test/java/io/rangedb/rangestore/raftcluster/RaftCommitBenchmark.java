@@ -22,8 +22,11 @@ import java.util.stream.Stream;
  * gRPC round trip on loopback. Run with bench/raft-commit.sh (or see it for the Maven command).
  *
  * <p>Arguments: {@code [seconds-per-case (default 10)] [tick-millis (default 50)] [groups (default
- * 1,1000)] [proposers (default 1,64)]}; the last two are comma-separated lists, so that a profiler
- * can be pointed at one case (e.g. {@code 10 50 1000 64}).
+ * 1,1000)] [proposers (default 1,64)] [rounds (default 1)]}; groups and proposers are
+ * comma-separated lists, so that a profiler can be pointed at one case (e.g. {@code 10 50 1000
+ * 64}). With several rounds the proposer counts of a group count are run in turn, round after
+ * round, and the throughput ratio of the last to the first count is given per round and as the
+ * median: on a noisy machine, cases measured minutes apart differ by more than the ratio's error.
  */
 public final class RaftCommitBenchmark {
   private RaftCommitBenchmark() {}
@@ -32,6 +35,10 @@ public final class RaftCommitBenchmark {
       String name, long commits, double seconds, Latencies latencies, long messages, long fsyncs) {
     double perSecond() {
       return commits / seconds;
+    }
+
+    Result inRound(int round) {
+      return new Result(name + ", round " + round, commits, seconds, latencies, messages, fsyncs);
     }
   }
 
@@ -43,8 +50,10 @@ public final class RaftCommitBenchmark {
       Latencies fsync = MachineLimits.syncedWrites(root.resolve("fsync"), 2_000);
       Latencies rtt = MachineLimits.grpcRoundTrips(5_000);
       List<Result> results = new ArrayList<>();
+      List<String> ratios = new ArrayList<>();
       int[] groupCounts = ints(args, 2, "1,1000");
       int[] proposerCounts = ints(args, 3, "1,64");
+      int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
       for (int groups : groupCounts) {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
@@ -55,12 +64,23 @@ public final class RaftCommitBenchmark {
           for (int proposers : proposerCounts) {
             run(cluster, groups, proposers, Math.max(5, seconds));
           }
-          for (int proposers : proposerCounts) {
-            results.add(run(cluster, groups, proposers, seconds));
+          List<Double> perRound = new ArrayList<>();
+          for (int round = 1; round <= rounds; round++) {
+            List<Result> these = new ArrayList<>();
+            for (int proposers : proposerCounts) {
+              Result r = run(cluster, groups, proposers, seconds);
+              these.add(rounds == 1 ? r : r.inRound(round));
+            }
+            results.addAll(these);
+            perRound.add(these.get(these.size() - 1).perSecond() / these.get(0).perSecond());
+          }
+          if (proposerCounts.length > 1) {
+            ratios.add(ratioLine(groups, proposerCounts, perRound));
           }
         }
       }
       print(fsync, rtt, results, seconds);
+      ratios.forEach(System.out::println);
     } finally {
       try (Stream<Path> files = Files.walk(root)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -239,15 +259,28 @@ public final class RaftCommitBenchmark {
               (double) r.messages() / r.commits(),
               (double) r.fsyncs() / r.commits()));
     }
-    if (results.size() == 4) {
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "%nThroughput 64 vs 1 proposer: one group %.1fx, 1,000 groups %.1fx%n",
-              results.get(1).perSecond() / results.get(0).perSecond(),
-              results.get(3).perSecond() / results.get(2).perSecond()));
-    }
     System.out.print(out);
+  }
+
+  private static String ratioLine(int groups, int[] proposerCounts, List<Double> perRound) {
+    List<Double> sorted = perRound.stream().sorted().toList();
+    int n = sorted.size();
+    double median =
+        n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    StringBuilder each = new StringBuilder();
+    for (double r : perRound) {
+      each.append(each.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.1fx", r));
+    }
+    return String.format(
+        Locale.ROOT,
+        "Throughput %d vs %d proposer%s, %,d group%s: %s%s",
+        proposerCounts[proposerCounts.length - 1],
+        proposerCounts[0],
+        proposerCounts[0] == 1 ? "" : "s",
+        groups,
+        groups == 1 ? "" : "s",
+        each,
+        n > 1 ? String.format(Locale.ROOT, " (median %.1fx)", median) : "");
   }
 
   private static int[] ints(String[] args, int i, String fallback) {
