@@ -640,6 +640,40 @@ class RaftFeaturesTest {
     assertEquals(c.node(1).entries(applied + 1), c.node(3).entries(applied + 1));
   }
 
+  /**
+   * Between a snapshot's arrival and its installation the log starts after the snapshot while the
+   * state machine is still before it: a campaign in that window (an election timeout, or a
+   * leadership transfer's TIMEOUT_NOW) must not read the log from the applied index, which is gone
+   * (elections read the unapplied log for membership changes). A pending snapshot makes a replica
+   * not promotable.
+   */
+  @Test
+  void noCampaignWhileASnapshotWaitsToBeInstalled() {
+    ConfState three = ConfState.ofVoters(1L, 2L, 3L);
+    RawNode node =
+        new RawNode(
+            RaftConfig.defaults(3),
+            MemoryLogStorage.bootstrap(three, null),
+            new java.util.SplittableRandom(1));
+    node.step(
+        Message.builder(MessageType.SNAP)
+            .from(1)
+            .to(3)
+            .term(2)
+            .snapshot(new Snapshot(50, 2, three, bytes("image")))
+            .build());
+    assertTrue(node.hasReady(), "the snapshot waits to be persisted and installed");
+    node.campaign();
+    assertEquals(Role.FOLLOWER, node.role());
+    Ready rd = node.ready();
+    assertEquals(50, rd.snapshot().index());
+    node.campaign(); // the Ready is out, not yet advanced: still not installed
+    assertEquals(Role.FOLLOWER, node.role());
+    assertTrue(
+        rd.messagesAfterPersist().stream().noneMatch(m -> m.type() == MessageType.PRE_VOTE),
+        "no vote requests");
+  }
+
   @Test
   void snapshotRestartRecoversFromStorage() {
     Cluster c = Cluster.of(1, 2, 3);
