@@ -50,7 +50,7 @@ final class Election {
       voteTerm = raft.term;
       voteType = MessageType.VOTE;
     }
-    raft.tracker.configInLog = configInLog();
+    trackConfigInLog();
     raft.tracker.recordVote(raft.id, true);
     if (raft.tracker.tally() == VoteResult.WON) {
       // A group of one wins at once.
@@ -80,17 +80,20 @@ final class Election {
   }
 
   /**
-   * The configuration this replica's log leads to, if the log holds membership changes it has not
-   * applied; null otherwise. Configurations take effect when applied (as in etcd), so a replica
-   * that has not applied a change in its log (it restarted with an older commit index, or never
-   * heard that the change committed) would count votes in the older configuration while the group
-   * may already have moved on: a simulation found two leaders of one term that way, elected by
-   * disjoint quorums of the outgoing and the incoming voters. So a candidate must also win in the
-   * newest configuration its log holds, the one the Raft dissertation has every replica use.
+   * Finds the configuration this replica's log leads to, if the log holds membership changes it has
+   * not applied, for the tracker ({@link ProgressTracker#configInLog}). Configurations take effect
+   * when applied (as in etcd), so a replica that has not applied a change in its log (it restarted
+   * with an older commit index, or never heard that the change committed) would count votes, and
+   * once leading commits, in the older configuration while the group may already have moved on: the
+   * simulation found two leaders of one term, elected by disjoint quorums of the outgoing and the
+   * incoming voters, and a leader that committed with old voters an entry a later leader of the new
+   * ones lacked. So quorums must also be met in the newest configuration of the log, the one the
+   * Raft dissertation has every replica use.
    */
-  private Membership configInLog() {
+  private void trackConfigInLog() {
     RaftLog log = raft.log;
     Membership m = null;
+    long index = 0;
     if (log.lastIndex() > log.applied) {
       for (Entry e : log.slice(log.applied + 1, log.lastIndex() + 1, Long.MAX_VALUE)) {
         if (e.type() != EntryType.CONF_CHANGE) {
@@ -98,12 +101,13 @@ final class Election {
         }
         try {
           m = ConfChanger.apply(m == null ? raft.tracker.config : m, ConfChange.decode(e.data()));
+          index = e.index();
         } catch (IllegalArgumentException invalid) {
           // Ignored when applied, too (MembershipChanges).
         }
       }
     }
-    return m;
+    raft.tracker.setConfigInLog(m, index);
   }
 
   private boolean hasUnappliedConfChanges() {

@@ -96,8 +96,7 @@ final class LinearizableReads {
     }
     Map<Long, Boolean> votes = new HashMap<>();
     acks.forEach(a -> votes.put(a, true));
-    Membership c = raft.tracker.config;
-    if (Quorum.jointVote(c.incoming, c.outgoing, votes) == VoteResult.WON) {
+    if (raft.tracker.quorum(votes) == VoteResult.WON) {
       for (ReadIndexQueue.Pending p : readOnly.releaseThrough(m.context())) {
         respondReadIndex(p.from(), p.context(), p.index());
       }

@@ -65,7 +65,13 @@ final class MembershipChanges {
 
   /** After the host applied entries: leave an automatic joint configuration once it is applied. */
   void afterApplied() {
-    Membership c = raft.tracker.config;
+    ProgressTracker t = raft.tracker;
+    if (t.configInLog != null && raft.log.applied >= t.configInLogIndex) {
+      // The last change the log held is applied: one configuration again (the same one).
+      t.setConfigInLog(null, 0);
+      t.setConfig(t.config, raft.log.lastIndex() + 1);
+    }
+    Membership c = t.config;
     if (raft.role == Role.LEADER
         && c.isJoint()
         && c.autoLeave

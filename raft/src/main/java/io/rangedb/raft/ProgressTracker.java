@@ -2,7 +2,10 @@ package io.rangedb.raft;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.ToLongFunction;
 
 /**
  * The leader's (and a candidate's) bookkeeping: the configuration, a {@link Progress} per member,
@@ -14,10 +17,15 @@ final class ProgressTracker {
   final Map<Long, Boolean> votes = new HashMap<>();
 
   /**
-   * During a campaign: the configuration the candidate's log leads to when it differs from the one
-   * applied ({@code config}); the election must be won in both. Null otherwise.
+   * The configuration a candidate's or leader's log leads to when its log holds membership changes
+   * it has not applied (null otherwise), and the index of the last of them. Configurations take
+   * effect when applied, so {@code config} may be older than one the group already runs on; while
+   * this is set, every quorum must be met in both: a campaign's votes, and then the leader's
+   * commits, lease and check-quorum, until the leader has applied it.
    */
   Membership configInLog;
+
+  long configInLogIndex;
 
   private final int maxInflight;
 
@@ -29,8 +37,9 @@ final class ProgressTracker {
   /** Switches to a configuration, keeping the progress of members that stay. */
   void setConfig(Membership next, long nextIndex) {
     config = next;
-    progress.keySet().retainAll(next.allMembers());
-    for (Long id : next.allMembers()) {
+    Set<Long> members = members();
+    progress.keySet().retainAll(members);
+    for (Long id : members) {
       Progress p = progress.get(id);
       if (p == null) {
         p = new Progress(nextIndex, maxInflight, false);
@@ -39,21 +48,55 @@ final class ProgressTracker {
         p.recentActive = true;
         progress.put(id, p);
       }
-      p.learner = !next.isVoter(id);
+      p.learner = !isVoter(id);
     }
   }
 
   /** Resets every member to probe from {@code nextIndex} (a new term). */
   void resetAll(long nextIndex) {
     progress.clear();
-    for (Long id : config.allMembers()) {
-      Progress p = new Progress(nextIndex, maxInflight, !config.isVoter(id));
-      progress.put(id, p);
+    for (Long id : members()) {
+      progress.put(id, new Progress(nextIndex, maxInflight, !isVoter(id)));
     }
   }
 
+  /** Sets (or clears, with null) the configuration the log leads to; see {@link #configInLog}. */
+  void setConfigInLog(Membership m, long index) {
+    configInLog = m;
+    configInLogIndex = m == null ? 0 : index;
+  }
+
+  /** Members of the applied configuration and of the one the log leads to. */
+  private Set<Long> members() {
+    Set<Long> s = new TreeSet<>(config.allMembers());
+    if (configInLog != null) {
+      s.addAll(configInLog.allMembers());
+    }
+    return s;
+  }
+
+  private boolean isVoter(long id) {
+    return config.isVoter(id) || (configInLog != null && configInLog.isVoter(id));
+  }
+
   long committedIndex() {
-    return Quorum.jointValue(config.incoming, config.outgoing, this::matchOf);
+    return lowest(this::matchOf);
+  }
+
+  /** The highest value a quorum of voters has reached, in every configuration that counts. */
+  private long lowest(ToLongFunction<Long> valueOf) {
+    long v = Quorum.jointValue(config.incoming, config.outgoing, valueOf);
+    return configInLog == null
+        ? v
+        : Math.min(v, Quorum.jointValue(configInLog.incoming, configInLog.outgoing, valueOf));
+  }
+
+  /** Whether {@code votes} win in every configuration that counts. */
+  VoteResult quorum(Map<Long, Boolean> votes) {
+    VoteResult applied = Quorum.jointVote(config.incoming, config.outgoing, votes);
+    return configInLog == null
+        ? applied
+        : Quorum.both(applied, Quorum.jointVote(configInLog.incoming, configInLog.outgoing, votes));
   }
 
   private long matchOf(Long id) {
@@ -63,9 +106,7 @@ final class ProgressTracker {
 
   /** The leader tick that a quorum of voters has acknowledged (the start of the lease). */
   long quorumAckedTick() {
-    return Quorum.jointValue(
-        config.incoming,
-        config.outgoing,
+    return lowest(
         id -> {
           Progress p = progress.get(id);
           return p == null ? Long.MIN_VALUE : p.ackedTick;
@@ -80,12 +121,11 @@ final class ProgressTracker {
             active.put(id, p.recentActive);
           }
         });
-    return Quorum.jointVote(config.incoming, config.outgoing, active) == VoteResult.WON;
+    return quorum(active) == VoteResult.WON;
   }
 
   void resetVotes() {
     votes.clear();
-    configInLog = null;
   }
 
   void recordVote(long id, boolean granted) {
@@ -93,9 +133,6 @@ final class ProgressTracker {
   }
 
   VoteResult tally() {
-    VoteResult applied = Quorum.jointVote(config.incoming, config.outgoing, votes);
-    return configInLog == null
-        ? applied
-        : Quorum.both(applied, Quorum.jointVote(configInLog.incoming, configInLog.outgoing, votes));
+    return quorum(votes);
   }
 }

@@ -180,6 +180,7 @@ final class Raft {
   }
 
   void becomeFollower(long newTerm, long leader) {
+    tracker.setConfigInLog(null, 0); // only candidates and leaders count quorums
     reset(newTerm);
     lead = leader;
     role = Role.FOLLOWER;
