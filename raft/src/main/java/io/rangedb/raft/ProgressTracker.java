@@ -80,11 +80,11 @@ final class ProgressTracker {
   }
 
   long committedIndex() {
-    return lowest(this::matchOf);
+    return quorumValue(this::matchOf);
   }
 
   /** The highest value a quorum of voters has reached, in every configuration that counts. */
-  private long lowest(ToLongFunction<Long> valueOf) {
+  private long quorumValue(ToLongFunction<Long> valueOf) {
     long v = Quorum.jointValue(config.incoming, config.outgoing, valueOf);
     return configInLog == null
         ? v
@@ -106,7 +106,7 @@ final class ProgressTracker {
 
   /** The leader tick that a quorum of voters has acknowledged (the start of the lease). */
   long quorumAckedTick() {
-    return lowest(
+    return quorumValue(
         id -> {
           Progress p = progress.get(id);
           return p == null ? Long.MIN_VALUE : p.ackedTick;
