@@ -115,10 +115,9 @@ final class Raft {
       log.commitTo(hs.commit());
     }
     long applied = cfg.applied() > 0 ? cfg.applied() : storage.snapshot().index();
-    // What was applied was committed, and the stored commit index may be older
-    // (LogStorage#hardState). An applied index beyond the log fails: the state machine is ahead
-    // of its own log.
-    log.commitTo(applied);
+    if (applied > log.committed) {
+      throw new IllegalStateException("applied " + applied + " beyond commit " + log.committed);
+    }
     log.appliedTo(applied);
     becomeFollower(term, 0);
   }

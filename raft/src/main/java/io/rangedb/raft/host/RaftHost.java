@@ -197,10 +197,7 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
-  /**
-   * Readys of one cycle and what is left to do once their writes are durable; {@code batch} holds
-   * those writes, and is null for the Readys that write nothing.
-   */
+  /** The Readys of one cycle, written together, and what is left to do once they are durable. */
   private record Flight(
       List<Group> groups, List<Ready> readies, Map<Long, List<Envelope>> late, LogBatch batch) {}
 
@@ -543,17 +540,18 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
-   * Readys that write nothing are finished at once; the others are written together and wait in
-   * {@link #syncs} for their fsync.
+   * Readys that need no fsync (only commit indexes changed, or nothing to write) are written
+   * together and finished at once; the others are written together and wait in {@link #syncs}.
    */
   private void process(List<Group> ready) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
-    Flight now = newFlight(null);
-    Flight later = newFlight(store.newBatch());
-    try (LogBatch synced = later.batch()) {
+    Flight now = newFlight();
+    Flight later = newFlight();
+    try (LogBatch unsynced = now.batch();
+        LogBatch synced = later.batch()) {
       for (Group g : ready) {
         Ready rd = g.raft.ready();
-        Flight f = rd.mustPersist() ? later : now;
+        Flight f = rd.mustSync() ? later : now;
         f.groups().add(g);
         f.readies().add(rd);
         if (rd.softState() != null) {
@@ -567,6 +565,10 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
       flush(early);
+      if (!unsynced.isEmpty()) {
+        unsynced.commitWithoutSync();
+        stats.batchCommits++;
+      }
       if (!later.groups().isEmpty()) {
         synced.write();
         stats.batchCommits++;
@@ -577,8 +579,8 @@ public final class RaftHost implements Transport.Receiver {
     finishCommitted(now);
   }
 
-  private static Flight newFlight(LogBatch batch) {
-    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), batch);
+  private Flight newFlight() {
+    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), store.newBatch());
   }
 
   /** A flight's batch is durable: make it visible, then finish it. */

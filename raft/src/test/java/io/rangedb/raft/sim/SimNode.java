@@ -226,8 +226,10 @@ final class SimNode implements Transport.Receiver {
           if (inc != incarnation) {
             return; // crashed before the fsync finished: the batch is lost
           }
-          if (rd.mustPersist()) {
+          if (rd.mustSync()) {
             batch.commit();
+          } else {
+            batch.commitWithoutSync(); // a crash may lose it (commit-index-only changes)
           }
           send(rd.messagesAfterPersist());
           apply(rd);
