@@ -64,10 +64,7 @@ class RaftFeaturesTest {
 
   @Test
   void leaseReadIsAnsweredLocallyOnlyWhileTheLeaseHolds() {
-    Cluster c = leaseCluster();
-    c.elect(1);
-    c.tickAll(2); // a heartbeat round acknowledged by a quorum
-    assertTrue(c.node(1).leaseValid());
+    Cluster c = leaderWithLease();
     int heartbeatsBefore = count(c, MessageType.HEARTBEAT);
     c.node(1).readIndex(bytes("lease"));
     c.processReadies();
@@ -150,9 +147,7 @@ class RaftFeaturesTest {
 
   @Test
   void leaseFollowersRefuseVotesWhileTheLeaseHolds() {
-    Cluster c = leaseCluster();
-    c.elect(1);
-    c.tickAll(2);
+    Cluster c = leaderWithLease();
     long term = c.node(1).term();
     // 3 (with a higher term, as if partitioned without pre-vote) asks 2 for its vote.
     c.node(2)
@@ -174,10 +169,7 @@ class RaftFeaturesTest {
     // Found by the simulation (seed 1010710): 2 backs leader 1's lease, then a stale rejection of
     // its own old pre-vote, from 3 at a newer term, moves 2 to that term with no leader. It must
     // still refuse 3's vote until the lease it backed has run out.
-    Cluster c = leaseCluster();
-    c.elect(1);
-    c.tickAll(2);
-    assertTrue(c.node(1).leaseValid());
+    Cluster c = leaderWithLease();
     long term = c.node(1).term();
     c.node(2)
         .step(
@@ -204,11 +196,8 @@ class RaftFeaturesTest {
 
   @Test
   void quiescingGivesUpTheLease() {
-    Cluster c = leaseCluster();
-    c.elect(1);
-    c.tickAll(2);
+    Cluster c = leaderWithLease();
     assertTrue(c.node(1).canQuiesce());
-    assertTrue(c.node(1).leaseValid());
     c.node(1).quiesce();
     c.stabilize(); // the quiesce heartbeats are delivered...
     assertFalse(c.node(1).leaseValid(), "...but a group whose clock stops holds no lease");
@@ -221,6 +210,15 @@ class RaftFeaturesTest {
   /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
   private static Cluster leaseCluster() {
     return leaseCluster(42);
+  }
+
+  /** A lease cluster whose leader 1 holds a lease: a heartbeat round acknowledged by a quorum. */
+  private static Cluster leaderWithLease() {
+    Cluster c = leaseCluster();
+    c.elect(1);
+    c.tickAll(2);
+    assertTrue(c.node(1).leaseValid());
+    return c;
   }
 
   private static Cluster leaseCluster(long seed) {
@@ -314,10 +312,7 @@ class RaftFeaturesTest {
 
   @Test
   void transferVoidsTheLease() {
-    Cluster c = leaseCluster();
-    c.elect(1);
-    c.tickAll(2);
-    assertTrue(c.node(1).leaseValid());
+    Cluster c = leaderWithLease();
     c.isolated.add(2L);
     c.node(1).transferLeadership(2);
     assertFalse(c.node(1).leaseValid());
