@@ -283,7 +283,13 @@ final class Raft {
           || m.type() == MessageType.SNAP) {
         becomeFollower(m.term(), m.from());
       } else {
+        // Only a leader's message or a granted vote restarts the election timer (the Raft paper's
+        // rule, which etcd does not follow here). A candidate whose log is too stale to win still
+        // moves everyone's term; if that also restarted their timers, the replicas that could win
+        // would keep being held back by the ones that cannot.
+        int elapsed = electionElapsed;
         becomeFollower(m.term(), 0);
+        electionElapsed = elapsed;
       }
     } else if (m.term() < term) {
       if ((cfg.checkQuorum() || cfg.preVote())

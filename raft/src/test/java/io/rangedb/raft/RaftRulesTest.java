@@ -69,6 +69,37 @@ class RaftRulesTest {
     }
   }
 
+  @Test
+  void staleCandidatesDoNotHoldBackTheReplicaThatCanWin() {
+    // Without pre-vote, a candidate whose log is too stale to win still raises everyone's term. If
+    // that restarted their election timers too (etcd does), a replica that campaigns more often
+    // than the timeout would keep the only replica able to win from ever campaigning.
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(false),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.isolated.add(3L);
+    c.node(1).propose(bytes("a"));
+    c.stabilize();
+    c.isolated.clear();
+    c.isolated.add(1L); // the leader is gone; of the others only 2 holds "a"
+    int ticks = 0;
+    while (c.node(2).role() != Role.LEADER && ticks < 100) {
+      if (ticks % 3 == 0) {
+        c.node(3).campaign();
+      }
+      c.tick(2, 1);
+      c.stabilize();
+      ticks++;
+    }
+    assertEquals(Role.LEADER, c.node(2).role(), "2 was elected despite 3's campaigns");
+    assertTrue(ticks < 2 * RaftConfig.defaults(2).electionTicks(), "within one timeout: " + ticks);
+  }
+
   // ------------------------------------------------------------ log matching, replication
 
   @Test
