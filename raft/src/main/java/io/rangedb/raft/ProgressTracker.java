@@ -19,9 +19,11 @@ final class ProgressTracker {
   /**
    * The configuration a candidate's or leader's log leads to when its log holds membership changes
    * it has not applied (null otherwise), and the index of the last of them. Configurations take
-   * effect when applied, so {@code config} may be older than one the group already runs on; while
-   * this is set, every quorum must be met in both: a campaign's votes, and then the leader's
-   * commits, lease and check-quorum, until the leader has applied it.
+   * effect when applied, so {@code config} may be older than one the group already runs on. While
+   * this is set, votes and commits are counted in it alone, as the Raft dissertation has every
+   * replica count in the newest configuration of its log: the applied one may need a replica that
+   * the group removed and that is gone for good. The lease, ReadIndex and check-quorum, which only
+   * confirm a leadership, need a quorum of both (stricter, and only until the leader applied it).
    */
   Membership configInLog;
 
@@ -80,10 +82,16 @@ final class ProgressTracker {
   }
 
   long committedIndex() {
-    return quorumValue(this::matchOf);
+    Membership m = countingConfig();
+    return Quorum.jointValue(m.incoming, m.outgoing, this::matchOf);
   }
 
-  /** The highest value a quorum of voters has reached, in every configuration that counts. */
+  /** The configuration votes and commits are counted in (see {@link #configInLog}). */
+  private Membership countingConfig() {
+    return configInLog != null ? configInLog : config;
+  }
+
+  /** The highest value a quorum of voters has reached, in both configurations when they differ. */
   private long quorumValue(ToLongFunction<Long> valueOf) {
     long v = Quorum.jointValue(config.incoming, config.outgoing, valueOf);
     return configInLog == null
@@ -91,7 +99,7 @@ final class ProgressTracker {
         : Math.min(v, Quorum.jointValue(configInLog.incoming, configInLog.outgoing, valueOf));
   }
 
-  /** Whether {@code votes} win in every configuration that counts. */
+  /** Whether {@code votes} win in both configurations when they differ (leadership checks). */
   VoteResult quorum(Map<Long, Boolean> votes) {
     VoteResult applied = Quorum.jointVote(config.incoming, config.outgoing, votes);
     return configInLog == null
@@ -133,6 +141,7 @@ final class ProgressTracker {
   }
 
   VoteResult tally() {
-    return quorum(votes);
+    Membership m = countingConfig();
+    return Quorum.jointVote(m.incoming, m.outgoing, votes);
   }
 }

@@ -550,6 +550,41 @@ class RaftFeaturesTest {
   }
 
   /**
+   * Once a group has left a joint configuration, the replica it removed may be gone for good (a
+   * real system garbage-collects it). Replicas that restart having applied the joint configuration
+   * but not its leave (their commit index was older) must still elect a leader and commit without
+   * it: their logs lead to the configuration without it, and that is the one they count in, as the
+   * Raft dissertation has every replica do. Found by the simulation with removed replicas stopped
+   * (seed 20002236): {2,3}/{1,3} needed 1, which was gone, so nothing was elected again.
+   */
+  @Test
+  void aRemovedReplicaIsNotNeededOnceTheLogLeavesItsConfiguration() {
+    ConfState joint = new ConfState(Set.of(2L, 3L), Set.of(1L, 3L), Set.of(), Set.of(), false);
+    Cluster c = new Cluster(RaftConfig::defaults, joint, 1, 2, 3);
+    for (long id : new long[] {2, 3}) {
+      MemoryLogStorage s = MemoryLogStorage.bootstrap(joint, null);
+      MemoryLogBatch b = MemoryLogStorage.newBatch();
+      s.stage(
+          b,
+          new HardState(1, 0, 1),
+          List.of(new Entry(1, 2, EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode())),
+          null);
+      b.commit();
+      c.storages.put(id, s);
+      c.start(id);
+    }
+    c.isolated.add(1L); // removed and gone
+
+    c.node(2).campaign();
+    c.stabilize();
+    assertEquals(Role.LEADER, c.node(2).role(), "won {2,3} by 2+3, without 1 of {1,3}");
+    c.node(2).propose(bytes("after-1-left"));
+    c.stabilize();
+    assertTrue(c.appliedData(3).contains("after-1-left"));
+    assertEquals(ConfState.ofVoters(2L, 3L), c.node(3).confState());
+  }
+
+  /**
    * Voters {1,3,4} of a five-node cluster; replica 3 restarts with a log that replaces 3 and 4 by 2
    * and 5 (a joint change and its leave) but applied neither: its commit index is older.
    */

@@ -5,6 +5,7 @@ import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogCompactedException;
 import io.rangedb.raft.LogStorage;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
@@ -15,6 +16,7 @@ import io.rangedb.raft.ReadState;
 import io.rangedb.raft.Ready;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.Status;
 import io.rangedb.raft.host.MemoryLogStore;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.Transport;
@@ -53,6 +55,10 @@ final class SimNode implements Transport.Receiver {
 
   RawNode raft;
   boolean alive;
+
+  /** Removed from the group and stopped for good, until added back ({@link #revive}). */
+  boolean retired;
+
   private int incarnation;
   private boolean readyOutstanding;
   private Role lastRole;
@@ -96,6 +102,49 @@ final class SimNode implements Transport.Receiver {
     sim.network.setDown(id, false);
     scheduleTick(incarnation);
     drive();
+  }
+
+  /** Restarts a crashed replica, unless it was retired meanwhile. */
+  void restartUnlessRetired() {
+    if (!alive && !retired) {
+      start();
+    }
+  }
+
+  /**
+   * Whether this leader's applied configuration is the group's last one: no membership change waits
+   * in its log, and it committed an entry of its own term, so that no entry missing from its log
+   * (another's membership change among them) can commit any more.
+   */
+  boolean settledConfiguration() {
+    Status st = raft.status();
+    if (st.role() != Role.LEADER || st.commit() != st.applied()) {
+      return false;
+    }
+    List<Entry> tail;
+    try {
+      tail = raft.entries(st.commit());
+    } catch (LogCompactedException e) {
+      return false; // the committed entry's term is unknown now; decide on a later call
+    }
+    if (tail.isEmpty() || tail.get(0).term() != st.term()) {
+      return false;
+    }
+    return tail.stream().noneMatch(e -> e.type() == EntryType.CONF_CHANGE);
+  }
+
+  /** Stops a replica the group removed, as a real system garbage-collects it. */
+  void retire() {
+    retired = true;
+    crash();
+  }
+
+  /** Starts a retired replica again because the operator adds it back. */
+  void revive() {
+    if (retired) {
+      retired = false;
+      start();
+    }
   }
 
   /** Power loss: everything not in a committed batch is gone, pending client calls are lost. */

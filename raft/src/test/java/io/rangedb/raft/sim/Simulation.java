@@ -45,6 +45,13 @@ final class Simulation {
   /** Leaders hold back commit-only appends until the node flushes them (as {@code RaftHost}). */
   final boolean deferCommit;
 
+  /**
+   * A replica removed from the group is stopped for good once the leader has applied its removal
+   * (as a real system garbage-collects it), until the operator adds it back. Otherwise removed
+   * replicas keep running, and keep campaigning with their stale configuration.
+   */
+  final boolean retireRemoved;
+
   private final List<Op> history = new ArrayList<>();
   private long nextOpId = 1;
   private boolean faultsOn = true;
@@ -64,6 +71,7 @@ final class Simulation {
     this.leaderHunter = rng.nextInt(3) == 0;
     // Bit 1 of the seed, so that adding this setting left every other draw of a seed as it was.
     this.deferCommit = (seed & 2) != 0;
+    this.retireRemoved = (seed & 4) != 0;
     this.network = new SimulatedNetwork(rng.split(), loop);
     network.conditions.minDelay = 1;
     network.conditions.maxDelay = 5 + rng.nextInt(25);
@@ -122,16 +130,14 @@ final class Simulation {
     network.conditions.lossRate = 0;
     network.conditions.duplicateRate = 0;
     for (SimNode n : nodes.values()) {
-      if (!n.alive) {
-        n.start();
-      }
+      n.restartUnlessRetired();
     }
     long okBefore = okOps;
     loop.runUntil(faultMillis + settleMillis);
     okOpsAfterFaults = okOps - okBefore;
     checkEnd();
     return String.format(
-        "seed=%d voters=%d lease=%s preVote=%s hunter=%s deferCommit=%s events=%d leaders=%d crashes=%d partitions=%d"
+        "seed=%d voters=%d lease=%s preVote=%s hunter=%s deferCommit=%s retire=%s events=%d leaders=%d crashes=%d partitions=%d"
             + " confChanges=%d transfers=%d ops=%d ok=%d okAfterHeal=%d snapshots=%d",
         seed,
         voters,
@@ -139,6 +145,7 @@ final class Simulation {
         preVote,
         leaderHunter,
         deferCommit,
+        retireRemoved,
         loop.executed(),
         safety.leaderTerms(),
         crashes,
@@ -277,6 +284,9 @@ final class Simulation {
     }
     SimNode l = nodes.get(lead);
     ConfState cs = l.raft.confState();
+    if (retireRemoved && l.settledConfiguration()) {
+      retireNonMembers(cs);
+    }
     if (rng.nextInt(3) == 0) {
       List<Long> others = new ArrayList<>(cs.voters());
       others.remove(lead);
@@ -321,7 +331,29 @@ final class Simulation {
       return;
     }
     confChanges++;
+    for (ConfChange.Change change : cc.changes()) {
+      if (change.type() != ConfChange.ChangeType.REMOVE) {
+        nodes.get(change.node()).revive();
+      }
+    }
     l.proposeConfChange(cc);
+  }
+
+  /**
+   * Stops for good the replicas that the leader's applied configuration no longer has. Called only
+   * when no other configuration can still take effect (see {@link SimNode#settledConfiguration}),
+   * as a real system garbage-collects only replicas that the committed configuration excludes.
+   */
+  private void retireNonMembers(ConfState cs) {
+    Set<Long> members = new HashSet<>(cs.voters());
+    members.addAll(cs.votersOutgoing());
+    members.addAll(cs.learners());
+    members.addAll(cs.learnersNext());
+    for (SimNode n : nodes.values()) {
+      if (!members.contains(n.id) && !n.retired) {
+        n.retire();
+      }
+    }
   }
 
   private static List<ConfChange.Change> replace(long old, long fresh) {
@@ -340,13 +372,7 @@ final class Simulation {
           SimNode victim = nodes.get(lead);
           victim.crash();
           crashes++;
-          loop.after(
-              10 + rng.nextInt(150),
-              () -> {
-                if (!victim.alive) {
-                  victim.start();
-                }
-              });
+          loop.after(10 + rng.nextInt(150), victim::restartUnlessRetired);
         }
       }
       case 1 -> {
@@ -364,9 +390,7 @@ final class Simulation {
       default -> {
         // Restart anything down, so the group does not run out of voters.
         for (SimNode n : nodes.values()) {
-          if (!n.alive) {
-            n.start();
-          }
+          n.restartUnlessRetired();
         }
       }
     }
@@ -389,13 +413,7 @@ final class Simulation {
         SimNode victim = up.get(rng.nextInt(up.size()));
         victim.crash();
         crashes++;
-        loop.after(
-            20 + rng.nextInt(400),
-            () -> {
-              if (!victim.alive) {
-                victim.start();
-              }
-            });
+        loop.after(20 + rng.nextInt(400), victim::restartUnlessRetired);
       }
       case 1 -> {
         // Partition: a random subset against the rest, healed later.
