@@ -410,6 +410,9 @@ final class Simulation {
       case 0 -> {
         // Crash a node; it restarts later with what it had fsynced.
         List<SimNode> up = nodes.values().stream().filter(n -> n.alive).toList();
+        if (up.isEmpty()) {
+          return; // all down: crashed, or retired once removed
+        }
         SimNode victim = up.get(rng.nextInt(up.size()));
         victim.crash();
         crashes++;
