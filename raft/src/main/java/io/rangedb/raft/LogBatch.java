@@ -10,15 +10,6 @@ public interface LogBatch extends AutoCloseable {
   void commit();
 
   /**
-   * Makes everything staged visible atomically without waiting for it to be durable; for writes
-   * that {@link Ready#mustSync()} says need no fsync. A store must keep such writes in order with
-   * later synced ones (one write-ahead log does), so a later sync makes them durable too.
-   */
-  default void commitWithoutSync() {
-    commit();
-  }
-
-  /**
    * The first half of a commit split in two: writes what is staged, in order after every earlier
    * write of the store, without waiting for it to be durable and without making it visible. The
    * caller then has the store sync (on any thread; a host keeps working meanwhile) and, once a sync

@@ -11,7 +11,12 @@ import java.util.List;
  */
 public interface LogStorage {
 
-  /** The hard state to restart with. */
+  /**
+   * The hard state to restart with. Its commit index is a lower bound: Readys write the hard state
+   * only when the term or vote changes, so a restarted replica learns newer commits from the
+   * leader, and counts what its state machine had applied ({@link RaftConfig#applied()}) as
+   * committed.
+   */
   HardState hardState();
 
   /** The membership as of the snapshot (later changes are re-applied from the log on restart). */

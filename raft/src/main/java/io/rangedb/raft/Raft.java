@@ -115,9 +115,10 @@ final class Raft {
       log.commitTo(hs.commit());
     }
     long applied = cfg.applied() > 0 ? cfg.applied() : storage.snapshot().index();
-    if (applied > log.committed) {
-      throw new IllegalStateException("applied " + applied + " beyond commit " + log.committed);
-    }
+    // What was applied was committed, and the stored commit index may be older
+    // (LogStorage#hardState). An applied index beyond the log fails: the state machine is ahead
+    // of its own log.
+    log.commitTo(applied);
     log.appliedTo(applied);
     becomeFollower(term, 0);
   }

@@ -140,7 +140,7 @@ public final class RawNode {
       return false;
     }
     return !raft.softState().equals(prevSoft)
-        || !raft.hardState().equals(prevHard)
+        || hardStateToWrite(raft.hardState()) != null
         || !raft.log.unstable.entries.isEmpty()
         || raft.log.unstable.snapshot != null
         || !raft.msgs.isEmpty()
@@ -159,24 +159,21 @@ public final class RawNode {
     List<Entry> committed = raft.log.nextCommittedEnts();
     List<Entry> entries = List.copyOf(raft.log.unstable.entries);
     Snapshot snapshot = raft.log.unstable.snapshot;
-    boolean mustSync =
-        !entries.isEmpty()
-            || snapshot != null
-            || hs.term() != prevHard.term()
-            || hs.vote() != prevHard.vote();
+    HardState toWrite = hardStateToWrite(hs);
     Ready rd =
         new Ready(
             ss.equals(prevSoft) ? null : ss,
-            hs.equals(prevHard) ? null : hs,
+            toWrite,
             entries,
             snapshot,
             committed,
             List.copyOf(raft.msgs),
             List.copyOf(raft.msgsAfterPersist),
-            List.copyOf(raft.readStates),
-            mustSync);
+            List.copyOf(raft.readStates));
     prevSoft = ss;
-    prevHard = hs;
+    if (toWrite != null) {
+      prevHard = toWrite;
+    }
     raft.msgs.clear();
     raft.msgsAfterPersist.clear();
     raft.readStates.clear();
@@ -185,6 +182,19 @@ public final class RawNode {
     }
     outstanding = rd;
     return rd;
+  }
+
+  /**
+   * The hard state a Ready must write: only a new term or vote, the promises a replica makes. A new
+   * commit index is not worth a write of its own (at 1,000 busy groups those writes were half of
+   * the host's log writes): a replica that restarts with an older one learns it again from the
+   * leader, and whatever its state machine had applied counts as committed on restart. The stored
+   * commit index is therefore a lower bound, refreshed whenever the term or vote changes. A
+   * restarted replica may then hold membership changes it has not applied, which elections allow
+   * for ({@link Election}'s configuration in the log).
+   */
+  private HardState hardStateToWrite(HardState hs) {
+    return hs.term() != prevHard.term() || hs.vote() != prevHard.vote() ? hs : null;
   }
 
   /** The host carried out {@code rd}: its writes are durable and its entries applied. */

@@ -18,11 +18,9 @@ import java.util.List;
  * </ol>
  *
  * Committed entries are always durable by the end of step 2, so applying them after it is safe.
- */
-/**
- * @param mustSync whether step 2 must be fsynced: there are entries or a snapshot, or the term or
- *     vote changed. A changed commit index alone need not be (etcd's MustSync rule): a replica that
- *     loses it in a crash learns it again from the leader, and nothing it promised depends on it.
+ *
+ * @param hardState a new term or vote to write, or null if neither changed; a changed commit index
+ *     alone is not written (see {@link LogStorage#hardState()})
  */
 public record Ready(
     SoftState softState,
@@ -32,10 +30,9 @@ public record Ready(
     List<Entry> committedEntries,
     List<Message> messages,
     List<Message> messagesAfterPersist,
-    List<ReadState> readStates,
-    boolean mustSync) {
+    List<ReadState> readStates) {
 
-  /** Whether step 2 has anything to write. */
+  /** Whether step 2 has anything to write; whatever it writes must be fsynced before step 3. */
   public boolean mustPersist() {
     return hardState != null || !entries.isEmpty() || snapshot != null;
   }

@@ -19,12 +19,11 @@ import java.util.random.RandomGenerator;
 /**
  * An in-memory {@link LogStore} that models a disk with one ordered write-ahead log, as the RocksDB
  * store has: what a batch {@link LogBatch#commit() commits with sync} is durable together with
- * every write before it; writes made visible {@link LogBatch#commitWithoutSync() without sync}, and
+ * every write before it; batches {@link LogBatch#write() written} for a later {@link #sync}, and
  * snapshot records and compactions (which the RocksDB store writes unsynced), may be lost in a
  * {@link #crash}, but only as a suffix: a crash keeps a random prefix of them, never a later one
- * without an earlier one. Batches {@link LogBatch#write() written} for a later {@link #sync} join
- * the unsynced writes at once, and become visible only when marked durable. Counts synced commits
- * and syncs, i.e. the fsyncs a disk would do.
+ * without an earlier one. A written batch becomes visible only when marked durable. Counts synced
+ * commits and syncs, i.e. the fsyncs a disk would do.
  */
 public final class MemoryLogStore implements LogStore {
   private final Map<Long, Log> logs = new TreeMap<>();
@@ -125,14 +124,6 @@ public final class MemoryLogStore implements LogStore {
         applyToDisk(unsynced.size());
       }
       commits.incrementAndGet();
-    }
-
-    @Override
-    public void commitWithoutSync() {
-      visible.commit();
-      synchronized (MemoryLogStore.this) {
-        unsynced.addAll(disk);
-      }
     }
 
     @Override

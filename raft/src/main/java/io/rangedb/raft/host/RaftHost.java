@@ -197,7 +197,10 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
-  /** The Readys of one cycle, written together, and what is left to do once they are durable. */
+  /**
+   * Readys of one cycle and what is left to do once their writes are durable; {@code batch} holds
+   * those writes, and is null for the Readys that write nothing.
+   */
   private record Flight(
       List<Group> groups, List<Ready> readies, Map<Long, List<Envelope>> late, LogBatch batch) {}
 
@@ -540,18 +543,17 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
-   * Readys that need no fsync (only commit indexes changed, or nothing to write) are written
-   * together and finished at once; the others are written together and wait in {@link #syncs}.
+   * Readys that write nothing are finished at once; the others are written together and wait in
+   * {@link #syncs} for their fsync.
    */
   private void process(List<Group> ready) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
-    Flight now = newFlight();
-    Flight later = newFlight();
-    try (LogBatch unsynced = now.batch();
-        LogBatch synced = later.batch()) {
+    Flight now = newFlight(null);
+    Flight later = newFlight(store.newBatch());
+    try (LogBatch synced = later.batch()) {
       for (Group g : ready) {
         Ready rd = g.raft.ready();
-        Flight f = rd.mustSync() ? later : now;
+        Flight f = rd.mustPersist() ? later : now;
         f.groups().add(g);
         f.readies().add(rd);
         if (rd.softState() != null) {
@@ -565,10 +567,6 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
       flush(early);
-      if (!unsynced.isEmpty()) {
-        unsynced.commitWithoutSync();
-        stats.batchCommits++;
-      }
       if (!later.groups().isEmpty()) {
         synced.write();
         stats.batchCommits++;
@@ -579,8 +577,8 @@ public final class RaftHost implements Transport.Receiver {
     finishCommitted(now);
   }
 
-  private Flight newFlight() {
-    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), store.newBatch());
+  private static Flight newFlight(LogBatch batch) {
+    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), batch);
   }
 
   /** A flight's batch is durable: make it visible, then finish it. */

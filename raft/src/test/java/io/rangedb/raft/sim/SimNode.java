@@ -275,10 +275,8 @@ final class SimNode implements Transport.Receiver {
           if (inc != incarnation) {
             return; // crashed before the fsync finished: the batch is lost
           }
-          if (rd.mustSync()) {
+          if (rd.mustPersist()) {
             batch.commit();
-          } else {
-            batch.commitWithoutSync(); // a crash may lose it (commit-index-only changes)
           }
           send(rd.messagesAfterPersist());
           apply(rd);

@@ -42,13 +42,8 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
 
   @Override
   public void commit() {
-    write(true);
-  }
-
-  /** The store's single write-ahead log keeps this ordered before any later synced write. */
-  @Override
-  public void commitWithoutSync() {
-    write(false);
+    writeToEngine(true);
+    publish();
   }
 
   /** Writes to RocksDB unsynced; the groups' views change in {@link #markDurable()}. */
@@ -65,11 +60,6 @@ public final class RocksLogBatch implements LogBatch, AutoCloseable {
       throw new IllegalStateException("markDurable of a Raft log batch that was not written");
     }
     awaitingDurability = false;
-    publish();
-  }
-
-  private void write(boolean sync) {
-    writeToEngine(sync);
     publish();
   }
 
