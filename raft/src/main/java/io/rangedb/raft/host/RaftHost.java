@@ -20,6 +20,7 @@ import io.rangedb.raft.transport.Transport;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -181,6 +182,12 @@ public final class RaftHost implements Transport.Receiver {
     final RawNode raft;
     final LogStorage storage;
     boolean quiesced;
+
+    /**
+     * Idle and fully replicated, to be quiesced at the next tick unless work arrives first: a busy
+     * group's next append then carries the commit index that the quiesce heartbeat would have.
+     */
+    boolean quiesceDue;
 
     /** Its last Ready is written and waits for an fsync. */
     boolean awaitingSync;
@@ -523,14 +530,8 @@ public final class RaftHost implements Transport.Receiver {
         if (g.awaitingSync) {
           continue; // decided once its write is durable (it is touched again then)
         }
-        if (options.quiesce()
-            && !g.quiesced
-            && g.waiters.idle()
-            && g.raft.canQuiesce(liveness::isDown)) {
-          g.raft.quiesce();
-          g.quiesced = true;
-          active.remove(g);
-        } else {
+        g.quiesceDue = !g.quiesced && mayQuiesce(g);
+        if (!g.quiesceDue) {
           g.raft.flushCommit(liveness::isDown);
         }
         if (g.raft.hasReady()) {
@@ -673,9 +674,24 @@ public final class RaftHost implements Transport.Receiver {
 
   // ------------------------------------------------------------------ ticks, liveness, quiescence
 
+  private boolean mayQuiesce(Group g) {
+    return options.quiesce() && g.waiters.idle() && g.raft.canQuiesce(liveness::isDown);
+  }
+
   private void onTick() {
     ticks++;
-    for (Group g : active) {
+    for (Iterator<Group> it = active.iterator(); it.hasNext(); ) {
+      Group g = it.next();
+      if (g.quiesceDue) {
+        g.quiesceDue = false;
+        if (mayQuiesce(g)) {
+          g.raft.quiesce();
+          g.quiesced = true;
+          it.remove();
+          dirty.add(g);
+          continue;
+        }
+      }
       g.raft.tick();
       stats.groupTicks++;
       dirty.add(g);
