@@ -512,18 +512,22 @@ public final class RaftHost implements Transport.Receiver {
     while ((r = inbox.poll()) != null) {
       r.run();
     }
-    // While a write waits for its fsync, groups with work stay dirty: they go into the next batch,
-    // written when the fsync is done. The loop meanwhile steps what arrives.
-    while (!dirty.isEmpty() && !syncs.busy()) {
+    // While a write waits for its fsync, groups with work to write stay dirty: they go into the
+    // next batch, written when the fsync is done. The loop meanwhile steps what arrives, and
+    // carries out the Readys that write nothing (commits to apply, messages, reads).
+    boolean progress = true;
+    while (!dirty.isEmpty() && progress) {
+      boolean busy = syncs.busy();
       List<Group> touched = new ArrayList<>(dirty);
       dirty.clear();
       List<Group> ready = new ArrayList<>();
       for (Group g : touched) {
-        if (g.raft.hasReady()) {
+        if (busy ? g.raft.hasReadyWithoutWrites() : g.raft.hasReady()) {
           ready.add(g);
         }
       }
-      if (!ready.isEmpty()) {
+      progress = !ready.isEmpty();
+      if (progress) {
         process(ready);
       }
       for (Group g : touched) {

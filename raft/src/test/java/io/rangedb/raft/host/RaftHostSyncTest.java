@@ -62,22 +62,30 @@ class RaftHostSyncTest {
   }
 
   private Role role() {
-    CompletableFuture<Role> r = host.inspect(g -> g.get(GROUP).role());
+    return role(GROUP);
+  }
+
+  private Role role(long group) {
+    CompletableFuture<Role> r = host.inspect(g -> g.get(group).role());
     runLoop();
     return r.join();
   }
 
   /** A one-voter group on this host, elected: its own fsync is all a commit waits for. */
   private void electSoleVoter() {
-    store.bootstrap(GROUP, ConfState.ofVoters(1L));
-    host.addGroup(GROUP, RaftConfig.defaults(1));
+    electSoleVoter(GROUP);
+  }
+
+  private void electSoleVoter(long group) {
+    store.bootstrap(group, ConfState.ofVoters(1L));
+    host.addGroup(group, RaftConfig.defaults(1));
     runLoop();
-    for (int i = 0; i < 100 && role() != Role.LEADER; i++) {
+    for (int i = 0; i < 100 && role(group) != Role.LEADER; i++) {
       host.tick();
       runLoop();
       runSyncs();
     }
-    assertEquals(Role.LEADER, role());
+    assertEquals(Role.LEADER, role(group));
     runSyncs();
   }
 
@@ -115,5 +123,29 @@ class RaftHostSyncTest {
     assertTrue(first.isDone());
     waiting.forEach(w -> assertTrue(w.isDone()));
     assertEquals(2, store.commits() - syncsBefore, "the five later proposals took one fsync");
+  }
+
+  /**
+   * A Ready that writes nothing (here a read to serve; on a leader, commits to apply and their
+   * proposers to answer) need not wait for an fsync of other groups' writes: only Readys that write
+   * do. Waiting cost a commit up to one more fsync on its path.
+   */
+  @Test
+  void readyThatWritesNothingIsNotHeldBackByAnotherGroupsFsync() {
+    electSoleVoter(GROUP);
+    electSoleVoter(GROUP + 1);
+    CompletableFuture<Long> write = host.propose(GROUP, "a".getBytes());
+    runLoop();
+    assertEquals(1, syncer.size(), "group 7's write waits for its fsync");
+
+    CompletableFuture<Long> read = host.readIndex(GROUP + 1);
+    runLoop();
+    assertTrue(read.isDone(), "group 8's read was served during the fsync");
+    assertFalse(write.isDone());
+    CompletableFuture<Long> laterWrite = host.propose(GROUP + 1, "b".getBytes());
+    runLoop();
+    assertFalse(laterWrite.isDone(), "a write still waits for the next fsync");
+    runSyncs();
+    assertTrue(write.isDone() && laterWrite.isDone());
   }
 }
