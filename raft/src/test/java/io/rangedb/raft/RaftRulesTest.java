@@ -69,18 +69,24 @@ class RaftRulesTest {
     }
   }
 
+  /**
+   * Three voters running plain Raft: nothing keeps a stale or cut-off candidate from campaigning.
+   */
+  private static Cluster threeWithoutPreVoteOrCheckQuorum() {
+    return new Cluster(
+        id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(false),
+        ConfState.ofVoters(1L, 2L, 3L),
+        1,
+        2,
+        3);
+  }
+
   @Test
   void staleCandidatesDoNotHoldBackTheReplicaThatCanWin() {
     // Without pre-vote, a candidate whose log is too stale to win still raises everyone's term. If
     // that restarted their election timers too (etcd does), a replica that campaigns more often
     // than the timeout would keep the only replica able to win from ever campaigning.
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(false),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = threeWithoutPreVoteOrCheckQuorum();
     c.elect(1);
     c.isolated.add(3L);
     c.node(1).propose(bytes("a"));
@@ -294,13 +300,7 @@ class RaftRulesTest {
   @Test
   void withoutPreVoteARejoiningNodeDisrupts() {
     // The contrast that shows what pre-vote buys.
-    Cluster c =
-        new Cluster(
-            id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(false),
-            ConfState.ofVoters(1L, 2L, 3L),
-            1,
-            2,
-            3);
+    Cluster c = threeWithoutPreVoteOrCheckQuorum();
     c.elect(1);
     long term = c.node(1).term();
     c.isolated.add(3L);
