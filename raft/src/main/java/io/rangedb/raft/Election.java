@@ -94,17 +94,15 @@ final class Election {
     RaftLog log = raft.log;
     Membership m = null;
     long index = 0;
-    if (log.lastIndex() > log.applied) {
-      for (Entry e : log.slice(log.applied + 1, log.lastIndex() + 1, Long.MAX_VALUE)) {
-        if (e.type() != EntryType.CONF_CHANGE) {
-          continue;
-        }
-        try {
-          m = ConfChanger.apply(m == null ? raft.tracker.config : m, ConfChange.decode(e.data()));
-          index = e.index();
-        } catch (IllegalArgumentException invalid) {
-          // Ignored when applied, too (MembershipChanges).
-        }
+    for (Entry e : log.paged(log.applied + 1, log.lastIndex() + 1)) {
+      if (e.type() != EntryType.CONF_CHANGE) {
+        continue;
+      }
+      try {
+        m = ConfChanger.apply(m == null ? raft.tracker.config : m, ConfChange.decode(e.data()));
+        index = e.index();
+      } catch (IllegalArgumentException invalid) {
+        // Ignored when applied, too (MembershipChanges).
       }
     }
     raft.tracker.setConfigInLog(m, index);
@@ -112,10 +110,7 @@ final class Election {
 
   private boolean hasUnappliedConfChanges() {
     RaftLog log = raft.log;
-    if (log.committed <= log.applied) {
-      return false;
-    }
-    for (Entry e : log.slice(log.applied + 1, log.committed + 1, Long.MAX_VALUE)) {
+    for (Entry e : log.paged(log.applied + 1, log.committed + 1)) {
       if (e.type() == EntryType.CONF_CHANGE) {
         return true;
       }

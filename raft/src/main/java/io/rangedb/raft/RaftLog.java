@@ -1,7 +1,10 @@
 package io.rangedb.raft;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * The log as the core sees it: durable entries in storage followed by unstable ones, plus the
@@ -190,6 +193,37 @@ final class RaftLog {
       }
     }
     return out;
+  }
+
+  /**
+   * The entries in [lo, hi) in order, read a page of at most the apply batch size at a time, so
+   * that scanning a long unapplied tail never holds all of it in memory, and stopping early reads
+   * no further.
+   */
+  Iterable<Entry> paged(long lo, long hi) {
+    return () ->
+        new Iterator<>() {
+          private long next = lo;
+          private Iterator<Entry> page = Collections.emptyIterator();
+
+          @Override
+          public boolean hasNext() {
+            return page.hasNext() || next < hi;
+          }
+
+          @Override
+          public Entry next() {
+            if (!page.hasNext()) {
+              if (next >= hi) {
+                throw new NoSuchElementException();
+              }
+              List<Entry> p = slice(next, hi, maxApplyBytes);
+              next = p.get(p.size() - 1).index() + 1;
+              page = p.iterator();
+            }
+            return page.next();
+          }
+        };
   }
 
   List<Entry> entriesFrom(long lo, long maxBytes) {
