@@ -87,8 +87,8 @@ final class Election {
    * once leading commits, in the older configuration while the group may already have moved on: the
    * simulation found two leaders of one term, elected by disjoint quorums of the outgoing and the
    * incoming voters, and a leader that committed with old voters an entry a later leader of the new
-   * ones lacked. So quorums must also be met in the newest configuration of the log, the one the
-   * Raft dissertation has every replica use.
+   * ones lacked. So votes and commits count in the newest configuration of the log, the one the
+   * Raft dissertation has every replica use (and leadership checks in both; see the tracker).
    */
   private void trackConfigInLog() {
     RaftLog log = raft.log;

@@ -54,6 +54,9 @@ public final class RaftCommitBenchmark {
       int[] groupCounts = ints(args, 2, "1,1000");
       int[] proposerCounts = ints(args, 3, "1,64");
       int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+      if (rounds < 1) {
+        throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+      }
       for (int groups : groupCounts) {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
