@@ -2,6 +2,7 @@ package io.rangedb.rangestore.raftcluster;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.rangestore.storage.StoreOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -81,7 +82,7 @@ final class LocalRaftCluster implements AutoCloseable {
     LocalRaftNode node =
         LocalRaftNode.start(
             id,
-            root.resolve("n" + id),
+            StoreOptions.onDisk(root.resolve("n" + id)),
             ports.getOrDefault(id, 0),
             addresses::get,
             groups,

@@ -46,7 +46,7 @@ final class LocalRaftNode implements AutoCloseable {
 
   private LocalRaftNode(
       long id,
-      Path dir,
+      StoreOptions store,
       int port,
       PeerAddresses addresses,
       long tickMillis,
@@ -56,7 +56,7 @@ final class LocalRaftNode implements AutoCloseable {
       throws IOException {
     this.id = id;
     this.stateMachine = new RecordingStateMachine(rememberCommands);
-    engine = StoreEngine.open(StoreOptions.onDisk(dir));
+    engine = StoreEngine.open(store);
     RaftLogStore logs = new RaftLogStore(engine);
     HostReceiver receiver = new HostReceiver();
     transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
@@ -87,10 +87,13 @@ final class LocalRaftNode implements AutoCloseable {
     ticking = RaftThreads.startTicking(host, ticker, tickMillis);
   }
 
-  /** Starts a node; with {@code bootstrap}, first creates every group's log as a founder. */
+  /**
+   * Starts a node on the store {@code store} describes; with {@code bootstrap}, first creates every
+   * group's log as a founder.
+   */
   static LocalRaftNode start(
       long id,
-      Path dir,
+      StoreOptions store,
       int port,
       PeerAddresses addresses,
       List<Long> groups,
@@ -102,7 +105,7 @@ final class LocalRaftNode implements AutoCloseable {
       long compactAfterEntries)
       throws Exception {
     if (bootstrap) {
-      try (StoreEngine engine = StoreEngine.open(StoreOptions.onDisk(dir))) {
+      try (StoreEngine engine = StoreEngine.open(store)) {
         RaftLogStore logs = new RaftLogStore(engine);
         for (long g : groups) {
           logs.bootstrap(g, founders, null);
@@ -111,7 +114,7 @@ final class LocalRaftNode implements AutoCloseable {
     }
     LocalRaftNode node =
         new LocalRaftNode(
-            id, dir, port, addresses, tickMillis, seed, rememberCommands, compactAfterEntries);
+            id, store, port, addresses, tickMillis, seed, rememberCommands, compactAfterEntries);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
       added.add(node.host.addGroup(g, RaftConfig.defaults(id)));

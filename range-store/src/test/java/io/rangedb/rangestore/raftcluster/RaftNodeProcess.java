@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.Role;
+import io.rangedb.rangestore.storage.StoreOptions;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -60,6 +61,9 @@ public final class RaftNodeProcess {
     }
   }
 
+  /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
+  static final long WRITE_BUFFER_BYTES = 1L << 20;
+
   private static void run(String[] args, PrintStream protocol) throws Exception {
     if (args.length < 6) {
       System.err.println(
@@ -93,7 +97,9 @@ public final class RaftNodeProcess {
     LocalRaftNode node =
         LocalRaftNode.start(
             id,
-            dir,
+            // Small memtables: the store flushes every megabyte or so of log, so its write-ahead
+            // log files switch and get reused while nodes are killed, and recovery reads them.
+            StoreOptions.onDisk(dir).withWriteBufferBytes(WRITE_BUFFER_BYTES),
             ports.get((int) id - 1),
             n -> n >= 1 && n <= ports.size() ? "127.0.0.1:" + ports.get((int) n - 1) : null,
             groups,
