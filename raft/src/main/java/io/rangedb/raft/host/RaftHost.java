@@ -101,6 +101,8 @@ public final class RaftHost implements Transport.Receiver {
    *     it, received batches are dropped (Raft retransmits) and proposals refused with {@code
    *     BACKLOG}, so a host that falls behind does not queue without bound. An empty inbox always
    *     takes the next input, however large (a snapshot).
+   * @param trace told where each entry is on its way to being applied ({@link CommitTrace#NONE}:
+   *     nowhere)
    */
   public record Options(
       int pingTicks,
@@ -108,8 +110,10 @@ public final class RaftHost implements Transport.Receiver {
       boolean quiesce,
       long compactAfterEntries,
       long waitTicks,
-      long maxInboxBytes) {
+      long maxInboxBytes,
+      CommitTrace trace) {
     public Options {
+      java.util.Objects.requireNonNull(trace, "trace (CommitTrace.NONE for none)");
       if (pingTicks <= 0
           || deadTicks <= pingTicks
           || compactAfterEntries < 0
@@ -122,15 +126,21 @@ public final class RaftHost implements Transport.Receiver {
     }
 
     public static Options defaults() {
-      return new Options(1, 10, true, 0, 1_000, 64L << 20);
+      return new Options(1, 10, true, 0, 1_000, 64L << 20, CommitTrace.NONE);
     }
 
     public Options withCompactAfterEntries(long entries) {
-      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks, maxInboxBytes);
+      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks, maxInboxBytes, trace);
     }
 
     public Options withMaxInboxBytes(long bytes) {
-      return new Options(pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, bytes);
+      return new Options(
+          pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, bytes, trace);
+    }
+
+    public Options withTrace(CommitTrace t) {
+      return new Options(
+          pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, maxInboxBytes, t);
     }
   }
 
@@ -142,6 +152,8 @@ public final class RaftHost implements Transport.Receiver {
   private final RandomGenerator.SplittableGenerator rng;
   private final StateMachine stateMachine;
   private final Options options;
+  private final CommitTrace trace;
+  private final boolean tracing;
 
   private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
 
@@ -236,6 +248,8 @@ public final class RaftHost implements Transport.Receiver {
     this.rng = rng;
     this.stateMachine = stateMachine;
     this.options = options;
+    this.trace = options.trace();
+    this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
   }
 
@@ -324,6 +338,9 @@ public final class RaftHost implements Transport.Receiver {
           try {
             long index = g.raft.propose(command);
             g.waiters.proposed(index, g.raft.term(), ticks, f);
+            if (tracing) {
+              trace.at(groupId, index, CommitTrace.Stage.PROPOSED, nodeId, 0);
+            }
           } catch (ProposalDroppedException e) {
             f.completeExceptionally(e);
           }
@@ -389,6 +406,9 @@ public final class RaftHost implements Transport.Receiver {
     if (!admit(bytes)) {
       stats.inboundDropped.addAndGet(batch.size());
       return;
+    }
+    if (tracing) {
+      traceAppends(batch, CommitTrace.Stage.RECEIVED);
     }
     submit(null, bytes, () -> onReceive(fromNode, batch));
   }
@@ -575,6 +595,7 @@ public final class RaftHost implements Transport.Receiver {
       if (!later.groups().isEmpty()) {
         synced.write();
         stats.batchCommits++;
+        traceEntries(later, CommitTrace.Stage.WRITTEN);
         later.groups().forEach(g -> g.awaitingSync = true);
         syncs.written(later);
       }
@@ -590,6 +611,7 @@ public final class RaftHost implements Transport.Receiver {
   private void finish(Flight f) {
     f.batch().markDurable();
     f.groups().forEach(g -> g.awaitingSync = false);
+    traceEntries(f, CommitTrace.Stage.DURABLE);
     finishCommitted(f);
     f.groups().forEach(dirty::add); // their next Ready may have built up meanwhile
   }
@@ -657,6 +679,37 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
+  private void traceEntries(Flight f, CommitTrace.Stage stage) {
+    if (!tracing) {
+      return;
+    }
+    for (int i = 0; i < f.groups().size(); i++) {
+      long group = f.groups().get(i).id;
+      for (Entry e : f.readies().get(i).entries()) {
+        trace.at(group, e.index(), stage, nodeId, 0);
+      }
+    }
+  }
+
+  private void traceAppends(List<Envelope> batch, CommitTrace.Stage stage) {
+    for (Envelope e : batch) {
+      if (e.message().type() == MessageType.APP) {
+        for (Entry entry : e.message().entries()) {
+          trace.at(e.groupId(), entry.index(), stage, nodeId, 0);
+        }
+      }
+    }
+  }
+
+  private void traceStep(Envelope e) {
+    Message m = e.message();
+    if (m.type() == MessageType.APP) {
+      traceAppends(List.of(e), CommitTrace.Stage.STEPPED);
+    } else if (m.type() == MessageType.APP_RESP && !m.reject()) {
+      trace.at(e.groupId(), m.index(), CommitTrace.Stage.ACKNOWLEDGED, nodeId, m.from());
+    }
+  }
+
   private void apply(Group g, Ready rd) {
     if (rd.snapshot() != null) {
       stateMachine.restore(g.id, rd.snapshot());
@@ -671,6 +724,9 @@ public final class RaftHost implements Transport.Receiver {
       }
       stateMachine.apply(g.id, e);
       g.applied = e.index();
+      if (tracing) {
+        trace.at(g.id, e.index(), CommitTrace.Stage.APPLIED, nodeId, 0);
+      }
       g.waiters.applied(e, g.raft.leader());
     }
     g.waiters.readsConfirmed(rd.readStates(), g.applied);
@@ -739,6 +795,9 @@ public final class RaftHost implements Transport.Receiver {
         continue; // a group not (yet) created here; its leader will retry
       }
       Message m = e.message();
+      if (tracing) {
+        traceStep(e);
+      }
       g.raft.step(m);
       dirty.add(g);
       boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.isQuiesce();

@@ -45,6 +45,7 @@ class RaftHostTest {
   private final Map<Long, Boolean> running = new TreeMap<>();
   private final List<String> durabilityViolations = new ArrayList<>();
   private long quiesceHeartbeats;
+  private CommitTrace trace = CommitTrace.NONE;
 
   private final Map<Long, Integer> incarnation = new TreeMap<>();
 
@@ -109,7 +110,7 @@ class RaftHostTest {
                     }),
             rng.split(),
             machine,
-            RaftHost.Options.defaults());
+            RaftHost.Options.defaults().withTrace(trace));
     out[0] = network.attach(node, host);
     hosts.put(node, host);
     running.put(node, true);
@@ -254,6 +255,65 @@ class RaftHostTest {
     run(TICK * RaftHost.Options.defaults().waitTicks() + 1_000);
     Throwable p = failureOf(doomed);
     assertTrue(p instanceof io.rangedb.raft.ProposalOutcomeUnknownException, p.toString());
+  }
+
+  /**
+   * The commit trace sees every committed entry pass its stages in order: proposed, written,
+   * durable and applied on its leader; received, stepped, written, durable and applied on each
+   * follower; acknowledged by a follower only once that follower's write was durable.
+   */
+  @Test
+  void theCommitTraceFollowsEachEntryThroughItsStagesInOrder() {
+    groups = 4;
+    List<String> seen = new ArrayList<>(); // one thread: the simulation's loop
+    trace =
+        (group, index, stage, node, peer) ->
+            seen.add(group + "/" + index + " " + stage + " " + node + " " + peer);
+    startHosts();
+    run(3_000);
+    seen.clear();
+    Map<Long, Long> leaders = leaders();
+    List<CompletableFuture<Long>> proposals = new ArrayList<>();
+    for (long g = 1; g <= groups; g++) {
+      proposals.add(
+          hosts.get(leaders.get(g)).propose(g, ("t" + g).getBytes(StandardCharsets.UTF_8)));
+    }
+    run(1_000);
+    for (long g = 1; g <= groups; g++) {
+      long index = proposals.get((int) g - 1).join();
+      long leader = leaders.get(g);
+      String entry = g + "/" + index + " ";
+      List<String> mine = seen.stream().filter(l -> l.startsWith(entry)).toList();
+      assertInOrder(
+          mine,
+          entry + "PROPOSED " + leader + " 0",
+          entry + "WRITTEN " + leader + " 0",
+          entry + "DURABLE " + leader + " 0",
+          entry + "APPLIED " + leader + " 0");
+      for (long f = 1; f <= 3; f++) {
+        if (f == leader) {
+          continue;
+        }
+        assertInOrder(
+            mine,
+            entry + "RECEIVED " + f + " 0",
+            entry + "STEPPED " + f + " 0",
+            entry + "WRITTEN " + f + " 0",
+            entry + "DURABLE " + f + " 0",
+            entry + "APPLIED " + f + " 0");
+        assertInOrder(
+            mine, entry + "DURABLE " + f + " 0", entry + "ACKNOWLEDGED " + leader + " " + f);
+      }
+    }
+  }
+
+  private static void assertInOrder(List<String> events, String... expected) {
+    int at = -1;
+    for (String e : expected) {
+      int next = events.indexOf(e);
+      assertTrue(next > at, e + " after " + List.of(expected) + " in " + events);
+      at = next;
+    }
   }
 
   @Test

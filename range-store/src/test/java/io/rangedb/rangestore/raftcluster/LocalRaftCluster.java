@@ -2,6 +2,7 @@ package io.rangedb.rangestore.raftcluster;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final List<Long> groups;
   private final long tickMillis;
   private final boolean rememberCommands;
-  private final long compactAfterEntries;
+  private final RaftHost.Options hostOptions;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -36,7 +37,7 @@ final class LocalRaftCluster implements AutoCloseable {
   /**
    * @param rememberCommands whether nodes keep every applied command (for checks) or only count
    *     them (for benchmarks)
-   * @param compactAfterEntries the hosts' log compaction threshold (0: never)
+   * @param hostOptions every host's options (log compaction, commit tracing)
    */
   LocalRaftCluster(
       Path root,
@@ -44,11 +45,11 @@ final class LocalRaftCluster implements AutoCloseable {
       int groupCount,
       long tickMillis,
       boolean rememberCommands,
-      long compactAfterEntries)
+      RaftHost.Options hostOptions)
       throws Exception {
     this.root = root;
     this.rememberCommands = rememberCommands;
-    this.compactAfterEntries = compactAfterEntries;
+    this.hostOptions = hostOptions;
     this.size = size;
     this.tickMillis = tickMillis;
     List<Long> g = new ArrayList<>();
@@ -91,7 +92,7 @@ final class LocalRaftCluster implements AutoCloseable {
             tickMillis,
             id * 1_000_003L + restarts++,
             rememberCommands,
-            compactAfterEntries);
+            hostOptions);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());
     nodes.put(id, node);

@@ -52,7 +52,7 @@ final class LocalRaftNode implements AutoCloseable {
       long tickMillis,
       long seed,
       boolean rememberCommands,
-      long compactAfterEntries)
+      RaftHost.Options hostOptions)
       throws IOException {
     this.id = id;
     this.stateMachine = new RecordingStateMachine(rememberCommands);
@@ -71,7 +71,7 @@ final class LocalRaftNode implements AutoCloseable {
             syncer,
             new SplittableRandom(seed),
             stateMachine,
-            RaftHost.Options.defaults().withCompactAfterEntries(compactAfterEntries));
+            hostOptions);
     receiver.host = host;
     server =
         transport
@@ -102,7 +102,7 @@ final class LocalRaftNode implements AutoCloseable {
       long tickMillis,
       long seed,
       boolean rememberCommands,
-      long compactAfterEntries)
+      RaftHost.Options hostOptions)
       throws Exception {
     if (bootstrap) {
       try (StoreEngine engine = StoreEngine.open(store)) {
@@ -114,7 +114,7 @@ final class LocalRaftNode implements AutoCloseable {
     }
     LocalRaftNode node =
         new LocalRaftNode(
-            id, store, port, addresses, tickMillis, seed, rememberCommands, compactAfterEntries);
+            id, store, port, addresses, tickMillis, seed, rememberCommands, hostOptions);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
       added.add(node.host.addGroup(g, RaftConfig.defaults(id)));

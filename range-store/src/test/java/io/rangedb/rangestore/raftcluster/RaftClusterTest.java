@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.rangedb.raft.host.RaftHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +41,8 @@ class RaftClusterTest {
     Map<Long, Set<String>> acked = new ConcurrentHashMap<>();
     AtomicLong attempts = new AtomicLong();
     AtomicLong failures = new AtomicLong();
-    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, 0)) {
+    try (LocalRaftCluster cluster =
+        new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, RaftHost.Options.defaults())) {
       cluster.balanceLeaders(0.9);
       AtomicBoolean running = new AtomicBoolean(true);
       ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -123,7 +125,14 @@ class RaftClusterTest {
   @Test
   void aHostThatMissedCompactedEntriesCatchesUpFromSnapshotsOverGrpc() throws Exception {
     int groups = 8;
-    try (LocalRaftCluster cluster = new LocalRaftCluster(dir, 3, groups, TICK_MILLIS, true, 20)) {
+    try (LocalRaftCluster cluster =
+        new LocalRaftCluster(
+            dir,
+            3,
+            groups,
+            TICK_MILLIS,
+            true,
+            RaftHost.Options.defaults().withCompactAfterEntries(20))) {
       cluster.balanceLeaders(1.0);
       cluster.stop(3);
       List<String> acknowledged = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.rangedb.rangestore.raftcluster;
 
 import io.rangedb.raft.MessageType;
+import io.rangedb.raft.host.CommitTrace;
 import io.rangedb.raft.host.RaftHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +23,13 @@ import java.util.stream.Stream;
  * gRPC round trip on loopback. Run with bench/raft-commit.sh (or see it for the Maven command).
  *
  * <p>Arguments: {@code [seconds-per-case (default 10)] [tick-millis (default 50)] [groups (default
- * 1,1000)] [proposers (default 1,64)] [rounds (default 1)]}; groups and proposers are
+ * 1,1000)] [proposers (default 1,64)] [rounds (default 1)] [trace]}; groups and proposers are
  * comma-separated lists, so that a profiler can be pointed at one case (e.g. {@code 10 50 1000
  * 64}). With several rounds the proposer counts of a group count are run in turn, round after
  * round, and the throughput ratio of the last to the first count is given per round and as the
  * median: on a noisy machine, cases measured minutes apart differ by more than the ratio's error.
+ * With {@code trace}, each measured case also prints where its commits spent their time, hop by hop
+ * ({@link CommitPathTrace}, every 20th group).
  */
 public final class RaftCommitBenchmark {
   private RaftCommitBenchmark() {}
@@ -57,10 +60,22 @@ public final class RaftCommitBenchmark {
       if (rounds < 1) {
         throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
       }
+      CommitPathTrace trace = null;
+      if (args.length > 5) {
+        if (!args[5].equals("trace")) {
+          throw new IllegalArgumentException(
+              "the sixth argument can only be trace, got " + args[5]);
+        }
+        trace = new CommitPathTrace(20);
+      }
+      RaftHost.Options hostOptions =
+          RaftHost.Options.defaults()
+              .withCompactAfterEntries(10_000)
+              .withTrace(trace == null ? CommitTrace.NONE : trace);
       for (int groups : groupCounts) {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
-                root.resolve("g" + groups), 3, groups, tickMillis, false, 10_000)) {
+                root.resolve("g" + groups), 3, groups, tickMillis, false, hostOptions)) {
           cluster.balanceLeaders(0.9);
           // Warm-up, not reported: long enough at full load for the JIT to compile the hot paths,
           // which otherwise compete for the two cores during the first measured case.
@@ -71,7 +86,20 @@ public final class RaftCommitBenchmark {
           for (int round = 1; round <= rounds; round++) {
             List<Result> these = new ArrayList<>();
             for (int proposers : proposerCounts) {
+              if (trace != null) {
+                trace.start();
+              }
               Result r = run(cluster, groups, proposers, seconds);
+              if (trace != null) {
+                trace.stop();
+                System.out.printf(
+                    Locale.ROOT,
+                    "%nWhere the commits of \"%s\" (round %d) went, from the leader's loop stepping"
+                        + " the proposal:%n%s",
+                    r.name(),
+                    round,
+                    trace.report());
+              }
               these.add(rounds == 1 ? r : r.inRound(round));
             }
             results.addAll(these);

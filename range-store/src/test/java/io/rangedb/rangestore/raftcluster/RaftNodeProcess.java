@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.Role;
+import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -108,7 +109,8 @@ public final class RaftNodeProcess {
             tickMillis,
             seed,
             true,
-            0); // no compaction: a restart re-applies the whole log, rebuilding the record
+            // No compaction: a restart re-applies the whole log, rebuilding the record.
+            RaftHost.Options.defaults());
     // One writer, so that answers completed on the Raft loop never wait on the pipe.
     ExecutorService out =
         Executors.newSingleThreadExecutor(
