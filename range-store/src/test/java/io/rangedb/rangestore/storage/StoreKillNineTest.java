@@ -98,7 +98,8 @@ class StoreKillNineTest {
         }
         last = Long.parseLong(line);
       }
-      p.destroyForcibly(); // SIGKILL on Linux
+    } finally {
+      p.destroyForcibly(); // SIGKILL on Linux; also when the test fails, never leave it writing
       assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the writer did not die");
     }
     return last;
