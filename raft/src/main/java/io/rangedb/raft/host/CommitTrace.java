@@ -5,7 +5,8 @@ package io.rangedb.raft.host;
  * so that a benchmark or a tracing system can see where a commit's time goes. The host reports on
  * its loop, except {@link Stage#RECEIVED}, which comes from the transport's thread: an
  * implementation stamps the time itself, must be thread-safe and cheap, and should sample (by
- * group, say) under load. {@link #NONE}, the default, costs one comparison per Ready.
+ * group, say) under load. With {@link #NONE}, the default, the host only tests a flag at each
+ * stage.
  */
 public interface CommitTrace {
   /** The stages, in the order an entry passes them on its leader and on a follower. */
