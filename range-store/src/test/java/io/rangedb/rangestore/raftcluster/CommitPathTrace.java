@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The benchmark's commit-path breakdown: stamps each stage of the entries of every {@code every}th
  * group on every node, and for each entry applied on its leader follows the follower whose
  * acknowledgement reached the leader first. Hosts of one JVM share one instance. Off until {@link
- * #start}.
+ * #start}. An acknowledgement covering several entries is stamped on its last entry only, so where
+ * appends carry many entries (one busy group) the table follows the last entry of each.
  */
 final class CommitPathTrace implements CommitTrace {
   private static final int NODES = 8;
