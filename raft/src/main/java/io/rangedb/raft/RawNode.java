@@ -149,19 +149,6 @@ public final class RawNode {
         || raft.log.hasNextCommittedEnts();
   }
 
-  /**
-   * Whether there is a Ready and it would write nothing (no entries, snapshot, term or vote): only
-   * messages, entries to apply and reads to serve. Its acknowledgements then promise only what is
-   * already durable (a group's earlier Ready is advanced only once durable), so a host may carry it
-   * out while an fsync of other groups' writes runs.
-   */
-  public boolean hasReadyWithoutWrites() {
-    return hasReady()
-        && hardStateToWrite(raft.hardState()) == null
-        && raft.log.unstable.entries.isEmpty()
-        && raft.log.unstable.snapshot == null;
-  }
-
   /** Takes what is to be done; see {@link Ready} for the order. */
   public Ready ready() {
     if (outstanding != null) {

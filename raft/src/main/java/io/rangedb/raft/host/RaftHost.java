@@ -46,9 +46,10 @@ import java.util.random.RandomGenerator;
  *
  * <p>The fsync of step (4) runs on a separate syncer, and the loop goes on meanwhile: the groups
  * whose Ready waits for it stay out of later cycles until it is done (a group has one Ready
- * outstanding at a time), every other group goes on, and the writes of the cycles in between are
- * made durable together by the next fsync ({@link SyncPipeline}). With thousands of groups this
- * keeps the loop busy while the disk syncs, and it makes batches larger.
+ * outstanding at a time), every other group goes on, writing its entries and sending its appends at
+ * once, and the writes of the cycles in between are made durable together by the next fsync, which
+ * the syncer starts as soon as the last one ends ({@link SyncPipeline}). With thousands of groups
+ * this keeps the loop busy while the disk syncs, and the disk busy while the loop works.
  *
  * <p>Idle groups cost nearly nothing: a leader whose group is fully replicated and applied quiesces
  * it (a last heartbeat tells followers), and quiesced groups are not ticked. Instead the host pings
@@ -532,17 +533,16 @@ public final class RaftHost implements Transport.Receiver {
     while ((r = inbox.poll()) != null) {
       r.run();
     }
-    // While a write waits for its fsync, groups with work to write stay dirty: they go into the
-    // next batch, written when the fsync is done. The loop meanwhile steps what arrives, and
-    // carries out the Readys that write nothing (commits to apply, messages, reads).
+    // A group whose write waits for its fsync has no Ready to give (its last one is outstanding);
+    // every other group's Ready is carried out now, its writes made at once whether or not an
+    // fsync runs, to be made durable by the next one.
     boolean progress = true;
     while (!dirty.isEmpty() && progress) {
-      boolean busy = syncs.busy();
       List<Group> touched = new ArrayList<>(dirty);
       dirty.clear();
       List<Group> ready = new ArrayList<>();
       for (Group g : touched) {
-        if (busy ? g.raft.hasReadyWithoutWrites() : g.raft.hasReady()) {
+        if (g.raft.hasReady()) {
           ready.add(g);
         }
       }

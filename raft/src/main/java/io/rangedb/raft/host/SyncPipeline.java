@@ -3,14 +3,23 @@ package io.rangedb.raft.host;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Log writes that wait for an fsync, and the one fsync at a time that makes them durable. The host
- * writes a cycle's batch and goes on with its next cycle while the disk syncs on the syncer; the
- * writes of the cycles in between wait, so the next sync covers them all (group commit across
- * cycles). Not thread-safe: the host calls it on its loop only, and the sync's completion comes
- * back through {@code toLoop}.
+ * Log writes that wait for an fsync, and the syncer that makes them durable. The host writes each
+ * cycle's batch at once, whether or not a sync is running, and goes on; the syncer runs one sync at
+ * a time, back to back for as long as writes wait: each sync covers every write made before it
+ * began, so the writes made during one sync share the next (group commit across cycles).
+ *
+ * <p>The syncer starts its next sync itself, without waiting for the loop to take the last one's
+ * completion: under load the loop is often busy, and a hand-off back to it between two syncs left
+ * the disk idle for as long as the sync took (docs/benchmarks.md, "A syncer that does not wait for
+ * the loop").
+ *
+ * <p>{@link #written}, {@link #abandon} and the completions run on the host's loop; the sync runs
+ * on the syncer and hands its completion back through {@code toLoop}.
  *
  * @param <T> what the host must finish once a write is durable
  */
@@ -21,10 +30,21 @@ final class SyncPipeline<T> {
   private final Executor syncer;
   private final Consumer<Runnable> toLoop;
   private final Consumer<T> onDurable;
+
+  // Loop-confined.
   private final ArrayDeque<Waiting<T>> waiting = new ArrayDeque<>();
   private long written;
-  private boolean syncing;
-  private long syncs;
+
+  /** The last write the loop made: the syncer covers up to it. */
+  private final AtomicLong published = new AtomicLong();
+
+  /** Whether a syncer task runs or is queued; only the one that set it starts syncs. */
+  private final AtomicBoolean syncing = new AtomicBoolean();
+
+  private final AtomicLong syncs = new AtomicLong();
+
+  /** Syncer-confined (one syncer task at a time): the last write a finished sync covered. */
+  private long synced;
 
   /**
    * @param syncer where {@link LogStore#sync} runs; may be the loop's own thread ({@code
@@ -39,20 +59,21 @@ final class SyncPipeline<T> {
     this.onDurable = onDurable;
   }
 
-  /** Records that a write carrying {@code item} was just made, and starts a sync if none runs. */
+  /**
+   * Records that a write carrying {@code item} has just returned, and wakes the syncer if it is
+   * idle (a running one sees the write when its current sync ends).
+   */
   void written(T item) {
     waiting.add(new Waiting<>(++written, item));
-    startSync();
-  }
-
-  /** Whether a write still waits for its fsync. */
-  boolean busy() {
-    return !waiting.isEmpty();
+    published.set(written);
+    if (syncing.compareAndSet(false, true)) {
+      syncer.execute(this::syncWhileWritesWait);
+    }
   }
 
   /** Fsyncs started so far. */
   long syncs() {
-    return syncs;
+    return syncs.get();
   }
 
   /** Forgets every waiting write (the host stopped; they will never be acknowledged). */
@@ -60,38 +81,51 @@ final class SyncPipeline<T> {
     waiting.clear();
   }
 
-  private void startSync() {
-    if (syncing || waiting.isEmpty()) {
-      return;
+  /** The syncer's task: sync until no write waits, handing each sync's completion to the loop. */
+  private void syncWhileWritesWait() {
+    while (true) {
+      long upTo = published.get(); // every write up to it returned before the sync below begins
+      if (upTo == synced) {
+        syncing.set(false);
+        // A write published after the read above, but before the flag was cleared, found the
+        // syncer busy and did not wake it: look again, and carry on if nobody else took over.
+        if (published.get() == synced || !syncing.compareAndSet(false, true)) {
+          return;
+        }
+        continue;
+      }
+      syncs.incrementAndGet();
+      try {
+        store.sync();
+      } catch (RuntimeException | Error e) {
+        // The flag stays set: no sync starts again, and the loop stops the host, since nothing
+        // may be acknowledged once a sync failed.
+        handBack(
+            () -> {
+              throw e;
+            });
+        return;
+      }
+      synced = upTo;
+      if (!handBack(() -> durable(upTo))) {
+        return;
+      }
     }
-    syncing = true;
-    syncs++;
-    long upTo = written; // every write so far returned before the sync below begins
-    syncer.execute(
-        () -> {
-          Runnable next;
-          try {
-            store.sync();
-            next = () -> synced(upTo);
-          } catch (RuntimeException | Error e) {
-            next =
-                () -> {
-                  throw e; // the loop stops the host: nothing may be acknowledged any more
-                };
-          }
-          try {
-            toLoop.accept(next);
-          } catch (RejectedExecutionException shutDown) {
-            // The host's loop was shut down while the disk synced: nobody waits for this.
-          }
-        });
   }
 
-  private void synced(long upTo) {
-    syncing = false;
+  /** Queues {@code r} for the loop; false if the loop was shut down, so nobody waits any more. */
+  private boolean handBack(Runnable r) {
+    try {
+      toLoop.accept(r);
+      return true;
+    } catch (RejectedExecutionException shutDown) {
+      return false;
+    }
+  }
+
+  private void durable(long upTo) {
     while (!waiting.isEmpty() && waiting.peek().seq() <= upTo) {
       onDurable.accept(waiting.poll().item());
     }
-    startSync();
   }
 }

@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
+import io.rangedb.raft.Message;
+import io.rangedb.raft.MessageType;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The host writes a cycle's Readys and goes on while the syncer fsyncs them: nothing is applied or
- * acknowledged before the fsync, and what arrives meanwhile waits for the next one.
+ * acknowledged before the fsync, and what is written meanwhile is made durable by the next one.
  */
 class RaftHostSyncTest {
   private static final long GROUP = 7;
@@ -28,11 +32,24 @@ class RaftHostSyncTest {
   private final MemoryLogStore store = new MemoryLogStore();
   private final List<Long> applied = new ArrayList<>();
 
+  /** What the host sent, in order. */
+  private final List<Envelope> sent = new ArrayList<>();
+
   private final RaftHost host =
       new RaftHost(
           1,
           store,
-          new NowhereTransport(),
+          new Transport() {
+            @Override
+            public void send(long toNode, List<Envelope> batch) {
+              sent.addAll(batch);
+            }
+
+            @Override
+            public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+              sent.add(snapshotMessage);
+            }
+          },
           loop::add,
           syncer::add,
           new SplittableRandom(1),
@@ -77,15 +94,52 @@ class RaftHostSyncTest {
   }
 
   private void electSoleVoter(long group) {
-    store.bootstrap(group, ConfState.ofVoters(1L));
+    elect(group, ConfState.ofVoters(1L));
+  }
+
+  /**
+   * Bootstraps {@code group} with {@code voters} and ticks this host into its leader, node 2
+   * granting the votes asked of it and acknowledging the new leader's appends, so the group
+   * settles.
+   */
+  private void elect(long group, ConfState voters) {
+    store.bootstrap(group, voters);
     host.addGroup(group, RaftConfig.defaults(1));
     runLoop();
     for (int i = 0; i < 100 && role(group) != Role.LEADER; i++) {
       host.tick();
       runLoop();
       runSyncs();
+      answerAsNodeTwo(group);
     }
     assertEquals(Role.LEADER, role(group));
+    runSyncs();
+    answerAsNodeTwo(group);
+  }
+
+  /** Node 2 grants what this host asked of it for {@code group}: votes, and appends. */
+  private void answerAsNodeTwo(long group) {
+    for (Envelope e : List.copyOf(sent)) {
+      Message m = e.message();
+      if (e.groupId() != group || m.to() != 2) {
+        continue;
+      }
+      switch (m.type()) {
+        case PRE_VOTE, VOTE -> {
+          MessageType answer =
+              m.type() == MessageType.PRE_VOTE ? MessageType.PRE_VOTE_RESP : MessageType.VOTE_RESP;
+          host.receive(
+              2,
+              List.of(
+                  new Envelope(
+                      group, Message.builder(answer).from(2).to(1).term(m.term()).build())));
+        }
+        case APP -> host.receive(2, List.of(ack(group, m)));
+        default -> {}
+      }
+    }
+    sent.clear();
+    runLoop();
     runSyncs();
   }
 
@@ -147,5 +201,65 @@ class RaftHostSyncTest {
     assertFalse(laterWrite.isDone(), "a write still waits for the next fsync");
     runSyncs();
     assertTrue(write.isDone() && laterWrite.isDone());
+  }
+
+  /**
+   * A group's proposal made while another group's write is being synced is written at once and its
+   * appends leave at once: only its own durability waits for the next fsync. Until 2026-12-02 the
+   * group's whole Ready waited for the fsync in progress, appends included, which put up to one
+   * more fsync on the followers' path to a commit.
+   */
+  @Test
+  void aLeadersAppendsLeaveWhileAnotherGroupsWriteIsBeingSynced() {
+    electSoleVoter(GROUP);
+    long shared = GROUP + 1;
+    elect(shared, ConfState.ofVoters(1L, 2L, 3L));
+    CompletableFuture<Long> first = host.propose(GROUP, "a".getBytes());
+    runLoop();
+    assertEquals(1, syncer.size(), "group 7's write is being synced");
+
+    sent.clear();
+    int unsynced = store.unsyncedWrites();
+    CompletableFuture<Long> second = host.propose(shared, "b".getBytes());
+    runLoop();
+    Message append = appendTo(2, shared);
+    assertEquals("b", new String(append.entries().get(0).data()), "the append left at once");
+    assertEquals(unsynced + 1, store.unsyncedWrites(), "and the entry was written at once");
+    assertEquals(1, syncer.size(), "the running sync will pick it up when it ends");
+
+    host.receive(2, List.of(ack(shared, append)));
+    runLoop();
+    assertFalse(second.isDone(), "the leader counts itself only once its own write is durable");
+    long syncsBefore = store.commits();
+    runSyncs();
+    assertTrue(first.isDone() && second.isDone());
+    assertEquals(1, store.commits() - syncsBefore, "one fsync covered both groups' writes");
+  }
+
+  /** The last append the host sent to {@code node} for {@code group}. */
+  private Message appendTo(long node, long group) {
+    Message found = null;
+    for (Envelope e : sent) {
+      if (e.groupId() == group
+          && e.message().type() == MessageType.APP
+          && e.message().to() == node) {
+        found = e.message();
+      }
+    }
+    assertTrue(found != null, "no append to node " + node + " for group " + group + " in " + sent);
+    return found;
+  }
+
+  /** Node 2's acknowledgement of {@code append}. */
+  private static Envelope ack(long group, Message append) {
+    long last = append.index() + append.entries().size();
+    return new Envelope(
+        group,
+        Message.builder(MessageType.APP_RESP)
+            .from(2)
+            .to(1)
+            .term(append.term())
+            .index(last)
+            .build());
   }
 }

@@ -1,7 +1,6 @@
 package io.rangedb.raft.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,12 +12,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The host's fsync pipeline: one sync at a time, covering every write made before it began. */
+/**
+ * The host's fsync pipeline: one sync at a time, each covering every write made before it began,
+ * back to back while writes wait, without waiting for the loop in between.
+ */
 class SyncPipelineTest {
   /** A store that only counts syncs, and may fail them. */
-  private static final class CountingStore implements LogStore {
+  private static class CountingStore implements LogStore {
     int syncs;
     RuntimeException failure;
+
+    /** Runs inside a sync: what the loop does while the disk syncs. */
+    Runnable duringSync = () -> {};
 
     @Override
     public LogBatch newBatch() {
@@ -28,6 +33,9 @@ class SyncPipelineTest {
     @Override
     public void sync() {
       syncs++;
+      Runnable during = duringSync;
+      duringSync = () -> {};
+      during.run();
       if (failure != null) {
         throw failure;
       }
@@ -57,24 +65,48 @@ class SyncPipelineTest {
   }
 
   @Test
-  void writesDuringASyncWaitForTheNextOneWhichCoversThemAll() {
+  void oneSyncCoversEveryWriteMadeBeforeItBegan() {
     pipeline.written("a");
-    assertTrue(pipeline.busy());
-    assertEquals(1, syncer.size(), "the first write starts a sync");
     pipeline.written("b");
     pipeline.written("c");
     assertEquals(1, syncer.size(), "one sync at a time");
     runSyncer();
     runLoop();
-    assertEquals(List.of("a"), durable, "b and c may have missed the sync that a started");
-    assertEquals(1, syncer.size(), "so a second sync starts at once");
+    assertEquals(List.of("a", "b", "c"), durable);
+    assertEquals(1, store.syncs);
+    assertEquals(1, pipeline.syncs());
+    assertTrue(syncer.isEmpty(), "nothing waits: the syncer stopped");
+  }
+
+  @Test
+  void writesMadeDuringASyncShareTheNextWhichStartsWithoutWaitingForTheLoop() {
+    store.duringSync =
+        () -> {
+          pipeline.written("b");
+          pipeline.written("c");
+        };
+    pipeline.written("a");
     runSyncer();
+    assertEquals(2, store.syncs, "the syncer went on to a second sync by itself");
+    assertTrue(syncer.isEmpty(), "and no second syncer task was queued");
+    loop.poll().run();
+    assertEquals(List.of("a"), durable, "b and c may have missed the sync that a started");
     runLoop();
     assertEquals(List.of("a", "b", "c"), durable);
-    assertFalse(pipeline.busy());
-    assertTrue(syncer.isEmpty());
-    assertEquals(2, store.syncs);
     assertEquals(2, pipeline.syncs());
+  }
+
+  @Test
+  void aWriteAfterTheSyncerWentIdleWakesIt() {
+    pipeline.written("a");
+    runSyncer();
+    runLoop();
+    assertTrue(syncer.isEmpty());
+    pipeline.written("b");
+    assertEquals(1, syncer.size());
+    runSyncer();
+    runLoop();
+    assertEquals(List.of("a", "b"), durable);
   }
 
   @Test
@@ -93,6 +125,8 @@ class SyncPipelineTest {
     RuntimeException e = assertThrows(RuntimeException.class, this::runLoop);
     assertSame(store.failure, e);
     assertTrue(durable.isEmpty());
+    pipeline.written("b");
+    assertTrue(syncer.isEmpty(), "no sync starts after one failed");
   }
 
   @Test
@@ -102,7 +136,6 @@ class SyncPipelineTest {
     runSyncer();
     runLoop();
     assertTrue(durable.isEmpty());
-    assertFalse(pipeline.busy());
   }
 
   @Test
@@ -112,5 +145,77 @@ class SyncPipelineTest {
     assertEquals(1, store.syncs);
     runLoop();
     assertEquals(List.of("a"), durable);
+  }
+
+  /**
+   * With a real loop thread writing while a real syncer thread syncs, in thousands of short bursts
+   * that each end with the syncer going idle: every burst becomes durable without a later write to
+   * wake the syncer (a write that races with the syncer going idle must not be left waiting), in
+   * order, and no write is reported durable before a sync that began after it.
+   */
+  @Test
+  void onRealThreadsNoWriteIsLeftWaitingOrReportedDurableEarly() throws Exception {
+    java.util.concurrent.atomic.AtomicLong lastWritten =
+        new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong coveredByFinishedSync =
+        new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong durableUpTo =
+        new java.util.concurrent.atomic.AtomicLong();
+    List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.ExecutorService loopThread = RaftThreads.newLoop("test-loop");
+    java.util.concurrent.ExecutorService syncThread = RaftThreads.newSyncer("test-syncer");
+    LogStore racingStore =
+        new CountingStore() {
+          @Override
+          public void sync() {
+            coveredByFinishedSync.accumulateAndGet(lastWritten.get(), Math::max);
+          }
+        };
+    @SuppressWarnings("unchecked")
+    SyncPipeline<Long>[] pipe = new SyncPipeline[1];
+    pipe[0] =
+        new SyncPipeline<>(
+            racingStore,
+            syncThread,
+            loopThread::execute,
+            item -> {
+              if (item != durableUpTo.get() + 1) {
+                problems.add("durable out of order: " + item + " after " + durableUpTo.get());
+              }
+              if (item > coveredByFinishedSync.get()) {
+                problems.add(item + " reported durable before a sync covered it");
+              }
+              durableUpTo.set(item);
+            });
+    try {
+      java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+      long item = 0;
+      for (int burst = 0; burst < 3_000 && problems.isEmpty(); burst++) {
+        int size = 1 + rnd.nextInt(3);
+        for (int i = 0; i < size; i++) {
+          long it = ++item;
+          int spin = rnd.nextInt(200);
+          loopThread.execute(
+              () -> {
+                for (int p = 0; p < spin; p++) {
+                  Thread.onSpinWait();
+                }
+                lastWritten.set(it); // the write returns...
+                pipe[0].written(it); // ...then the host records it
+              });
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (durableUpTo.get() < item && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertEquals(item, durableUpTo.get(), "burst " + burst + " was left waiting for a sync");
+      }
+      assertEquals(List.of(), problems);
+    } finally {
+      loopThread.shutdown();
+      syncThread.shutdown();
+      assertTrue(loopThread.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(syncThread.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+    }
   }
 }
