@@ -104,6 +104,10 @@ public final class RaftHost implements Transport.Receiver {
    *     takes the next input, however large (a snapshot).
    * @param trace told where each entry is on its way to being applied ({@link CommitTrace#NONE}:
    *     nowhere)
+   * @param tickSlices how many calls of {@link #tick()} make one tick: each call ticks the groups
+   *     of one slice, so that a host with thousands of groups ticks them in small pieces spread
+   *     over the tick interval instead of all in one long cycle that every commit in flight waits
+   *     behind; pings, liveness and wait limits count whole ticks
    */
   public record Options(
       int pingTicks,
@@ -112,36 +116,77 @@ public final class RaftHost implements Transport.Receiver {
       long compactAfterEntries,
       long waitTicks,
       long maxInboxBytes,
-      CommitTrace trace) {
+      CommitTrace trace,
+      int tickSlices) {
     public Options {
       java.util.Objects.requireNonNull(trace, "trace (CommitTrace.NONE for none)");
       if (pingTicks <= 0
           || deadTicks <= pingTicks
           || compactAfterEntries < 0
           || waitTicks <= 0
-          || maxInboxBytes <= 0) {
+          || maxInboxBytes <= 0
+          || tickSlices <= 0) {
         throw new IllegalArgumentException(
-            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, waitTicks > 0 and"
-                + " maxInboxBytes > 0");
+            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, waitTicks > 0,"
+                + " maxInboxBytes > 0 and tickSlices > 0");
       }
     }
 
     public static Options defaults() {
-      return new Options(1, 10, true, 0, 1_000, 64L << 20, CommitTrace.NONE);
+      return new Options(1, 10, true, 0, 1_000, 64L << 20, CommitTrace.NONE, 1);
     }
 
     public Options withCompactAfterEntries(long entries) {
-      return new Options(pingTicks, deadTicks, quiesce, entries, waitTicks, maxInboxBytes, trace);
+      return edit(b -> b.compactAfterEntries = entries);
     }
 
     public Options withMaxInboxBytes(long bytes) {
-      return new Options(
-          pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, bytes, trace);
+      return edit(b -> b.maxInboxBytes = bytes);
     }
 
     public Options withTrace(CommitTrace t) {
+      return edit(b -> b.trace = t);
+    }
+
+    public Options withTickSlices(int slices) {
+      return edit(b -> b.tickSlices = slices);
+    }
+
+    private Options edit(java.util.function.Consumer<Editable> change) {
+      Editable b = new Editable(this);
+      change.accept(b);
       return new Options(
-          pingTicks, deadTicks, quiesce, compactAfterEntries, waitTicks, maxInboxBytes, t);
+          b.pingTicks,
+          b.deadTicks,
+          b.quiesce,
+          b.compactAfterEntries,
+          b.waitTicks,
+          b.maxInboxBytes,
+          b.trace,
+          b.tickSlices);
+    }
+
+    /** A mutable copy, so that each {@code with} method names only what it changes. */
+    private static final class Editable {
+      int pingTicks;
+      int deadTicks;
+      boolean quiesce;
+      long compactAfterEntries;
+      long waitTicks;
+      long maxInboxBytes;
+      CommitTrace trace;
+      int tickSlices;
+
+      Editable(Options o) {
+        pingTicks = o.pingTicks;
+        deadTicks = o.deadTicks;
+        quiesce = o.quiesce;
+        compactAfterEntries = o.compactAfterEntries;
+        waitTicks = o.waitTicks;
+        maxInboxBytes = o.maxInboxBytes;
+        trace = o.trace;
+        tickSlices = o.tickSlices;
+      }
     }
   }
 
@@ -165,7 +210,12 @@ public final class RaftHost implements Transport.Receiver {
 
   // Loop-confined state.
   private final Map<Long, Group> groups = new HashMap<>();
-  private final LinkedHashSet<Group> active = new LinkedHashSet<>();
+
+  /** The groups that are ticked (not quiesced), by tick slice. */
+  private final List<LinkedHashSet<Group>> active = new ArrayList<>();
+
+  private int nextSlot;
+  private long sliceCalls;
   private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
   private final PeerLiveness liveness;
   private long ticks;
@@ -196,6 +246,9 @@ public final class RaftHost implements Transport.Receiver {
     final LogStorage storage;
     boolean quiesced;
 
+    /** The tick slice this group is ticked in ({@link Options#tickSlices()}). */
+    final int slot;
+
     /**
      * Idle and fully replicated, to be quiesced at the next tick unless work arrives first: a busy
      * group's next append then carries the commit index that the quiesce heartbeat would have.
@@ -208,8 +261,9 @@ public final class RaftHost implements Transport.Receiver {
     long applied;
     final Waiters waiters;
 
-    Group(long id, RawNode raft, LogStorage storage) {
+    Group(long id, RawNode raft, LogStorage storage, int slot) {
       this.id = id;
+      this.slot = slot;
       this.raft = raft;
       this.storage = storage;
       this.applied = raft.appliedIndex();
@@ -252,6 +306,9 @@ public final class RaftHost implements Transport.Receiver {
     this.trace = options.trace();
     this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
+    for (int i = 0; i < options.tickSlices(); i++) {
+      active.add(new LinkedHashSet<>());
+    }
   }
 
   public long nodeId() {
@@ -260,6 +317,11 @@ public final class RaftHost implements Transport.Receiver {
 
   public Stats stats() {
     return stats;
+  }
+
+  /** Calls of {@link #tick()} per tick ({@link Options#tickSlices()}). */
+  public int tickSlices() {
+    return options.tickSlices();
   }
 
   // ------------------------------------------------------------------ inputs (any thread)
@@ -288,9 +350,10 @@ public final class RaftHost implements Transport.Receiver {
               new Group(
                   groupId,
                   new RawNode(config.withDeferCommitBroadcast(true), storage, rng.split()),
-                  storage);
+                  storage,
+                  nextSlot++ % options.tickSlices());
           groups.put(groupId, g);
-          active.add(g);
+          active.get(g.slot).add(g);
           dirty.add(g);
           liveness.watchMembers(g.raft.confState());
           done.complete(null);
@@ -387,7 +450,11 @@ public final class RaftHost implements Transport.Receiver {
         });
   }
 
-  /** One tick of the Raft clock for every group that is not quiesced. Call at a fixed rate. */
+  /**
+   * One slice of a tick: one tick of the Raft clock for every group of the next slice that is not
+   * quiesced (with one slice, the default, every group). Call at a fixed rate, {@link
+   * Options#tickSlices()} times per tick interval.
+   */
   public void tick() {
     submit(this::onTick);
   }
@@ -459,7 +526,7 @@ public final class RaftHost implements Transport.Receiver {
   /** Number of groups currently ticked (not quiesced); read on the loop via inspect. */
   public CompletableFuture<Integer> activeGroups() {
     CompletableFuture<Integer> f = new CompletableFuture<>();
-    submit(f, () -> f.complete(active.size()));
+    submit(f, () -> f.complete(active.stream().mapToInt(LinkedHashSet::size).sum()));
     return f;
   }
 
@@ -739,8 +806,11 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   private void onTick() {
-    ticks++;
-    for (Iterator<Group> it = active.iterator(); it.hasNext(); ) {
+    int slice = (int) (sliceCalls++ % options.tickSlices());
+    if (slice == 0) {
+      nodeTick();
+    }
+    for (Iterator<Group> it = active.get(slice).iterator(); it.hasNext(); ) {
       Group g = it.next();
       if (g.quiesceDue) {
         g.quiesceDue = false;
@@ -757,6 +827,11 @@ public final class RaftHost implements Transport.Receiver {
       dirty.add(g);
       expireWaits(g);
     }
+  }
+
+  /** What happens once per whole tick: pings to peer nodes, and their liveness. */
+  private void nodeTick() {
+    ticks++;
     if (ticks % options.pingTicks() == 0) {
       Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
       for (long peer : liveness.peers()) {
@@ -807,7 +882,7 @@ public final class RaftHost implements Transport.Receiver {
           && g.raft.leader() == m.from()
           && g.raft.commitIndex() == g.raft.lastIndex()) {
         g.quiesced = true;
-        active.remove(g);
+        active.get(g.slot).remove(g);
       } else if (!lateAckToQuiescedLeader(g, m)) {
         wake(g);
       }
@@ -830,7 +905,7 @@ public final class RaftHost implements Transport.Receiver {
   private void wake(Group g) {
     if (g.quiesced) {
       g.quiesced = false;
-      active.add(g);
+      active.get(g.slot).add(g);
     }
   }
 }

@@ -35,10 +35,15 @@ public final class RaftThreads {
     return Executors.newSingleThreadScheduledExecutor(named(name));
   }
 
-  /** Ticks {@code host} every {@code tickMillis}; cancel the returned future to stop. */
+  /**
+   * Ticks {@code host} once every {@code tickMillis}, in its {@link RaftHost.Options#tickSlices()}
+   * slices spread evenly over the interval; cancel the returned future to stop.
+   */
   public static ScheduledFuture<?> startTicking(
       RaftHost host, ScheduledExecutorService ticker, long tickMillis) {
-    return ticker.scheduleAtFixedRate(host::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    long period = TimeUnit.MILLISECONDS.toMicros(tickMillis) / host.tickSlices();
+    return ticker.scheduleAtFixedRate(
+        host::tick, period, Math.max(1, period), TimeUnit.MICROSECONDS);
   }
 
   private static ThreadFactory named(String name) {

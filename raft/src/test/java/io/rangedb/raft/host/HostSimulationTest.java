@@ -256,18 +256,22 @@ class HostSimulationTest {
     /**
      * Odd seeds compact on the host; every fourth seed gives the hosts an inbox of 200 bytes, so
      * that bursts overflow it: received batches are dropped and proposals refused with BACKLOG.
+     * Seeds tick in 1, 2 or 5 slices (the same whole tick of 10 ms).
      */
     RaftHost.Options options() {
       RaftHost.Options o =
           hostCompacts
               ? RaftHost.Options.defaults().withCompactAfterEntries(6 + seed % 10)
               : RaftHost.Options.defaults();
+      o = o.withTickSlices(TICK_SLICES[Math.floorMod(seed / 4, TICK_SLICES.length)]);
       return seed % 4 == 3 ? o.withMaxInboxBytes(200) : o;
     }
 
+    static final int[] TICK_SLICES = {1, 2, 5};
+
     void tick(long id, int inc) {
       loop.after(
-          10,
+          10 / hosts.get(id).tickSlices(),
           () -> {
             if (incarnation.get(id) == inc && up.get(id)) {
               hosts.get(id).tick();

@@ -25,6 +25,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Three hosts, many groups each, in-memory logs and the simulated network, driven on one virtual
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 class RaftHostTest {
   private int groups = 300;
+  private int tickSlices = 1;
   private volatile boolean failApply;
   private static final long TICK = 10;
 
@@ -110,7 +113,7 @@ class RaftHostTest {
                     }),
             rng.split(),
             machine,
-            RaftHost.Options.defaults().withTrace(trace));
+            RaftHost.Options.defaults().withTrace(trace).withTickSlices(tickSlices));
     out[0] = network.attach(node, host);
     hosts.put(node, host);
     running.put(node, true);
@@ -123,7 +126,7 @@ class RaftHostTest {
 
   private void scheduleTicks(long node) {
     loop.after(
-        TICK,
+        TICK / tickSlices,
         () -> {
           if (running.get(node)) {
             hosts.get(node).tick();
@@ -371,6 +374,24 @@ class RaftHostTest {
    * proposal's append, and the quiesce heartbeats (one per follower) go out once, after the burst.
    * Quiescing at once cost two messages per commit on 1,000 busy groups.
    */
+  /**
+   * With a tick in slices, each call of {@code tick()} ticks one slice of the groups, so a host
+   * with thousands of groups never ticks them all in one long cycle, and every group is still
+   * ticked once per whole tick.
+   */
+  @Test
+  void aTickInSlicesTicksEveryGroupOnceOneSliceAtATime() {
+    tickSlices = 5;
+    startHosts();
+    run(0);
+    RaftHost host = hosts.get(1L);
+    for (int call = 1; call <= 5; call++) {
+      host.tick();
+      run(0);
+      assertEquals(groups / 5 * call, host.stats().groupTicks, "after slice " + call + " of 5");
+    }
+  }
+
   @Test
   void aBusyGroupQuiescesOnceItStaysIdleUntilATick() {
     groups = 1;
@@ -399,8 +420,10 @@ class RaftHostTest {
     }
   }
 
-  @Test
-  void manyGroupsOnThreeHosts() {
+  @ParameterizedTest(name = "tick slices {0}")
+  @ValueSource(ints = {1, 5})
+  void manyGroupsOnThreeHosts(int slices) {
+    tickSlices = slices;
     startHosts();
     run(3_000);
     List<CompletableFuture<Long>> futures = proposeEverywhere("a", 5);
