@@ -600,6 +600,12 @@ public final class RaftHost implements Transport.Receiver {
     while ((r = inbox.poll()) != null) {
       r.run();
     }
+    if (failure != null) {
+      // Stopped (in this cycle or an earlier one): write, send and apply nothing more. The inputs
+      // above have failed their callers.
+      dirty.clear();
+      return;
+    }
     // A group whose write waits for its fsync has no Ready to give (its last one is outstanding);
     // every other group's Ready is carried out now, its writes made at once whether or not an
     // fsync runs, to be made durable by the next one.

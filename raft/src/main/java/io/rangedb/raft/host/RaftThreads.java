@@ -42,9 +42,21 @@ public final class RaftThreads {
   public static ScheduledFuture<?> startTicking(
       RaftHost host, ScheduledExecutorService ticker, long tickMillis) {
     long period = TimeUnit.MILLISECONDS.toMicros(tickMillis) / host.tickSlices();
-    return ticker.scheduleAtFixedRate(
-        host::tick, period, Math.max(1, period), TimeUnit.MICROSECONDS);
+    if (tickMillis <= 0 || period < MIN_SLICE_MICROS) {
+      throw new IllegalArgumentException(
+          "a tick of "
+              + tickMillis
+              + " ms in "
+              + host.tickSlices()
+              + " slices leaves less than "
+              + MIN_SLICE_MICROS
+              + " µs per slice");
+    }
+    return ticker.scheduleAtFixedRate(host::tick, period, period, TimeUnit.MICROSECONDS);
   }
+
+  /** The shortest interval between two slices of a tick that a ticker is asked to keep. */
+  static final long MIN_SLICE_MICROS = 100;
 
   private static ThreadFactory named(String name) {
     AtomicInteger n = new AtomicInteger();

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * Log writes that wait for an fsync, and the syncer that makes them durable. The host writes each
  * cycle's batch at once, whether or not a sync is running, and goes on; the syncer runs one sync at
  * a time, back to back for as long as writes wait: each sync covers every write made before it
- * began, so the writes made during one sync share the next (group commit across cycles).
+ * began, so the writes made during one sync share the next (group commit across cycles). The syncer
+ * executor should be the host's own (one thread): syncs queue behind anything else on it.
  *
  * <p>The syncer starts its next sync itself, without waiting for the loop to take the last one's
  * completion: under load the loop is often busy, and a hand-off back to it between two syncs left
@@ -38,13 +39,10 @@ final class SyncPipeline<T> {
   /** The last write the loop made: the syncer covers up to it. */
   private final AtomicLong published = new AtomicLong();
 
-  /** Whether a syncer task runs or is queued; only the one that set it starts syncs. */
+  /** Whether a sync is running or queued; only the task that holds it syncs. */
   private final AtomicBoolean syncing = new AtomicBoolean();
 
   private final AtomicLong syncs = new AtomicLong();
-
-  /** Syncer-confined (one syncer task at a time): the last write a finished sync covered. */
-  private long synced;
 
   /**
    * @param syncer where {@link LogStore#sync} runs; may be the loop's own thread ({@code
@@ -67,7 +65,7 @@ final class SyncPipeline<T> {
     waiting.add(new Waiting<>(++written, item));
     published.set(written);
     if (syncing.compareAndSet(false, true)) {
-      syncer.execute(this::syncWhileWritesWait);
+      syncer.execute(this::syncPublished);
     }
   }
 
@@ -81,35 +79,44 @@ final class SyncPipeline<T> {
     waiting.clear();
   }
 
-  /** The syncer's task: sync until no write waits, handing each sync's completion to the loop. */
-  private void syncWhileWritesWait() {
-    while (true) {
-      long upTo = published.get(); // every write up to it returned before the sync below begins
-      if (upTo == synced) {
-        syncing.set(false);
-        // A write published after the read above, but before the flag was cleared, found the
-        // syncer busy and did not wake it: look again, and carry on if nobody else took over.
-        if (published.get() == synced || !syncing.compareAndSet(false, true)) {
-          return;
-        }
-        continue;
-      }
-      syncs.incrementAndGet();
-      try {
-        store.sync();
-      } catch (RuntimeException | Error e) {
-        // The flag stays set: no sync starts again, and the loop stops the host, since nothing
-        // may be acknowledged once a sync failed.
-        handBack(
-            () -> {
-              throw e;
-            });
+  /**
+   * The syncer's task: one sync covering every write published so far, its completion handed to the
+   * loop, and the next sync queued at once if writes arrived meanwhile. Each sync is its own task,
+   * so a syncer executor shared with other work is not held for as long as writes come.
+   */
+  private void syncPublished() {
+    long upTo = published.get(); // every write up to it returned before the sync below begins
+    syncs.incrementAndGet();
+    try {
+      store.sync();
+    } catch (RuntimeException | Error e) {
+      // The flag stays set: no sync starts again, and the loop stops the host, since nothing may
+      // be acknowledged once a sync failed.
+      handBack(
+          () -> {
+            throw e;
+          });
+      return;
+    }
+    if (!handBack(() -> durable(upTo))) {
+      return;
+    }
+    if (published.get() == upTo) {
+      syncing.set(false);
+      // A write published after the read above, but before the flag was cleared, found a sync
+      // running and did not queue one: look again, and queue it unless the loop just did.
+      if (published.get() == upTo || !syncing.compareAndSet(false, true)) {
         return;
       }
-      synced = upTo;
-      if (!handBack(() -> durable(upTo))) {
-        return;
-      }
+    }
+    startSyncer();
+  }
+
+  private void startSyncer() {
+    try {
+      syncer.execute(this::syncPublished);
+    } catch (RejectedExecutionException shutDown) {
+      // The syncer was shut down with the host: nobody waits for these writes any more.
     }
   }
 

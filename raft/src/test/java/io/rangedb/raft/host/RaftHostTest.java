@@ -337,6 +337,13 @@ class RaftHostTest {
     run(100);
     Throwable l = failureOf(later);
     assertTrue(l instanceof HostFailedException, l.toString());
+    // Stopped means silent: no more writes, sends or pings, although ticks and messages arrive.
+    RaftHost.Stats stats = hosts.get(leader).stats();
+    long sent = stats.messagesSent;
+    long written = stats.batchCommits;
+    run(1_000);
+    assertEquals(sent, stats.messagesSent);
+    assertEquals(written, stats.batchCommits);
   }
 
   @Test
@@ -369,15 +376,10 @@ class RaftHostTest {
   }
 
   /**
-   * A leader quiesces its idle group at the next tick, not as soon as a commit leaves it idle: a
-   * group that gets its next proposal before that tick tells the followers the commit index in that
-   * proposal's append, and the quiesce heartbeats (one per follower) go out once, after the burst.
-   * Quiescing at once cost two messages per commit on 1,000 busy groups.
-   */
-  /**
    * With a tick in slices, each call of {@code tick()} ticks one slice of the groups, so a host
    * with thousands of groups never ticks them all in one long cycle, and every group is still
-   * ticked once per whole tick.
+   * ticked once per whole tick (that each slice holds other groups shows in {@link
+   * #manyGroupsOnThreeHosts} with 5 slices: every group elects a leader, so every group ticks).
    */
   @Test
   void aTickInSlicesTicksEveryGroupOnceOneSliceAtATime() {
@@ -392,6 +394,12 @@ class RaftHostTest {
     }
   }
 
+  /**
+   * A leader quiesces its idle group at the next tick, not as soon as a commit leaves it idle: a
+   * group that gets its next proposal before that tick tells the followers the commit index in that
+   * proposal's append, and the quiesce heartbeats (one per follower) go out once, after the burst.
+   * Quiescing at once cost two messages per commit on 1,000 busy groups.
+   */
   @Test
   void aBusyGroupQuiescesOnceItStaysIdleUntilATick() {
     groups = 1;
