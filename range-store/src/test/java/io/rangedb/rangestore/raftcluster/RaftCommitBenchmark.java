@@ -133,6 +133,7 @@ public final class RaftCommitBenchmark {
     long writesBefore = sum(cluster, s -> s.batchCommits);
     long sendsBefore = sum(cluster, s -> s.sends);
     long cpuBefore = processCpuNanos();
+    Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     // Each proposer keeps one proposal in flight and issues its next one from the completion of
     // the last (on the leader's loop thread), as a server answering requests asynchronously
@@ -154,6 +155,7 @@ public final class RaftCommitBenchmark {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpu = processCpuNanos() - cpuBefore;
+    Map<String, Long> threadsAfter = ThreadCpu.snapshot();
     Map<MessageType, Long> types = byType(cluster);
     StringBuilder mix = new StringBuilder();
     for (MessageType t : MessageType.values()) {
@@ -175,6 +177,12 @@ public final class RaftCommitBenchmark {
         (sum(cluster, st -> st.sends) - sendsBefore) / n,
         cpu / 1e3 / n,
         100.0 * cpu / (elapsed * 1e9 * Runtime.getRuntime().availableProcessors()));
+    System.out.println(
+        groups
+            + " groups, "
+            + proposers
+            + " proposers, CPU per commit by thread: "
+            + ThreadCpu.perCommit(threadsBefore, threadsAfter, commits.get()));
     String name =
         proposers
             + " proposer"
