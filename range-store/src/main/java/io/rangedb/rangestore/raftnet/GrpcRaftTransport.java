@@ -239,12 +239,15 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         shutdown(p);
       }
       // Keepalive finds a peer that stopped answering (process frozen, path black-holed) long
-      // before TCP would; the channel then fails its streams and reconnects.
+      // before TCP would; the channel then fails its streams and reconnects. No gRPC retries:
+      // Raft retransmits what it still needs, so a stream that fails is simply replaced, and
+      // gRPC need not keep (up to 1 MiB of) every new stream's messages to replay them.
       ManagedChannel channel =
           NettyChannelBuilder.forTarget(address, InsecureChannelCredentials.create())
               .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveWithoutCalls(true)
+              .disableRetry()
               .build();
       p =
           new Peer(
