@@ -30,6 +30,34 @@ class RaftHostSyncTest {
   private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
   private final ArrayDeque<Runnable> syncer = new ArrayDeque<>();
   private final MemoryLogStore store = new MemoryLogStore();
+
+  /** Set to make the next fsync fail. */
+  private RuntimeException failNextSync;
+
+  /** The host's store: {@link #store}, whose next sync can be made to fail. */
+  private final LogStore disk =
+      new LogStore() {
+        @Override
+        public io.rangedb.raft.LogBatch newBatch() {
+          return store.newBatch();
+        }
+
+        @Override
+        public void sync() {
+          RuntimeException e = failNextSync;
+          failNextSync = null;
+          if (e != null) {
+            throw e;
+          }
+          store.sync();
+        }
+
+        @Override
+        public io.rangedb.raft.LogStorage storage(long groupId) {
+          return store.storage(groupId);
+        }
+      };
+
   private final List<Long> applied = new ArrayList<>();
 
   /** What the host sent, in order. */
@@ -38,7 +66,7 @@ class RaftHostSyncTest {
   private final RaftHost host =
       new RaftHost(
           1,
-          store,
+          disk,
           new Transport() {
             @Override
             public void send(long toNode, List<Envelope> batch) {
@@ -261,5 +289,29 @@ class RaftHostSyncTest {
             .term(append.term())
             .index(last)
             .build());
+  }
+
+  /**
+   * Once an fsync failed the host is stopped, and stays silent: a group that had work pending when
+   * the failure reached the loop is not written or sent later, whatever wakes the loop again.
+   */
+  @Test
+  void afterAFailedFsyncNothingPendingIsWrittenLater() {
+    electSoleVoter(GROUP);
+    electSoleVoter(GROUP + 1);
+    failNextSync = new IllegalStateException("disk gone (test)");
+    CompletableFuture<Long> first = host.propose(GROUP, "a".getBytes());
+    runLoop();
+    assertEquals(1, syncer.size());
+    long writes = host.stats().batchCommits;
+    // Group 8's proposal reaches the loop in the same cycle as the failed fsync, just before it.
+    CompletableFuture<Long> second = host.propose(GROUP + 1, "b".getBytes());
+    syncer.poll().run();
+    runLoop();
+    assertTrue(host.failure() != null, "the failed fsync stopped the host");
+    host.tick(); // wakes the loop again
+    runLoop();
+    assertEquals(writes, host.stats().batchCommits, "nothing written after the failure");
+    assertTrue(first.isCompletedExceptionally() && second.isCompletedExceptionally());
   }
 }
