@@ -209,8 +209,9 @@ class RaftHostSyncTest {
 
   /**
    * A Ready that writes nothing (here a read to serve; on a leader, commits to apply and their
-   * proposers to answer) need not wait for an fsync of other groups' writes: only Readys that write
-   * do. Waiting cost a commit up to one more fsync on its path.
+   * proposers to answer) need not wait for an fsync of other groups' writes. Waiting cost a commit
+   * up to one more fsync on its path. (Since 2026-12-02 a Ready that writes does not wait for one
+   * either; it waits only for the fsync that covers its own write.)
    */
   @Test
   void readyThatWritesNothingIsNotHeldBackByAnotherGroupsFsync() {
@@ -226,7 +227,7 @@ class RaftHostSyncTest {
     assertFalse(write.isDone());
     CompletableFuture<Long> laterWrite = host.propose(GROUP + 1, "b".getBytes());
     runLoop();
-    assertFalse(laterWrite.isDone(), "a write still waits for the next fsync");
+    assertFalse(laterWrite.isDone(), "a write commits only once an fsync covers it");
     runSyncs();
     assertTrue(write.isDone() && laterWrite.isDone());
   }
