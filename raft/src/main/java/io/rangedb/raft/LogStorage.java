@@ -64,4 +64,11 @@ public interface LogStorage {
 
   /** Drops entries up to and including {@code index}; the host's snapshot must cover it. */
   void compact(long index);
+
+  /**
+   * Says that entries up to and including {@code index} are applied here and held by every live
+   * member, so they will most likely not be read again soon: a storage that keeps recent entries in
+   * memory may let them go. They stay in the log, and reading them must still work.
+   */
+  default void releaseThrough(long index) {}
 }

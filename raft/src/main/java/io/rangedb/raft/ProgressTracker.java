@@ -107,6 +107,20 @@ final class ProgressTracker {
         : Quorum.both(applied, Quorum.jointVote(configInLog.incoming, configInLog.outgoing, votes));
   }
 
+  /**
+   * The lowest index that every member, this replica included, holds durably as far as this leader
+   * knows, leaving out members for which {@code skip} is true.
+   */
+  long lowestMatch(java.util.function.LongPredicate skip) {
+    long lowest = Long.MAX_VALUE;
+    for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+      if (!skip.test(e.getKey())) {
+        lowest = Math.min(lowest, e.getValue().match);
+      }
+    }
+    return lowest;
+  }
+
   private long matchOf(Long id) {
     Progress p = progress.get(id);
     return p == null ? 0 : p.match;

@@ -253,6 +253,19 @@ public final class RawNode {
     return raft.log.lastIndex();
   }
 
+  /**
+   * The highest index that every member on a node for which {@code down} is false holds durably, as
+   * far as this leader knows; a replica that does not lead knows only its own log, and answers its
+   * last index. Entries up to it are needed by no live member any more, unless it falls behind
+   * later (a host uses it to let go of cached entries, see {@link LogStorage#releaseThrough}).
+   */
+  public long replicatedIndex(java.util.function.LongPredicate down) {
+    if (raft.role != Role.LEADER) {
+      return raft.log.lastIndex();
+    }
+    return Math.min(raft.log.lastIndex(), raft.tracker.lowestMatch(down));
+  }
+
   public long firstIndex() {
     return raft.log.firstIndex();
   }

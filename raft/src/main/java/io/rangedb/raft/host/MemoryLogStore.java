@@ -38,6 +38,9 @@ public final class MemoryLogStore implements LogStore {
     MemoryLogStorage visible;
     MemoryLogStorage disk;
 
+    /** Through where the host last said it no longer needs entries in memory (releaseThrough). */
+    volatile long released;
+
     Log(long group, MemoryLogStorage initial) {
       this.group = group;
       this.visible = initial;
@@ -100,6 +103,11 @@ public final class MemoryLogStore implements LogStore {
         unsynced.add(
             images -> images.get(group).createSnapshot(snap.index(), snap.conf(), snap.data()));
       }
+    }
+
+    @Override
+    public void releaseThrough(long index) {
+      released = index;
     }
 
     @Override
@@ -197,6 +205,15 @@ public final class MemoryLogStore implements LogStore {
       unsynced.get(i).accept(images);
     }
     unsynced.subList(0, count).clear();
+  }
+
+  /**
+   * Through which index the host last released the group's entries ({@link
+   * LogStorage#releaseThrough}); 0 if it never did.
+   */
+  public synchronized long releasedThrough(long groupId) {
+    Log log = logs.get(groupId);
+    return log == null ? 0 : log.released;
   }
 
   /** Synced batch commits and syncs so far: the fsyncs a disk would have done. */

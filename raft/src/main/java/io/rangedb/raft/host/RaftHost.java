@@ -218,6 +218,7 @@ public final class RaftHost implements Transport.Receiver {
   private long sliceCalls;
   private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
   private final PeerLiveness liveness;
+  private final java.util.function.LongPredicate isDown;
   private long ticks;
   private long readSeq;
   private final Stats stats = new Stats();
@@ -259,6 +260,10 @@ public final class RaftHost implements Transport.Receiver {
     boolean awaitingSync;
 
     long applied;
+
+    /** The storage was told that entries up to here are no longer needed (releaseThrough). */
+    long released;
+
     final Waiters waiters;
 
     Group(long id, RawNode raft, LogStorage storage, int slot) {
@@ -306,6 +311,7 @@ public final class RaftHost implements Transport.Receiver {
     this.trace = options.trace();
     this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
+    this.isDown = liveness::isDown;
     for (int i = 0; i < options.tickSlices(); i++) {
       active.add(new LinkedHashSet<>());
     }
@@ -629,7 +635,7 @@ public final class RaftHost implements Transport.Receiver {
         }
         g.quiesceDue = !g.quiesced && mayQuiesce(g);
         if (!g.quiesceDue) {
-          g.raft.flushCommit(liveness::isDown);
+          g.raft.flushCommit(isDown);
         }
         if (g.raft.hasReady()) {
           dirty.add(g); // apply produced more work (conf changes, commits, quiesce heartbeats)
@@ -697,6 +703,20 @@ public final class RaftHost implements Transport.Receiver {
       apply(g, f.readies().get(i));
       g.raft.advance(f.readies().get(i));
       maybeCompact(g);
+      release(g);
+    }
+  }
+
+  /**
+   * Tells the group's storage which entries no live member needs any more: those applied here and
+   * held by every member on a live node, but one, whose term the next append is checked against. A
+   * storage that caches entries can then hold only those still on their way.
+   */
+  private void release(Group g) {
+    long through = Math.min(g.applied, g.raft.replicatedIndex(isDown)) - 1;
+    if (through > g.released) {
+      g.storage.releaseThrough(through);
+      g.released = through;
     }
   }
 
@@ -808,7 +828,7 @@ public final class RaftHost implements Transport.Receiver {
   // ------------------------------------------------------------------ ticks, liveness, quiescence
 
   private boolean mayQuiesce(Group g) {
-    return options.quiesce() && g.waiters.idle() && g.raft.canQuiesce(liveness::isDown);
+    return options.quiesce() && g.waiters.idle() && g.raft.canQuiesce(isDown);
   }
 
   private void onTick() {
@@ -905,7 +925,7 @@ public final class RaftHost implements Transport.Receiver {
         && (m.type() == MessageType.APP_RESP || m.type() == MessageType.HEARTBEAT_RESP)
         && g.raft.role() == Role.LEADER
         && g.waiters.idle()
-        && g.raft.canQuiesce(liveness::isDown);
+        && g.raft.canQuiesce(isDown);
   }
 
   private void wake(Group g) {

@@ -428,6 +428,54 @@ class RaftHostTest {
     }
   }
 
+  /**
+   * Each host tells its storage which entries it no longer needs in memory: applied there and held
+   * by every live member, all but the last, whose term the next append is checked against. A
+   * follower that is down does not hold the leader's release back, and one that lags does.
+   */
+  @Test
+  void entriesAppliedAndHeldByEveryLiveMemberAreReleased() {
+    groups = 1;
+    startHosts();
+    run(3_000);
+    long leader = leaders().get(1L);
+    for (int i = 0; i < 10; i++) {
+      commit(hosts.get(leader), 1, "r" + i);
+    }
+    run(200); // the followers learn the commit (quiesce heartbeat) and apply
+    long last = get(hosts.get(leader).inspect(g -> g.get(1L).lastIndex()));
+    for (long node : hosts.keySet()) {
+      assertEquals(last - 1, stores.get(node).releasedThrough(1), "node " + node);
+    }
+
+    long follower = leader == 1 ? 2 : 1;
+    running.put(follower, false);
+    network.setDown(follower, true);
+    for (int i = 0; i < 5; i++) {
+      commit(hosts.get(leader), 1, "d" + i); // the other follower makes the quorum
+    }
+    assertEquals(
+        last - 1,
+        stores.get(leader).releasedThrough(1),
+        "a follower that has not acknowledged them, and is not known to be down, still needs them");
+    run(3_000); // the leader's host sees the follower's node as down
+    long lastWithoutIt = get(hosts.get(leader).inspect(g -> g.get(1L).lastIndex()));
+    assertEquals(
+        lastWithoutIt - 1,
+        stores.get(leader).releasedThrough(1),
+        "a member on a dead node does not hold entries in the leader's memory");
+    assertEquals(last - 1, stores.get(follower).releasedThrough(1), "the stopped one did not move");
+  }
+
+  /** Proposes and runs the simulation until the proposal is applied on {@code host}. */
+  private void commit(RaftHost host, long group, String command) {
+    CompletableFuture<Long> f = host.propose(group, command.getBytes(StandardCharsets.UTF_8));
+    for (int ms = 0; !f.isDone() && ms < 10_000; ms++) {
+      run(1);
+    }
+    assertTrue(f.isDone() && !f.isCompletedExceptionally(), command + " committed: " + f);
+  }
+
   @ParameterizedTest(name = "tick slices {0}")
   @ValueSource(ints = {1, 5})
   void manyGroupsOnThreeHosts(int slices) {

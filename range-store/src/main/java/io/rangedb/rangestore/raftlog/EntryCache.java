@@ -13,7 +13,11 @@ import java.util.Map;
  * moment ago (a bounded iterator seek per read, which profiling showed to be a fifth of a busy
  * host's time). Only durable entries are added: a {@link RocksLogStorage} adds them after the batch
  * that wrote them committed. Memory is bounded by one budget for the whole store; when it is
- * exceeded, the groups written or read least recently lose their entries first. Thread-safe.
+ * exceeded, the groups written or read least recently lose their entries first. Raft releases
+ * entries once it no longer needs them ({@link #releaseThrough}), so the cache normally holds only
+ * entries on their way to being applied and replicated: kept longer, every entry outlived several
+ * young collections and was copied into the old generation, only to be evicted from there later
+ * (docs/benchmarks.md, "Entry cache: release what Raft no longer needs"). Thread-safe.
  */
 final class EntryCache {
   private final long budgetBytes;
@@ -102,6 +106,18 @@ final class EntryCache {
       if (run.size() == 0) {
         groups.remove(group);
       }
+    }
+  }
+
+  /**
+   * Drops the group's entries at or below {@code index}, which Raft has applied and replicated (see
+   * {@link io.rangedb.raft.LogStorage#releaseThrough}). Unlike {@link #compactTo} the group keeps
+   * its place, so that its next entries extend what is left.
+   */
+  synchronized void releaseThrough(long group, long index) {
+    Run run = groups.get(group);
+    if (run != null) {
+      bytes -= run.dropThrough(index);
     }
   }
 

@@ -338,4 +338,9 @@ public final class RocksLogStorage implements LogStorage {
     }
     cache.compactTo(group, index);
   }
+
+  @Override
+  public void releaseThrough(long index) {
+    cache.releaseThrough(group, index);
+  }
 }

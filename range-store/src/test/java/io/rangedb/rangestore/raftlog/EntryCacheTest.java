@@ -75,6 +75,23 @@ class EntryCacheTest {
   }
 
   @Test
+  void releasedEntriesLeaveButTheGroupsNextEntriesExtendWhatIsLeft() {
+    EntryCache c = new EntryCache(1 << 20);
+    c.add(1, entries(1, 1, 10));
+    c.releaseThrough(1, 9);
+    assertNull(c.get(1, 9, 10, Long.MAX_VALUE), "released");
+    assertEquals(size(entries(1, 10, 10)), c.bytes());
+    c.add(1, entries(1, 11, 12));
+    assertEquals(entries(1, 10, 12), c.get(1, 10, 13, Long.MAX_VALUE));
+    c.releaseThrough(1, 12);
+    assertEquals(0, c.bytes());
+    c.add(1, entries(1, 13, 13));
+    assertEquals(entries(1, 13, 13), c.get(1, 13, 14, Long.MAX_VALUE), "an emptied run goes on");
+    c.releaseThrough(2, 5); // a group the cache does not hold: nothing happens
+    assertEquals(size(entries(1, 13, 13)), c.bytes());
+  }
+
+  @Test
   void theBudgetEvictsTheLeastRecentlyUsedGroupsFirst() {
     long tenEntries = size(entries(1, 1, 10));
     EntryCache c = new EntryCache(3 * tenEntries);

@@ -237,7 +237,8 @@ class RocksLogStorageTest {
 
   /**
    * The entry cache must answer every read exactly as RocksDB would, through appends, overwrites by
-   * new leaders, compactions, installed snapshots and evictions (a budget of a few entries).
+   * new leaders, compactions, installed snapshots, entries Raft released, and evictions (a budget
+   * of a few entries).
    */
   @Test
   void readsThroughTheEntryCacheMatchReadsFromRocksDb() {
@@ -259,8 +260,12 @@ class RocksLogStorageTest {
         RocksLogStorage a = p[0];
         long first = a.firstIndex();
         long last = a.lastIndex();
-        int op = rng.nextInt(20);
-        if (op < 14 || last < first) {
+        int op = rng.nextInt(22);
+        if (op >= 20) {
+          long through = first - 1 + rng.nextLong(last - first + 2);
+          a.releaseThrough(through);
+          p[1].releaseThrough(through);
+        } else if (op < 14 || last < first) {
           List<Entry> ents = entries(term, last + 1, last + 1 + rng.nextInt(4));
           write(cached, a, null, ents);
           write(uncached, p[1], null, ents);
