@@ -2,8 +2,7 @@ package io.rangedb.rangestore.raftlog;
 
 import io.rangedb.raft.Entry;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,12 +11,17 @@ import java.util.Map;
  * entries and replicating them to followers does not read back from RocksDB what was written a
  * moment ago (a bounded iterator seek per read, which profiling showed to be a fifth of a busy
  * host's time). Only durable entries are added: a {@link RocksLogStorage} adds them after the batch
- * that wrote them committed. Memory is bounded by one budget for the whole store; when it is
- * exceeded, the groups written or read least recently lose their entries first. Raft releases
- * entries once it no longer needs them ({@link #releaseThrough}), so the cache normally holds only
- * entries on their way to being applied and replicated: kept longer, every entry outlived several
- * young collections and was copied into the old generation, only to be evicted from there later
- * (docs/benchmarks.md, "Entry cache: release what Raft no longer needs"). Thread-safe.
+ * that wrote them committed. Raft releases entries once it no longer needs them ({@link
+ * Run#releaseThrough}), so the cache normally holds only entries on their way to being applied and
+ * replicated: kept longer, every entry outlived several young collections and was copied into the
+ * old generation, only to be evicted from there later (docs/benchmarks.md, "Entry cache: release
+ * what Raft no longer needs").
+ *
+ * <p>Memory is bounded by one budget for the whole store, for when a member lags and entries stay.
+ * Past it, groups lose their entries in clock order: a sweep passes over groups used (written or
+ * read) since its last pass, and empties the others. Each group's log holds its own {@link Run}, so
+ * that the per-entry work finds its group without a lookup. Thread-safe: every operation holds the
+ * cache's lock, which also guards the shared byte count.
  */
 final class EntryCache {
   private final long budgetBytes;
@@ -25,8 +29,13 @@ final class EntryCache {
   private long hits;
   private long misses;
 
-  /** Access-ordered: iteration starts at the group used least recently. */
-  private final LinkedHashMap<Long, Run> groups = new LinkedHashMap<>(64, 0.75f, true);
+  /** Every group's run, in the order the eviction sweep visits them. */
+  private final List<Run> runs = new ArrayList<>();
+
+  private final Map<Long, Run> byGroup = new HashMap<>();
+
+  /** Where the eviction sweep goes on from. */
+  private int hand;
 
   /**
    * @param budgetBytes bytes of entries kept for all groups together; 0 turns the cache off
@@ -38,94 +47,24 @@ final class EntryCache {
     this.budgetBytes = budgetBytes;
   }
 
-  /**
-   * Records entries just made durable (contiguous, ascending). Entries of the group at or after the
-   * first of them are replaced, as the log replaced them; a gap before them restarts the group.
-   */
-  synchronized void add(long group, List<Entry> written) {
-    if (budgetBytes == 0 || written.isEmpty()) {
-      return;
-    }
-    Run run = groups.get(group);
-    long from = written.get(0).index();
-    if (run == null) {
-      run = new Run(from);
-      groups.put(group, run);
-    } else if (from > run.last() + 1 || from < run.first) {
-      bytes -= run.bytes;
-      run = new Run(from);
-      groups.put(group, run);
-    } else {
-      bytes -= run.truncateFrom(from);
-    }
-    for (Entry e : written) {
-      run.add(e);
-      bytes += e.sizeBytes();
-    }
-    evict(group);
+  /** The group's run, created empty the first time. */
+  synchronized Run run(long group) {
+    return byGroup.computeIfAbsent(
+        group,
+        g -> {
+          Run r = new Run();
+          runs.add(r);
+          return r;
+        });
   }
 
-  /**
-   * Entries [lo, hi) of the group, at most {@code maxBytes} of them (at least one), or null when
-   * the cache does not hold all of [lo, hi).
-   */
-  synchronized List<Entry> get(long group, long lo, long hi, long maxBytes) {
-    Run run = groups.get(group);
-    if (run == null || lo < run.first || hi - 1 > run.last() || lo >= hi) {
-      misses++;
-      return null;
-    }
-    hits++;
-    List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 64));
-    long size = 0;
-    for (long i = lo; i < hi; i++) {
-      Entry e = run.at(i);
-      size += e.sizeBytes();
-      if (!out.isEmpty() && size > maxBytes) {
-        break;
-      }
-      out.add(e);
-    }
-    return out;
-  }
-
-  /** The term of the group's entry at {@code index}, or -1 when it is not cached. */
-  synchronized long term(long group, long index) {
-    Run run = groups.get(group);
-    if (run == null || index < run.first || index > run.last()) {
-      return -1;
-    }
-    return run.at(index).term();
-  }
-
-  /** Forgets the group's entries at or below {@code index} (the log was compacted to it). */
-  synchronized void compactTo(long group, long index) {
-    Run run = groups.get(group);
-    if (run != null) {
-      bytes -= run.dropThrough(index);
-      if (run.size() == 0) {
-        groups.remove(group);
-      }
-    }
-  }
-
-  /**
-   * Drops the group's entries at or below {@code index}, which Raft has applied and replicated (see
-   * {@link io.rangedb.raft.LogStorage#releaseThrough}). Unlike {@link #compactTo} the group keeps
-   * its place, so that its next entries extend what is left.
-   */
-  synchronized void releaseThrough(long group, long index) {
-    Run run = groups.get(group);
-    if (run != null) {
-      bytes -= run.dropThrough(index);
-    }
-  }
-
-  /** Forgets all of the group's entries (a snapshot replaced its log, or it left the store). */
-  synchronized void clear(long group) {
-    Run run = groups.remove(group);
-    if (run != null) {
-      bytes -= run.bytes;
+  /** Forgets the group for good (its replica left the store); its run caches nothing more. */
+  synchronized void remove(long group) {
+    Run r = byGroup.remove(group);
+    if (r != null) {
+      runs.remove(r);
+      bytes -= r.dropThrough(Long.MAX_VALUE);
+      r.removed = true;
     }
   }
 
@@ -142,74 +81,168 @@ final class EntryCache {
   }
 
   /**
-   * Evicts whole groups, least recently used first, until the budget holds; the group just written
-   * goes last, and if it alone is over budget it keeps only its newest entries.
+   * Brings the cache back under budget after {@code justWritten} grew: other groups lose their
+   * entries first, in clock order; if that is not enough, the group just written keeps only its
+   * newest entries.
    */
-  private void evict(long justWritten) {
-    Iterator<Map.Entry<Long, Run>> it = groups.entrySet().iterator();
-    while (bytes > budgetBytes && it.hasNext()) {
-      Map.Entry<Long, Run> e = it.next();
-      if (e.getKey() != justWritten) {
-        bytes -= e.getValue().bytes;
-        it.remove();
+  private void evict(Run justWritten) {
+    // Two turns at most: the first clears the marks it passes, the second finds them unmarked.
+    for (int visited = 0; bytes > budgetBytes && visited < 2 * runs.size(); visited++) {
+      hand = hand >= runs.size() ? 0 : hand;
+      Run r = runs.get(hand++);
+      if (r == justWritten || r.size() == 0) {
+        continue;
+      }
+      if (r.used) {
+        r.used = false;
+      } else {
+        bytes -= r.dropThrough(r.last());
       }
     }
-    Run run = groups.get(justWritten);
-    while (bytes > budgetBytes && run != null && run.size() > 0) {
-      bytes -= run.dropThrough(run.first);
-    }
-    if (run != null && run.size() == 0) {
-      groups.remove(justWritten);
+    while (bytes > budgetBytes && justWritten.size() > 0) {
+      bytes -= justWritten.dropThrough(justWritten.first);
     }
   }
 
   /** One group's cached entries: contiguous indexes from {@code first}. */
-  private static final class Run {
+  final class Run {
     private final ArrayList<Entry> list = new ArrayList<>();
 
     /** Entries of {@code list} before this position were dropped from the front. */
     private int head;
 
-    /** Index of {@code list.get(head)}. */
-    long first;
+    /** Index of {@code list.get(head)} (of the next entry added, when empty). */
+    private long first;
 
-    long bytes;
+    private long runBytes;
 
-    Run(long first) {
-      this.first = first;
+    /** Written or read since the eviction sweep last passed. */
+    private boolean used;
+
+    /** The group left the store ({@link EntryCache#remove}). */
+    private boolean removed;
+
+    private Run() {}
+
+    /**
+     * Records entries just made durable (contiguous, ascending). Entries at or after the first of
+     * them are replaced, as the log replaced them; a gap before them starts the run over.
+     */
+    void add(List<Entry> written) {
+      synchronized (EntryCache.this) {
+        if (budgetBytes == 0 || written.isEmpty() || removed) {
+          return;
+        }
+        long from = written.get(0).index();
+        if (size() == 0 || from > last() + 1 || from < first) {
+          bytes -= dropThrough(Long.MAX_VALUE);
+          first = from;
+        } else {
+          bytes -= truncateFrom(from);
+        }
+        for (Entry e : written) {
+          list.add(e);
+          runBytes += e.sizeBytes();
+          bytes += e.sizeBytes();
+        }
+        used = true;
+        if (bytes > budgetBytes) {
+          evict(this);
+        }
+      }
     }
 
-    int size() {
+    /**
+     * Entries [lo, hi), at most {@code maxBytes} of them (at least one), or null when the cache
+     * does not hold all of [lo, hi).
+     */
+    List<Entry> get(long lo, long hi, long maxBytes) {
+      synchronized (EntryCache.this) {
+        if (size() == 0 || lo < first || hi - 1 > last() || lo >= hi) {
+          misses++;
+          return null;
+        }
+        hits++;
+        used = true;
+        List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 64));
+        long size = 0;
+        for (long i = lo; i < hi; i++) {
+          Entry e = at(i);
+          size += e.sizeBytes();
+          if (!out.isEmpty() && size > maxBytes) {
+            break;
+          }
+          out.add(e);
+        }
+        return out;
+      }
+    }
+
+    /** The term of the entry at {@code index}, or -1 when it is not cached. */
+    long term(long index) {
+      synchronized (EntryCache.this) {
+        if (size() == 0 || index < first || index > last()) {
+          return -1;
+        }
+        return at(index).term();
+      }
+    }
+
+    /**
+     * Drops entries at or below {@code index}: Raft has applied and replicated them (see {@link
+     * io.rangedb.raft.LogStorage#releaseThrough}), or the log was compacted to it. The entries
+     * after it stay, and the next ones extend them.
+     */
+    void releaseThrough(long index) {
+      synchronized (EntryCache.this) {
+        bytes -= dropThrough(index);
+      }
+    }
+
+    /** Forgets all entries (a snapshot replaced the log). */
+    void clear() {
+      synchronized (EntryCache.this) {
+        bytes -= dropThrough(Long.MAX_VALUE);
+      }
+    }
+
+    private int size() {
       return list.size() - head;
     }
 
-    long last() {
+    private long last() {
       return first + size() - 1;
     }
 
-    Entry at(long index) {
+    private Entry at(long index) {
       return list.get(head + (int) (index - first));
     }
 
-    void add(Entry e) {
-      list.add(e);
-      bytes += e.sizeBytes();
-    }
-
     /** Drops entries at or after {@code index}; returns the bytes freed. */
-    long truncateFrom(long index) {
+    private long truncateFrom(long index) {
       long freed = 0;
       while (size() > 0 && last() >= index) {
         freed += list.remove(list.size() - 1).sizeBytes();
       }
-      bytes -= freed;
+      runBytes -= freed;
       return freed;
     }
 
     /** Drops entries at or before {@code index}; returns the bytes freed. */
-    long dropThrough(long index) {
+    private long dropThrough(long index) {
+      if (size() == 0) {
+        return 0;
+      }
+      if (index >= last()) {
+        long freed = runBytes;
+        first = last() + 1;
+        list.clear();
+        head = 0;
+        runBytes = 0;
+        return freed;
+      }
       long freed = 0;
-      while (size() > 0 && first <= index) {
+      while (first <= index) {
         freed += list.get(head).sizeBytes();
         list.set(head, null);
         head++;
@@ -220,7 +253,7 @@ final class EntryCache {
         list.subList(0, head).clear();
         head = 0;
       }
-      bytes -= freed;
+      runBytes -= freed;
       return freed;
     }
   }

@@ -91,7 +91,7 @@ public final class RaftLogStore implements LogStore {
   /** Removes every trace of {@code group} (its replica left this store). Synced. */
   public void destroy(long group) {
     open.remove(group);
-    cache.clear(group);
+    cache.remove(group);
     try (EngineBatch eb = engine.newBatch()) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));

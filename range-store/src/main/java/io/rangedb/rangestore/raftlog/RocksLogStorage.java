@@ -28,7 +28,7 @@ import java.util.List;
  */
 public final class RocksLogStorage implements LogStorage {
   private final StoreEngine engine;
-  private final EntryCache cache;
+  private final EntryCache.Run cache;
   private final long group;
   private final String where;
   private HardState hardState;
@@ -40,7 +40,7 @@ public final class RocksLogStorage implements LogStorage {
 
   private RocksLogStorage(StoreEngine engine, EntryCache cache, long group) {
     this.engine = engine;
-    this.cache = cache;
+    this.cache = cache.run(group);
     this.group = group;
     this.where = "Raft log of group " + group;
   }
@@ -129,7 +129,7 @@ public final class RocksLogStorage implements LogStorage {
     if (lo == hi) {
       return new ArrayList<>();
     }
-    List<Entry> cached = cache.get(group, lo, hi, maxBytes);
+    List<Entry> cached = cache.get(lo, hi, maxBytes);
     if (cached != null) {
       return cached;
     }
@@ -177,7 +177,7 @@ public final class RocksLogStorage implements LogStorage {
         return lastTerm;
       }
     }
-    long cached = cache.term(group, index);
+    long cached = cache.term(index);
     if (cached >= 0) {
       return cached;
     }
@@ -263,7 +263,7 @@ public final class RocksLogStorage implements LogStorage {
       offsetTerm = snap.term();
       lastIndex = offset;
       lastTerm = offsetTerm;
-      cache.clear(group);
+      cache.clear();
     }
     if (!written.isEmpty()) {
       long from = written.get(0).index();
@@ -274,7 +274,7 @@ public final class RocksLogStorage implements LogStorage {
       Entry last = written.get(written.size() - 1);
       lastIndex = last.index();
       lastTerm = last.term();
-      cache.add(group, written);
+      cache.add(written);
     }
     if (hs != null) {
       hardState = hs;
@@ -336,11 +336,11 @@ public final class RocksLogStorage implements LogStorage {
         offsetTerm = t;
       }
     }
-    cache.compactTo(group, index);
+    cache.releaseThrough(index);
   }
 
   @Override
   public void releaseThrough(long index) {
-    cache.releaseThrough(group, index);
+    cache.releaseThrough(index);
   }
 }
