@@ -7,7 +7,6 @@ import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.Transport;
-import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.time.Duration;
 import java.util.List;
@@ -165,24 +164,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     }
     // Split so that no gRPC message exceeds the budget: a receiver refuses messages over its
     // inbound limit (4 MiB by default) and would break the stream, over and over.
-    RaftMessageBatch.Builder b = newBatch(toNode);
-    long bytes = 0;
-    for (Envelope e : batch) {
-      var m = RaftMessageCodec.encode(e);
-      int size = m.getSerializedSize();
-      if (b.getMessagesCount() > 0 && bytes + size > options.maxBatchBytes()) {
-        peer.stream().send(b.build());
-        b = newBatch(toNode);
-        bytes = 0;
-      }
-      b.addMessages(m);
-      bytes += size;
+    for (RaftMessageCodec.EncodedBatch b :
+        RaftMessageCodec.encodeBatches(localNode, toNode, batch, options.maxBatchBytes())) {
+      peer.stream().send(b);
     }
-    peer.stream().send(b.build());
-  }
-
-  private RaftMessageBatch.Builder newBatch(long toNode) {
-    return RaftMessageBatch.newBuilder().setFromNode(localNode).setToNode(toNode);
   }
 
   @Override
@@ -251,10 +236,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
               .build();
       p =
           new Peer(
-              channel,
-              new PeerStream(
-                  node, RaftTransportGrpc.newStub(channel), options.maxQueuedBytesPerPeer()),
-              address);
+              channel, new PeerStream(node, channel, options.maxQueuedBytesPerPeer()), address);
       peers.put(node, p);
       return p;
     }

@@ -1,10 +1,12 @@
 package io.rangedb.rangestore.raftnet;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import io.rangedb.rangestore.raftnet.RaftMessageCodec.EncodedBatch;
 import io.rangedb.wire.proto.RaftBatchAck;
-import io.rangedb.wire.proto.RaftMessageBatch;
-import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,31 +21,31 @@ final class PeerStream {
   private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
 
   private final long peer;
-  private final RaftTransportGrpc.RaftTransportStub stub;
+  private final Channel channel;
   private final long maxQueuedBytes;
-  private final ArrayDeque<RaftMessageBatch> queue = new ArrayDeque<>();
+  private final ArrayDeque<EncodedBatch> queue = new ArrayDeque<>();
   private long queuedBytes;
-  private ClientCallStreamObserver<RaftMessageBatch> out;
+  private ClientCallStreamObserver<byte[]> out;
   private long dropped;
   private long broken;
 
-  PeerStream(long peer, RaftTransportGrpc.RaftTransportStub stub, long maxQueuedBytes) {
+  PeerStream(long peer, Channel channel, long maxQueuedBytes) {
     this.peer = peer;
-    this.stub = stub;
+    this.channel = channel;
     this.maxQueuedBytes = maxQueuedBytes;
   }
 
-  synchronized void send(RaftMessageBatch batch) {
+  synchronized void send(EncodedBatch batch) {
     if (out == null) {
       open();
     }
     if (queue.isEmpty() && out.isReady()) {
-      out.onNext(batch);
+      out.onNext(batch.bytes());
       return;
     }
-    int size = batch.getSerializedSize();
+    int size = batch.bytes().length;
     if (queuedBytes + size > maxQueuedBytes) {
-      dropped += batch.getMessagesCount();
+      dropped += batch.messages();
       return;
     }
     queue.add(batch);
@@ -74,7 +76,8 @@ final class PeerStream {
 
   private void open() {
     Observer observer = new Observer();
-    stub.stream(observer);
+    ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(RaftStreamMethod.STREAM, CallOptions.DEFAULT), observer);
     out = observer.requests;
   }
 
@@ -83,9 +86,9 @@ final class PeerStream {
       return;
     }
     while (!queue.isEmpty() && out.isReady()) {
-      RaftMessageBatch b = queue.poll();
-      queuedBytes -= b.getSerializedSize();
-      out.onNext(b);
+      EncodedBatch b = queue.poll();
+      queuedBytes -= b.bytes().length;
+      out.onNext(b.bytes());
     }
   }
 
@@ -95,8 +98,8 @@ final class PeerStream {
     }
     out = null;
     broken++;
-    for (RaftMessageBatch b : queue) {
-      dropped += b.getMessagesCount();
+    for (EncodedBatch b : queue) {
+      dropped += b.messages();
     }
     queue.clear();
     queuedBytes = 0;
@@ -105,11 +108,11 @@ final class PeerStream {
     }
   }
 
-  private final class Observer implements ClientResponseObserver<RaftMessageBatch, RaftBatchAck> {
-    private ClientCallStreamObserver<RaftMessageBatch> requests;
+  private final class Observer implements ClientResponseObserver<byte[], RaftBatchAck> {
+    private ClientCallStreamObserver<byte[]> requests;
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<RaftMessageBatch> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<byte[]> requestStream) {
       requests = requestStream;
       requestStream.setOnReadyHandler(() -> drain(this));
     }

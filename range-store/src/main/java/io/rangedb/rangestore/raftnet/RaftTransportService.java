@@ -1,13 +1,15 @@
 package io.rangedb.rangestore.raftnet;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.SnapshotChunker;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftBatchAck;
-import io.rangedb.wire.proto.RaftMessage;
-import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import io.rangedb.wire.proto.SnapshotChunk;
 import io.rangedb.wire.proto.SnapshotResponse;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the local host. A stream addressed to another node is refused (a peer with a stale address book);
  * a message that does not decode is dropped and logged, the rest of its batch delivered.
  */
-final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase {
+final class RaftTransportService implements BindableService {
   private static final Logger log = LoggerFactory.getLogger(RaftTransportService.class);
 
   private final long localNode;
@@ -34,43 +36,66 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
     this.maxSnapshotBytes = maxSnapshotBytes;
   }
 
+  /**
+   * The generated service's two calls, with the stream's requests as encoded bytes ({@link
+   * RaftStreamMethod}) that {@link RaftMessageCodec} decodes.
+   */
   @Override
-  public StreamObserver<RaftMessageBatch> stream(StreamObserver<RaftBatchAck> responses) {
+  public ServerServiceDefinition bindService() {
+    return ServerServiceDefinition.builder(RaftTransportGrpc.SERVICE_NAME)
+        .addMethod(RaftStreamMethod.STREAM, ServerCalls.asyncBidiStreamingCall(this::stream))
+        .addMethod(
+            RaftTransportGrpc.getSnapshotMethod(),
+            ServerCalls.asyncClientStreamingCall(this::snapshot))
+        .build();
+  }
+
+  private static void dropMalformed(long fromNode, String why) {
+    log.warn("dropping a malformed Raft message from node {}: {}", fromNode, why);
+  }
+
+  private StreamObserver<byte[]> stream(StreamObserver<RaftBatchAck> responses) {
     return new StreamObserver<>() {
       private boolean failed;
 
       @Override
-      public void onNext(RaftMessageBatch batch) {
+      public void onNext(byte[] bytes) {
         if (failed) {
           return;
         }
-        if (batch.getToNode() != localNode) {
-          failed = true;
-          responses.onError(
-              Status.FAILED_PRECONDITION
-                  .withDescription("this is node " + localNode + ", not node " + batch.getToNode())
-                  .asRuntimeException());
+        RaftMessageCodec.DecodedBatch batch;
+        try {
+          batch = RaftMessageCodec.decodeBatch(bytes);
+        } catch (InvalidProtocolBufferException e) {
+          refuse(Status.INVALID_ARGUMENT.withDescription("not a Raft batch: " + e.getMessage()));
           return;
         }
-        List<Envelope> envelopes = new ArrayList<>(batch.getMessagesCount());
-        for (RaftMessage m : batch.getMessagesList()) {
-          try {
-            Envelope env = RaftMessageCodec.decode(m);
-            if (env.message().type() == io.rangedb.raft.MessageType.SNAP) {
-              // A snapshot's data only travels on the Snapshot call; here it would be empty.
-              throw new IllegalArgumentException("a snapshot outside the snapshot stream");
-            }
+        if (batch.toNode() != localNode) {
+          refuse(
+              Status.FAILED_PRECONDITION.withDescription(
+                  "this is node " + localNode + ", not node " + batch.toNode()));
+          return;
+        }
+        for (String why : batch.malformed()) {
+          dropMalformed(batch.fromNode(), why);
+        }
+        List<Envelope> envelopes = new ArrayList<>(batch.messages().size());
+        for (Envelope env : batch.messages()) {
+          if (env.message().type() == io.rangedb.raft.MessageType.SNAP) {
+            // A snapshot's data only travels on the Snapshot call; here it would be empty.
+            dropMalformed(batch.fromNode(), "a snapshot outside the snapshot stream");
+          } else {
             envelopes.add(env);
-          } catch (IllegalArgumentException e) {
-            log.warn(
-                "dropping a malformed Raft message from node {}: {}",
-                batch.getFromNode(),
-                e.getMessage());
           }
         }
         if (!envelopes.isEmpty()) {
-          receiver.receive(batch.getFromNode(), envelopes);
+          receiver.receive(batch.fromNode(), envelopes);
         }
+      }
+
+      private void refuse(Status status) {
+        failed = true;
+        responses.onError(status.asRuntimeException());
       }
 
       @Override
@@ -92,8 +117,7 @@ final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase
    * refused at once with RESOURCE_EXHAUSTED and what it brought is dropped, so a buggy or hostile
    * peer cannot fill this node's heap; other malformed streams are refused when they end.
    */
-  @Override
-  public StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
+  private StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {
       private SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
       private long groupId = -1;

@@ -142,7 +142,7 @@ class GrpcRaftTransportTest {
 
   private static void assertSameMessage(Envelope expected, Envelope actual) {
     assertNotNull(actual, "message not delivered");
-    assertEquals(RaftMessageCodec.encode(expected), RaftMessageCodec.encode(actual));
+    assertEquals(RaftMessageCodec.toProto(expected), RaftMessageCodec.toProto(actual));
     assertEquals(expected.message().entries(), actual.message().entries());
   }
 
@@ -265,6 +265,46 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void bytesThatAreNotABatchAreRefusedWithInvalidArgument() throws Exception {
+    Node b = new Node(2);
+    var channel =
+        io.grpc.Grpc.newChannelBuilder(
+                addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
+            .build();
+    try {
+      var outcome = new java.util.concurrent.CompletableFuture<Throwable>();
+      var requests =
+          io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+              channel.newCall(RaftStreamMethod.STREAM, io.grpc.CallOptions.DEFAULT),
+              new io.grpc.stub.StreamObserver<io.rangedb.wire.proto.RaftBatchAck>() {
+                @Override
+                public void onNext(io.rangedb.wire.proto.RaftBatchAck v) {}
+
+                @Override
+                public void onError(Throwable t) {
+                  outcome.complete(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                  outcome.complete(null);
+                }
+              });
+      // A length that runs past the end of the message.
+      requests.onNext(new byte[] {0x1a, 0x7f, 0x08, 0x01});
+      Throwable t = outcome.get(10, TimeUnit.SECONDS);
+      assertNotNull(t, "the stream must fail, not end quietly");
+      assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(t).getCode());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS));
+    Node a = new Node(1);
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    assertNotNull(b.received.poll(10, TimeUnit.SECONDS), "other streams are not affected");
+  }
+
+  @Test
   void aStreamMeantForAnotherNodeIsRefused() throws Exception {
     Node a = new Node(1);
     Node b = new Node(2);
@@ -280,14 +320,14 @@ class GrpcRaftTransportTest {
   void malformedMessagesAreDroppedAndTheRestOfTheBatchDelivered() throws Exception {
     Node b = new Node(2);
     Envelope good = append(1, 1, 2, 2, 1);
-    var bad = RaftMessageCodec.encode(good).toBuilder().setTypeValue(99).build();
+    var bad = RaftMessageCodec.toProto(good).toBuilder().setTypeValue(99).build();
     var badEntry =
-        RaftMessageCodec.encode(good).toBuilder()
-            .setEntries(0, RaftMessageCodec.encode(good).getEntries(0).toBuilder().setTypeValue(7))
+        RaftMessageCodec.toProto(good).toBuilder()
+            .setEntries(0, RaftMessageCodec.toProto(good).getEntries(0).toBuilder().setTypeValue(7))
             .build();
     // A snapshot's data travels only on the Snapshot call: on the batch stream it is refused.
     var snapOutsideItsStream =
-        RaftMessageCodec.encode(
+        RaftMessageCodec.toProto(
             new Envelope(
                 1,
                 Message.builder(MessageType.SNAP)
@@ -325,7 +365,7 @@ class GrpcRaftTransportTest {
               .addMessages(bad)
               .addMessages(badEntry)
               .addMessages(snapOutsideItsStream)
-              .addMessages(RaftMessageCodec.encode(good))
+              .addMessages(RaftMessageCodec.toProto(good))
               .build());
       requests.onCompleted();
       assertTrue(done.await(10, TimeUnit.SECONDS));
@@ -474,7 +514,7 @@ class GrpcRaftTransportTest {
             .build();
     try {
       var header =
-          RaftMessageCodec.encode(
+          RaftMessageCodec.toProto(
               new Envelope(
                   9,
                   Message.builder(MessageType.SNAP)
