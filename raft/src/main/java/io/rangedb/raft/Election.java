@@ -25,7 +25,8 @@ final class Election {
   /** The election timer of a follower or candidate. */
   void tick() {
     raft.electionElapsed++;
-    if (raft.promotable() && raft.electionElapsed >= raft.randomizedElectionTimeout) {
+    // The cheap test first: most ticks are not a timeout, and promotable() reads the membership.
+    if (raft.electionElapsed >= raft.randomizedElectionTimeout && raft.promotable()) {
       raft.electionElapsed = 0;
       campaign(raft.cfg.preVote() ? CampaignType.PRE_ELECTION : CampaignType.ELECTION);
     }
