@@ -66,9 +66,10 @@ public interface LogStorage {
   void compact(long index);
 
   /**
-   * Says that entries up to and including {@code index} are applied here and held by every live
-   * member, so they will most likely not be read again soon: a storage that keeps recent entries in
-   * memory may let them go. They stay in the log, and reading them must still work.
+   * Says that entries up to and including {@code index} are applied here and, on a leader, held by
+   * every live member, so they will most likely not be read again soon: a storage that keeps recent
+   * entries in memory may let them go. They stay in the log, and reading them must still work (a
+   * follower that becomes leader reads what a lagging member still needs from there).
    */
   default void releaseThrough(long index) {}
 }

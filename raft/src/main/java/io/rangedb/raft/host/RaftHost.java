@@ -708,9 +708,9 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
-   * Tells the group's storage which entries no live member needs any more: those applied here and
-   * held by every member on a live node, but one, whose term the next append is checked against. A
-   * storage that caches entries can then hold only those still on their way.
+   * Tells the group's storage which entries it need not keep in memory: those applied here and, on
+   * a leader, held by every member on a live node, but one, whose term the next append is checked
+   * against. A storage that caches entries can then hold only those still on their way.
    */
   private void release(Group g) {
     long through = Math.min(g.applied, g.raft.replicatedIndex(isDown)) - 1;

@@ -87,7 +87,10 @@ final class EntryCache {
    */
   private void evict(Run justWritten) {
     // Two turns at most: the first clears the marks it passes, the second finds them unmarked.
-    for (int visited = 0; bytes > budgetBytes && visited < 2 * runs.size(); visited++) {
+    // None when the group just written holds all the bytes (a leader with a lagging follower).
+    for (int visited = 0;
+        bytes > budgetBytes && bytes > justWritten.runBytes && visited < 2 * runs.size();
+        visited++) {
       hand = hand >= runs.size() ? 0 : hand;
       Run r = runs.get(hand++);
       if (r == justWritten || r.size() == 0) {
@@ -104,9 +107,15 @@ final class EntryCache {
     }
   }
 
+  /**
+   * Entries a run normally holds at most: one on its way, one kept for its term. A run that held
+   * many more (a lagging member) gives up its large array once it shrinks back.
+   */
+  private static final int SMALL = 16;
+
   /** One group's cached entries: contiguous indexes from {@code first}. */
   final class Run {
-    private final ArrayList<Entry> list = new ArrayList<>();
+    private ArrayList<Entry> list = new ArrayList<>();
 
     /** Entries of {@code list} before this position were dropped from the front. */
     private int head;
@@ -236,7 +245,11 @@ final class EntryCache {
       if (index >= last()) {
         long freed = runBytes;
         first = last() + 1;
-        list.clear();
+        if (list.size() > SMALL) {
+          list = new ArrayList<>(); // an emptied ArrayList would keep its large array for good
+        } else {
+          list.clear();
+        }
         head = 0;
         runBytes = 0;
         return freed;
@@ -252,6 +265,9 @@ final class EntryCache {
         // Reclaim the dropped front now and then rather than shifting the list on every drop.
         list.subList(0, head).clear();
         head = 0;
+        if (list.size() <= SMALL) {
+          list.trimToSize();
+        }
       }
       runBytes -= freed;
       return freed;

@@ -90,8 +90,9 @@ public final class RaftLogStore implements LogStore {
 
   /** Removes every trace of {@code group} (its replica left this store). Synced. */
   public void destroy(long group) {
-    open.remove(group);
+    // The cache first: a storage opened in between must not get the run being removed.
     cache.remove(group);
+    open.remove(group);
     try (EngineBatch eb = engine.newBatch()) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));

@@ -122,9 +122,8 @@ final class RaftMessageCodec {
           } catch (IllegalArgumentException e) {
             malformed = malformed.isEmpty() ? new ArrayList<>() : malformed;
             malformed.add(e.getMessage());
-            in.skipRawBytes(in.getBytesUntilLimit());
           }
-          in.popLimit(limit);
+          endOfEmbedded(in, limit);
         } else if (!in.skipField(tag)) {
           break;
         }
@@ -136,6 +135,19 @@ final class RaftMessageCodec {
       throw new InvalidProtocolBufferException(e);
     }
     return new DecodedBatch(from, to, messages, malformed);
+  }
+
+  /**
+   * Leaves an embedded message, which must have been read to its end: a field list that stopped
+   * early means the bytes after it cannot be trusted to be what they seem.
+   */
+  private static void endOfEmbedded(CodedInputStream in, int limit)
+      throws InvalidProtocolBufferException {
+    if (in.getBytesUntilLimit() != 0) {
+      throw new InvalidProtocolBufferException(
+          "an embedded message ended " + in.getBytesUntilLimit() + " bytes early");
+    }
+    in.popLimit(limit);
   }
 
   // ------------------------------------------------------------------ one message
@@ -246,9 +258,8 @@ final class RaftMessageCodec {
             f.entries.add(readEntry(in));
           } catch (IllegalArgumentException e) {
             f.unreadable = e.getMessage();
-            in.skipRawBytes(in.getBytesUntilLimit());
           }
-          in.popLimit(limit);
+          endOfEmbedded(in, limit);
         }
         case (RaftMessage.SNAPSHOT_FIELD_NUMBER << 3) | LENGTH_DELIMITED -> {
           try {

@@ -36,8 +36,20 @@ final class RaftStreamMethod {
     @Override
     public byte[] parse(InputStream in) {
       try {
+        if (!(in instanceof KnownLength)) {
+          return in.readAllBytes();
+        }
         // gRPC hands over a message it holds whole: its length is known, and read in one go.
-        return in instanceof KnownLength ? in.readNBytes(in.available()) : in.readAllBytes();
+        byte[] known = in.readNBytes(in.available());
+        int next = in.read();
+        if (next < 0) {
+          return known;
+        }
+        byte[] rest = in.readAllBytes(); // more than it said: keep it all the same
+        byte[] all = java.util.Arrays.copyOf(known, known.length + 1 + rest.length);
+        all[known.length] = (byte) next;
+        System.arraycopy(rest, 0, all, known.length + 1, rest.length);
+        return all;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -113,6 +113,24 @@ class EntryCacheTest {
   }
 
   @Test
+  void aGroupAloneOverTheBudgetKeepsItsNewestEntriesAndTheOthersTheirs() {
+    long tenEntries = size(entries(1, 1, 10));
+    EntryCache c = new EntryCache(3 * tenEntries);
+    for (long g = 2; g <= 50; g++) {
+      c.run(g).add(entries(1, 1, 1));
+      c.run(g).releaseThrough(1); // many groups, all emptied by Raft
+    }
+    c.run(1).add(entries(1, 1, 40)); // a leader whose follower lags
+    assertTrue(c.bytes() <= 3 * tenEntries);
+    assertNull(c.run(1).get(1, 2, Long.MAX_VALUE), "its oldest entries went");
+    assertEquals(entries(1, 20, 40), c.run(1).get(20, 41, Long.MAX_VALUE));
+    c.run(2).add(entries(1, 2, 2));
+    c.run(1).add(entries(1, 41, 41));
+    assertEquals(entries(1, 2, 2), c.run(2).get(2, 3, Long.MAX_VALUE), "used since the sweep");
+    assertTrue(c.bytes() <= 3 * tenEntries);
+  }
+
+  @Test
   void aGroupThatLeftTheStoreCachesNothingMore() {
     EntryCache c = new EntryCache(1 << 20);
     EntryCache.Run old = c.run(1);

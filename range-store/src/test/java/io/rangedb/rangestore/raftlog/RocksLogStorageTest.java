@@ -312,6 +312,23 @@ class RocksLogStorageTest {
   }
 
   @Test
+  void releasedEntriesLeaveTheCacheAndAreStillReadFromRocksDb() {
+    RaftLogStore store = new RaftLogStore(engine, 1 << 20);
+    RocksLogStorage s = store.bootstrap(1, THREE, null);
+    write(store, s, null, entries(1, 2, 11));
+    long cachedBefore = store.entryCache().bytes();
+    s.releaseThrough(9);
+    assertEquals(
+        cachedBefore - entries(1, 2, 9).stream().mapToLong(Entry::sizeBytes).sum(),
+        store.entryCache().bytes());
+    long missesBefore = store.entryCache().misses();
+    assertEquals(entries(1, 2, 11), s.entries(2, 12, Long.MAX_VALUE));
+    assertEquals(missesBefore + 1, store.entryCache().misses(), "read back from RocksDB");
+    assertEquals(entries(1, 10, 11), s.entries(10, 12, Long.MAX_VALUE));
+    assertEquals(missesBefore + 1, store.entryCache().misses(), "the rest still cached");
+  }
+
+  @Test
   void theRaftLogFamilyInsertsWithAHintPerGroupAndKind() throws java.io.IOException {
     // RocksJava has no setter for this option; check that RocksDB took it from the properties.
     java.nio.file.Path options;

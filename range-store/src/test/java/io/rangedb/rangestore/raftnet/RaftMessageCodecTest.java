@@ -1,5 +1,6 @@
 package io.rangedb.rangestore.raftnet;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,10 @@ class RaftMessageCodecTest {
       assertEquals(n, encoded.get(0).messages(), where);
       RaftMessageBatch parsed = RaftMessageBatch.parseFrom(encoded.get(0).bytes());
       assertEquals(expected(from, to, msgs), parsed, where + ": the generated parser's reading");
+      assertArrayEquals(
+          expected(from, to, msgs).toByteArray(),
+          encoded.get(0).bytes(),
+          where + ": the very bytes the generated classes write");
 
       RaftMessageCodec.DecodedBatch decoded =
           RaftMessageCodec.decodeBatch(expected(from, to, msgs).toByteArray());
@@ -156,6 +161,10 @@ class RaftMessageCodecTest {
     assertThrows(InvalidProtocolBufferException.class, () -> RaftMessageCodec.decodeBatch(cut));
     byte[] garbage = {(byte) 0x1a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f};
     assertThrows(InvalidProtocolBufferException.class, () -> RaftMessageCodec.decodeBatch(garbage));
+    // A message whose fields stop early (a stray end-group tag) with bytes left in its frame.
+    byte[] stopsEarly = {0x1a, 0x04, 0x08, 0x01, 0x2c, 0x10};
+    assertThrows(
+        InvalidProtocolBufferException.class, () -> RaftMessageCodec.decodeBatch(stopsEarly));
   }
 
   // ------------------------------------------------------------------ messages and the oracle
