@@ -219,6 +219,10 @@ public final class RaftHost implements Transport.Receiver {
   private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
   private final PeerLiveness liveness;
   private final java.util.function.LongPredicate isDown;
+
+  /** Why a waiter is given up on after {@link Options#waitTicks()}. */
+  private final String expiredWhy;
+
   private long ticks;
   private long readSeq;
   private final Stats stats = new Stats();
@@ -312,6 +316,7 @@ public final class RaftHost implements Transport.Receiver {
     this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
     this.isDown = liveness::isDown;
+    this.expiredWhy = "no outcome within " + options.waitTicks() + " ticks";
     for (int i = 0; i < options.tickSlices(); i++) {
       active.add(new LinkedHashSet<>());
     }
@@ -738,14 +743,12 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
-   * Gives up on proposals and reads that waited longer than {@link Options#waitTicks()}. A group
-   * with waiters is never quiesced, so checking the ticked groups covers them all.
+   * Gives up on proposals and reads that waited longer than {@link Options#waitTicks()}; returns
+   * whether it gave up on any. A group with waiters is never quiesced, so checking the ticked
+   * groups covers them all.
    */
-  private void expireWaits(Group g) {
-    g.waiters.expire(
-        ticks - options.waitTicks(),
-        g.raft.leader(),
-        "no outcome within " + options.waitTicks() + " ticks");
+  private boolean expireWaits(Group g) {
+    return g.waiters.expire(ticks - options.waitTicks(), g.raft.leader(), expiredWhy);
   }
 
   /** Whether a snapshot holds more than a founding member's empty initial state. */
@@ -850,8 +853,12 @@ public final class RaftHost implements Transport.Receiver {
       }
       g.raft.tick();
       stats.groupTicks++;
-      dirty.add(g);
-      expireWaits(g);
+      boolean expired = expireWaits(g);
+      // Most ticks of a follower change nothing; a leader's are looked at in any case, since its
+      // next cycle also decides whether it may quiesce.
+      if (expired || g.raft.role() == Role.LEADER || g.raft.hasReady()) {
+        dirty.add(g);
+      }
     }
   }
 

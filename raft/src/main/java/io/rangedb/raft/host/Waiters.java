@@ -114,8 +114,11 @@ final class Waiters {
     }
   }
 
-  /** Gives up on proposals and unconfirmed reads that arrived before tick {@code cutoff}. */
-  void expire(long cutoff, long leader, String why) {
+  /**
+   * Gives up on proposals and unconfirmed reads that arrived before tick {@code cutoff}; returns
+   * whether it gave up on any.
+   */
+  boolean expire(long cutoff, long leader, String why) {
     long newestExpired = Long.MIN_VALUE;
     for (Map.Entry<Long, Proposal> e : proposals.entrySet()) {
       if (e.getValue().tick() < cutoff) {
@@ -125,9 +128,14 @@ final class Waiters {
     if (newestExpired != Long.MIN_VALUE) {
       giveUpProposals(newestExpired, why);
     }
-    if (reads.values().stream().anyMatch(r -> r.tick() < cutoff)) {
+    boolean readsExpired = false;
+    for (Read r : reads.values()) {
+      readsExpired |= r.tick() < cutoff;
+    }
+    if (readsExpired) {
       abandonReads(leader, why);
     }
+    return newestExpired != Long.MIN_VALUE || readsExpired;
   }
 
   /** Fails every waiter with {@code e} (the host stopped). */
