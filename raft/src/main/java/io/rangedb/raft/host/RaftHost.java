@@ -718,6 +718,9 @@ public final class RaftHost implements Transport.Receiver {
    * against. A storage that caches entries can then hold only those still on their way.
    */
   private void release(Group g) {
+    if (g.applied - 1 <= g.released) {
+      return; // nothing newly applied: skip reading the members' progress
+    }
     long through = Math.min(g.applied, g.raft.replicatedIndex(isDown)) - 1;
     if (through > g.released) {
       g.storage.releaseThrough(through);
