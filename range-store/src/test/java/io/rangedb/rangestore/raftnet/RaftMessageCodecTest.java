@@ -15,12 +15,9 @@ import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
-import io.rangedb.wire.proto.RaftConfState;
-import io.rangedb.wire.proto.RaftEntry;
 import io.rangedb.wire.proto.RaftMessage;
 import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftMessageType;
-import io.rangedb.wire.proto.RaftSnapshotMeta;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,9 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The direct codec against protobuf's generated classes, which stay the schema: what it writes, the
- * generated parser reads as the same messages, and what the generated classes write, it reads back
- * as the same records. The expected protobuf form is built here with the generated builders, field
- * by field, independently of the codec.
+ * generated parser reads as the same messages (and the generated classes write the very same
+ * bytes), and what the generated classes write, it reads back as the same records. The expected
+ * protobuf form is built with the generated builders ({@link GeneratedRaftMessages}), independently
+ * of the codec.
  */
 class RaftMessageCodecTest {
   private static final long SEED = 20261202;
@@ -54,18 +52,24 @@ class RaftMessageCodecTest {
       assertEquals(1, encoded.size(), where);
       assertEquals(n, encoded.get(0).messages(), where);
       RaftMessageBatch parsed = RaftMessageBatch.parseFrom(encoded.get(0).bytes());
-      assertEquals(expected(from, to, msgs), parsed, where + ": the generated parser's reading");
+      assertEquals(
+          GeneratedRaftMessages.of(from, to, msgs),
+          parsed,
+          where + ": the generated parser's reading");
       assertArrayEquals(
-          expected(from, to, msgs).toByteArray(),
+          GeneratedRaftMessages.of(from, to, msgs).toByteArray(),
           encoded.get(0).bytes(),
           where + ": the very bytes the generated classes write");
 
       RaftMessageCodec.DecodedBatch decoded =
-          RaftMessageCodec.decodeBatch(expected(from, to, msgs).toByteArray());
+          RaftMessageCodec.decodeBatch(GeneratedRaftMessages.of(from, to, msgs).toByteArray());
       assertEquals(from, decoded.fromNode(), where);
       assertEquals(to, decoded.toNode(), where);
       assertEquals(List.of(), decoded.malformed(), where);
-      assertEquals(expected(from, to, msgs), expected(from, to, decoded.messages()), where);
+      assertEquals(
+          GeneratedRaftMessages.of(from, to, msgs),
+          GeneratedRaftMessages.of(from, to, decoded.messages()),
+          where);
       for (int i = 0; i < n; i++) {
         assertSameEntries(msgs.get(i), decoded.messages().get(i), where);
       }
@@ -88,11 +92,12 @@ class RaftMessageCodecTest {
         RaftMessageBatch.newBuilder()
             .setFromNode(1)
             .setToNode(2)
-            .addMessages(expected(env).toBuilder().setUnknownFields(unknown))
+            .addMessages(GeneratedRaftMessages.of(env).toBuilder().setUnknownFields(unknown))
             .setUnknownFields(unknown)
             .build();
     RaftMessageCodec.DecodedBatch decoded = RaftMessageCodec.decodeBatch(withUnknown.toByteArray());
-    assertEquals(expected(env), expected(decoded.messages().get(0)));
+    assertEquals(
+        GeneratedRaftMessages.of(env), GeneratedRaftMessages.of(decoded.messages().get(0)));
   }
 
   @Test
@@ -115,21 +120,21 @@ class RaftMessageCodecTest {
           b.bytes().length + " bytes in a batch of " + b.messages());
       all.addAll(parsed.getMessagesList());
     }
-    assertEquals(expected(1, 2, msgs).getMessagesList(), all);
+    assertEquals(GeneratedRaftMessages.of(1, 2, msgs).getMessagesList(), all);
   }
 
   @Test
   void aMalformedMessageIsLeftOutAndTheRestKept() throws Exception {
     SplittableRandom rng = new SplittableRandom(SEED + 2);
     Envelope good = append(rng);
-    RaftMessage unknownType = expected(good).toBuilder().setTypeValue(99).build();
-    RaftMessage noSender = expected(good).toBuilder().setFrom(0).build();
+    RaftMessage unknownType = GeneratedRaftMessages.of(good).toBuilder().setTypeValue(99).build();
+    RaftMessage noSender = GeneratedRaftMessages.of(good).toBuilder().setFrom(0).build();
     RaftMessage unknownEntryType =
-        expected(good).toBuilder()
-            .setEntries(0, expected(good).getEntries(0).toBuilder().setTypeValue(7))
+        GeneratedRaftMessages.of(good).toBuilder()
+            .setEntries(0, GeneratedRaftMessages.of(good).getEntries(0).toBuilder().setTypeValue(7))
             .build();
     RaftMessage snapWithoutMeta =
-        expected(good).toBuilder()
+        GeneratedRaftMessages.of(good).toBuilder()
             .setType(RaftMessageType.MSG_SNAP)
             .clearEntries()
             .clearSnapshot()
@@ -142,12 +147,13 @@ class RaftMessageCodecTest {
             .addMessages(noSender)
             .addMessages(unknownEntryType)
             .addMessages(snapWithoutMeta)
-            .addMessages(expected(good))
+            .addMessages(GeneratedRaftMessages.of(good))
             .build();
     RaftMessageCodec.DecodedBatch decoded = RaftMessageCodec.decodeBatch(batch.toByteArray());
     assertEquals(4, decoded.malformed().size(), decoded.malformed().toString());
     assertEquals(1, decoded.messages().size());
-    assertEquals(expected(good), expected(decoded.messages().get(0)));
+    assertEquals(
+        GeneratedRaftMessages.of(good), GeneratedRaftMessages.of(decoded.messages().get(0)));
   }
 
   @Test
@@ -244,56 +250,6 @@ class RaftMessageCodecTest {
       b[i] = (byte) rng.nextInt(256);
     }
     return b;
-  }
-
-  private static RaftMessageBatch expected(long from, long to, List<Envelope> msgs) {
-    RaftMessageBatch.Builder b = RaftMessageBatch.newBuilder().setFromNode(from).setToNode(to);
-    msgs.forEach(m -> b.addMessages(expected(m)));
-    return b.build();
-  }
-
-  /** The generated form of a message, built field by field with the generated builders. */
-  private static RaftMessage expected(Envelope env) {
-    Message m = env.message();
-    RaftMessage.Builder b =
-        RaftMessage.newBuilder()
-            .setGroupId(env.groupId())
-            .setFrom(m.from())
-            .setTo(m.to())
-            .setType(RaftMessageType.valueOf("MSG_" + m.type().name()))
-            .setTerm(m.term())
-            .setLogTerm(m.logTerm())
-            .setIndex(m.index())
-            .setCommit(m.commit())
-            .setReject(m.reject())
-            .setRejectHint(m.rejectHint())
-            .setContext(ByteString.copyFrom(m.context()));
-    for (Entry e : m.entries()) {
-      b.addEntries(
-          RaftEntry.newBuilder()
-              .setTerm(e.term())
-              .setIndex(e.index())
-              .setType(
-                  e.type() == EntryType.NORMAL
-                      ? io.rangedb.wire.proto.EntryType.ENTRY_NORMAL
-                      : io.rangedb.wire.proto.EntryType.ENTRY_CONF_CHANGE)
-              .setData(ByteString.copyFrom(e.data())));
-    }
-    if (m.snapshot() != null) {
-      ConfState c = m.snapshot().conf();
-      b.setSnapshot(
-          RaftSnapshotMeta.newBuilder()
-              .setIndex(m.snapshot().index())
-              .setTerm(m.snapshot().term())
-              .setConf(
-                  RaftConfState.newBuilder()
-                      .addAllVoters(new java.util.TreeSet<>(c.voters()))
-                      .addAllVotersOutgoing(new java.util.TreeSet<>(c.votersOutgoing()))
-                      .addAllLearners(new java.util.TreeSet<>(c.learners()))
-                      .addAllLearnersNext(new java.util.TreeSet<>(c.learnersNext()))
-                      .setAutoLeave(c.autoLeave())));
-    }
-    return b.build();
   }
 
   private static void assertSameEntries(Envelope a, Envelope b, String where) {
