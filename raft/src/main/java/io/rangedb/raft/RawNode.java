@@ -139,8 +139,12 @@ public final class RawNode {
     if (outstanding != null) {
       return false;
     }
-    return !raft.softState().equals(prevSoft)
-        || hardStateToWrite(raft.hardState()) != null
+    // Field by field rather than through softState() and hardState(): a host asks every group it
+    // touches, more than once per cycle, and those build a record each time.
+    return raft.lead != prevSoft.leader()
+        || raft.role != prevSoft.role()
+        || raft.term != prevHard.term()
+        || raft.vote != prevHard.vote()
         || !raft.log.unstable.entries.isEmpty()
         || raft.log.unstable.snapshot != null
         || !raft.msgs.isEmpty()
