@@ -3,7 +3,6 @@ package io.rangedb.raft.host;
 import io.rangedb.raft.ConfState;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,8 +17,25 @@ final class PeerLiveness {
   private final long self;
   private final long deadTicks;
   private final Set<Long> peers = new TreeSet<>();
-  private final Map<Long, Long> lastHeard = new HashMap<>();
-  private final Set<Long> down = new HashSet<>();
+
+  /**
+   * What is known of each node heard from or watched. Mutable fields rather than boxed values in
+   * maps: every received batch updates its sender's, and storing a fresh {@code Long} into a
+   * long-lived map entry cost a boxed value and a card-marking write barrier each time.
+   */
+  private final Map<Long, Node> nodes = new HashMap<>();
+
+  /** How many nodes are down: nearly always none, and then no lookup is needed. */
+  private int downCount;
+
+  private static final class Node {
+    /** The tick it was last heard from, or {@link #NEVER} before it was heard from or watched. */
+    long lastHeard = NEVER;
+
+    boolean down;
+
+    static final long NEVER = Long.MIN_VALUE;
+  }
 
   /**
    * @param deadTicks ticks of silence after which a peer node counts as down
@@ -50,8 +66,13 @@ final class PeerLiveness {
   List<Long> tick(long ticks) {
     List<Long> wentDown = new ArrayList<>(0);
     for (long peer : peers) {
-      long heard = lastHeard.computeIfAbsent(peer, p -> ticks);
-      if (ticks - heard > deadTicks && down.add(peer)) {
+      Node n = node(peer);
+      if (n.lastHeard == Node.NEVER) {
+        n.lastHeard = ticks; // watched from now on
+      }
+      if (ticks - n.lastHeard > deadTicks && !n.down) {
+        n.down = true;
+        downCount++;
         wentDown.add(peer);
       }
     }
@@ -60,12 +81,32 @@ final class PeerLiveness {
 
   /** Something arrived from {@code node}; returns whether it was down until now. */
   boolean heardFrom(long node, long ticks) {
-    lastHeard.put(node, ticks);
-    return down.remove(node);
+    Node n = node(node);
+    n.lastHeard = ticks;
+    if (!n.down) {
+      return false;
+    }
+    n.down = false;
+    downCount--;
+    return true;
   }
 
+  /** Called for every member of every group a leader looks at, so the common case is cheap. */
   boolean isDown(long node) {
-    return down.contains(node);
+    if (downCount == 0) {
+      return false;
+    }
+    Node n = nodes.get(node);
+    return n != null && n.down;
+  }
+
+  private Node node(long node) {
+    Node n = nodes.get(node);
+    if (n == null) {
+      n = new Node();
+      nodes.put(node, n);
+    }
+    return n;
   }
 
   /** Whether {@code node} is in any half or role of {@code cs}. */

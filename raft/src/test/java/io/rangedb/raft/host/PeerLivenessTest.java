@@ -36,4 +36,23 @@ class PeerLivenessTest {
     assertFalse(liveness.isDown(2));
     assertFalse(liveness.heardFrom(2, 8));
   }
+
+  @Test
+  void eachNodeComesBackOnItsOwn() {
+    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L, 4L));
+    liveness.tick(1);
+    liveness.heardFrom(4, 4);
+    assertEquals(List.of(2L, 3L), liveness.tick(5));
+    assertTrue(liveness.heardFrom(3, 6));
+    assertTrue(liveness.isDown(2), "2 is still silent");
+    assertFalse(liveness.isDown(3));
+    assertFalse(liveness.isDown(4));
+    assertFalse(liveness.isDown(9), "a node never watched nor heard from is not down");
+    assertTrue(liveness.heardFrom(2, 7));
+    assertFalse(liveness.isDown(2));
+    assertEquals(List.of(4L), liveness.tick(8), "4 silent since 4");
+    assertTrue(liveness.isDown(4));
+    assertFalse(liveness.isDown(2));
+    assertEquals(List.of(2L, 3L), liveness.tick(11), "2 silent since 7, 3 since 6");
+  }
 }
