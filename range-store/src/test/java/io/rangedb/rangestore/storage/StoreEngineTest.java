@@ -58,6 +58,27 @@ class StoreEngineTest {
   }
 
   @Test
+  void writesMadeWithoutSyncAreKeptOnceTheLogIsSynced() {
+    // In memory as on disk: a Raft host writes unsynced and syncs from its syncer thread, and a
+    // test cluster on in-memory stores must not fail at its first sync.
+    for (StoreOptions options :
+        List.of(StoreOptions.onDisk(dir.resolve("w")), StoreOptions.inMemory(memory, "w"))) {
+      try (StoreEngine e = StoreEngine.open(options);
+          EngineBatch batch = e.newBatch()) {
+        batch.put(ColumnFamily.RAFT_LOG, b("group001e1"), b("entry"));
+        e.write(batch, false);
+        e.syncWal();
+      }
+      try (StoreEngine e = StoreEngine.open(options)) {
+        assertArrayEquals(
+            b("entry"),
+            e.get(ColumnFamily.RAFT_LOG, b("group001e1")),
+            options.directory().toString());
+      }
+    }
+  }
+
+  @Test
   void iteratorsRespectBoundsInBothDirections() {
     try (StoreEngine e = StoreEngine.open(StoreOptions.inMemory(memory, "s"))) {
       try (EngineBatch batch = e.newBatch()) {
