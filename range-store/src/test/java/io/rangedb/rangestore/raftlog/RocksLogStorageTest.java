@@ -215,6 +215,37 @@ class RocksLogStorageTest {
   }
 
   @Test
+  void compactionRemovesTheEntriesFromRocksDbWhetherSmallOrLarge() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    long last = 10 + RocksLogStorage.POINT_DELETES_UP_TO * 2;
+    write(logs, s, null, entries(1, 2, last));
+    // Small: deleted entry by entry. Then large: one range deletion.
+    for (long to : List.of(9L, 9 + RocksLogStorage.POINT_DELETES_UP_TO + 1)) {
+      s.createSnapshot(to, THREE, ("state@" + to).getBytes(UTF_8));
+      s.compact(to);
+      assertEquals(List.of(), storedEntryIndexes(7, 0, to + 1), "nothing up to " + to + " remains");
+      assertEquals(
+          LongStream.rangeClosed(to + 1, last).boxed().toList(),
+          storedEntryIndexes(7, 0, last + 1),
+          "everything after " + to + " stays");
+    }
+    restart();
+    assertEquals(
+        entries(1, last - 2, last), logs.storage(7).entries(last - 2, last + 1, Long.MAX_VALUE));
+  }
+
+  /** The indexes of the entries RocksDB itself holds for {@code group} in [lo, hi). */
+  private List<Long> storedEntryIndexes(long group, long lo, long hi) {
+    List<Long> out = new ArrayList<>();
+    for (long i = lo; i < hi; i++) {
+      if (engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, i)) != null) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  @Test
   void installingASnapshotReplacesTheWholeLog() {
     RocksLogStorage s = logs.bootstrap(7, THREE, null);
     write(logs, s, null, entries(1, 2, 5));
