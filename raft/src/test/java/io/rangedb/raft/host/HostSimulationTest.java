@@ -8,8 +8,8 @@ import io.rangedb.raft.EntryType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Snapshot;
-import io.rangedb.raft.sim.EventLoop;
 import io.rangedb.raft.transport.SimulatedNetwork;
+import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,7 +67,7 @@ class HostSimulationTest {
   private static final class Run {
     final long seed;
     final SplittableRandom rng;
-    final EventLoop loop = new EventLoop();
+    final VirtualTime loop = new VirtualTime();
     final SimulatedNetwork network;
     final Map<Long, MemoryLogStore> stores = new TreeMap<>();
     final Map<Long, RaftHost> hosts = new TreeMap<>();

@@ -12,10 +12,10 @@ import io.rangedb.raft.MessageType;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
-import io.rangedb.raft.sim.EventLoop;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.Transport;
+import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +39,7 @@ class RaftHostTest {
   private volatile boolean failApply;
   private static final long TICK = 10;
 
-  private final EventLoop loop = new EventLoop();
+  private final VirtualTime loop = new VirtualTime();
   private final SplittableRandom rng = new SplittableRandom(11);
   private final SimulatedNetwork network = new SimulatedNetwork(rng.split(), loop);
   private final Map<Long, RaftHost> hosts = new TreeMap<>();

@@ -7,6 +7,7 @@ import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.host.MemoryLogStore;
 import io.rangedb.raft.transport.SimulatedNetwork;
+import io.rangedb.raft.transport.VirtualTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,7 +28,7 @@ final class Simulation {
   final long seed;
   final int voters;
   final SplittableRandom rng;
-  final EventLoop loop = new EventLoop();
+  final VirtualTime loop = new VirtualTime();
   final SimulatedNetwork network;
   final SafetyChecker safety = new SafetyChecker();
   final Map<Long, SimNode> nodes = new TreeMap<>();

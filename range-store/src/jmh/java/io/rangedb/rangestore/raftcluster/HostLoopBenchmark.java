@@ -13,6 +13,7 @@ import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.Transport;
+import io.rangedb.raft.transport.VirtualTime;
 import io.rangedb.rangestore.raftlog.RaftLogStore;
 import io.rangedb.rangestore.storage.StoreEngine;
 import io.rangedb.rangestore.storage.StoreOptions;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -142,7 +142,7 @@ public class HostLoopBenchmark {
     long warm = commits + 5L * groups;
     time.runUntil(() -> commits >= warm || failed());
     measuredFrom = commits;
-    nowAtStart = time.now;
+    nowAtStart = time.now();
     for (RaftHost h : hosts) {
       cyclesAtStart += h.stats().cycles;
       messagesAtStart += h.stats().messagesSent;
@@ -223,7 +223,7 @@ public class HostLoopBenchmark {
         (cycles - cyclesAtStart) / n,
         (messages - messagesAtStart) / n,
         (groupTicks - ticksAtStart) / n,
-        (time.now - nowAtStart) / 100.0);
+        (time.now() - nowAtStart) / 100.0);
     java.util.Map<io.rangedb.raft.MessageType, Long> byType =
         new java.util.EnumMap<>(io.rangedb.raft.MessageType.class);
     sent.forEach(c -> c.counts().forEach((k, v) -> byType.merge(k, v, Long::sum)));
@@ -280,42 +280,6 @@ public class HostLoopBenchmark {
               }
               time.after(TICK, () -> propose(group));
             });
-  }
-
-  /** Tasks in virtual time, ordered by (time, insertion), all on the calling thread. */
-  private static final class VirtualTime implements SimulatedNetwork.Scheduler {
-    private record Task(long time, long seq, Runnable run) {}
-
-    private final PriorityQueue<Task> queue =
-        new PriorityQueue<>(
-            (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
-    private long now;
-    private long seq;
-
-    @Override
-    public void after(long delay, Runnable task) {
-      queue.add(new Task(now + delay, seq++, task));
-    }
-
-    void every(long period, Runnable task) {
-      after(
-          period,
-          () -> {
-            task.run();
-            every(period, task);
-          });
-    }
-
-    void runUntil(java.util.function.BooleanSupplier done) {
-      while (!done.getAsBoolean()) {
-        Task t = queue.poll();
-        if (t == null) {
-          throw new IllegalStateException("nothing left to run at virtual time " + now);
-        }
-        now = t.time;
-        t.run.run();
-      }
-    }
   }
 
   /** The network is attached before the host exists. */
