@@ -17,7 +17,8 @@ public enum ColumnFamily {
   /**
    * Raft logs of every group on the store. Keys are expected to start with an 8-byte group id: the
    * CF has an 8-byte prefix extractor with prefix bloom filters, so a prefix-seek iterator stays
-   * inside one group, and a group's truncation is one {@link EngineBatch#deleteRange}.
+   * inside one group, and a group's large truncation can be one {@link EngineBatch#deleteRange}
+   * (small ones delete entry by entry, see the Raft log storage).
    */
   RAFT_LOG("raft_log");
 
