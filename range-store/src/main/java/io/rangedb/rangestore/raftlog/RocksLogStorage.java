@@ -38,6 +38,13 @@ public final class RocksLogStorage implements LogStorage {
   private long lastIndex;
   private long lastTerm;
 
+  /**
+   * Every entry at or below this index is known to be deleted from RocksDB: the index of the
+   * truncation record (written with the deletes it records), 0 without one. A log that has a
+   * snapshot but never had a truncation record may still hold entries below its offset.
+   */
+  private long clearedThrough;
+
   private RocksLogStorage(StoreEngine engine, EntryCache cache, long group) {
     this.engine = engine;
     this.cache = cache.run(group);
@@ -62,6 +69,7 @@ public final class RocksLogStorage implements LogStorage {
             : RaftLogCodec.truncated(tr, s.where);
     s.offset = truncated.index();
     s.offsetTerm = truncated.term();
+    s.clearedThrough = tr == null ? 0 : truncated.index();
     s.lastIndex = s.offset;
     s.lastTerm = s.offsetTerm;
     s.loadLast();
@@ -261,6 +269,7 @@ public final class RocksLogStorage implements LogStorage {
       snapshot = snap;
       offset = snap.index();
       offsetTerm = snap.term();
+      clearedThrough = Math.max(clearedThrough, snap.index()); // stage deleted every entry
       lastIndex = offset;
       lastTerm = offsetTerm;
       cache.clear();
@@ -320,7 +329,7 @@ public final class RocksLogStorage implements LogStorage {
   @Override
   public void compact(long index) {
     long t;
-    long from;
+    long cleared;
     synchronized (this) {
       if (index <= offset) {
         return;
@@ -330,16 +339,15 @@ public final class RocksLogStorage implements LogStorage {
             "compact to " + index + " beyond snapshot " + snapshot.index());
       }
       t = term(index);
-      from = offset + 1; // every entry up to offset is gone already: an earlier compaction's
-      // deletes are in the same write as the record that moved offset
+      cleared = clearedThrough;
     }
     try (EngineBatch eb = engine.newBatch()) {
       eb.put(
           ColumnFamily.RAFT_LOG,
           RaftLogKeys.truncated(group),
           RaftLogCodec.truncated(new Truncated(index, t)));
-      if (index - from < POINT_DELETES_UP_TO) {
-        for (long i = from; i <= index; i++) {
+      if (index - cleared <= POINT_DELETES_UP_TO) {
+        for (long i = cleared + 1; i <= index; i++) {
           eb.delete(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, i));
         }
       } else {
@@ -356,6 +364,7 @@ public final class RocksLogStorage implements LogStorage {
         offset = index;
         offsetTerm = t;
       }
+      clearedThrough = Math.max(clearedThrough, index);
     }
     cache.releaseThrough(index);
   }

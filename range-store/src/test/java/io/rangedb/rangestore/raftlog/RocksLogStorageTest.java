@@ -234,6 +234,20 @@ class RocksLogStorageTest {
         entries(1, last - 2, last), logs.storage(7).entries(last - 2, last + 1, Long.MAX_VALUE));
   }
 
+  @Test
+  void aSmallCompactionAfterARestartAlsoRemovesEntriesBelowAnOldSnapshot() {
+    // No truncation record: the log was never compacted, only snapshotted, before the restart.
+    RocksLogStorage s = logs.storage(8);
+    write(logs, s, null, entries(1, 1, 20));
+    s.createSnapshot(10, THREE, "state@10".getBytes(UTF_8));
+    restart();
+    RocksLogStorage again = logs.storage(8);
+    again.createSnapshot(15, THREE, "state@15".getBytes(UTF_8));
+    again.compact(15);
+    assertEquals(List.of(), storedEntryIndexes(8, 0, 16));
+    assertEquals(LongStream.rangeClosed(16, 20).boxed().toList(), storedEntryIndexes(8, 0, 21));
+  }
+
   /** The indexes of the entries RocksDB itself holds for {@code group} in [lo, hi). */
   private List<Long> storedEntryIndexes(long group, long lo, long hi) {
     List<Long> out = new ArrayList<>();
