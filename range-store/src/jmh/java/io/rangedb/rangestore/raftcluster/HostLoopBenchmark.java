@@ -45,10 +45,12 @@ import org.openjdk.jmh.annotations.TearDown;
  * virtual time, so no gRPC, fsync or thread hand-off is in the figure (RocksDB's own flushes and
  * compactions run on its threads). As in {@link RaftCommitBenchmark}'s 64-proposer case, 64
  * proposals are kept in flight on random groups (each next one issued when one is applied on its
- * leader); one operation is one commit. The work per commit is the same at every group count (one
- * entry in its group's own Raft round, while groups outnumber proposals), so what the time per
- * commit gains with more groups is what the state a commit touches costs once it no longer stays in
- * the CPU's caches.
+ * leader). One operation runs until at least one more commit; a cycle that applies several
+ * completes them together, so the report printed at the end of each trial gives the commits per
+ * operation, by which the score divides into µs per commit. The work per commit is the same at
+ * every group count (one entry in its group's own Raft round, while groups outnumber proposals), so
+ * what the time per commit gains with more groups is what the state a commit touches costs once it
+ * no longer stays in the CPU's caches.
  *
  * <pre>
  * bin/mvn -B -pl range-store -Pjmh test-compile exec:exec \
@@ -102,51 +104,56 @@ public class HostLoopBenchmark {
 
   @Setup(Level.Trial)
   public void setup() {
-    time = new VirtualTime();
-    rng = new SplittableRandom(42);
-    SimulatedNetwork network = new SimulatedNetwork(new SplittableRandom(7), time);
-    network.conditions.minDelay = NETWORK_MIN_DELAY;
-    network.conditions.maxDelay = NETWORK_MAX_DELAY;
-    leaderGuess = new long[groups + 1];
-    List<CompletableFuture<Void>> added = new ArrayList<>();
-    for (long id = 1; id <= 3; id++) {
-      LogStore logs = newLogStore(id);
-      Forward receiver = new Forward();
-      RaftHost host =
-          new RaftHost(
-              id,
-              logs,
-              counted(network.attach(id, receiver)),
-              task -> time.after(LOOP_DELAY, task),
-              task -> time.after(FSYNC, task),
-              new SplittableRandom(id),
-              new Discard(),
-              RaftHost.Options.defaults()
-                  .withTickSlices(TICK_SLICES)
-                  .withCompactAfterEntries(COMPACT_AFTER_ENTRIES));
-      receiver.host = host;
-      hosts.add(host);
-      for (long g = 1; g <= groups; g++) {
-        added.add(host.addGroup(g, RaftConfig.defaults(id)));
+    try {
+      time = new VirtualTime();
+      rng = new SplittableRandom(42);
+      SimulatedNetwork network = new SimulatedNetwork(new SplittableRandom(7), time);
+      network.conditions.minDelay = NETWORK_MIN_DELAY;
+      network.conditions.maxDelay = NETWORK_MAX_DELAY;
+      leaderGuess = new long[groups + 1];
+      List<CompletableFuture<Void>> added = new ArrayList<>();
+      for (long id = 1; id <= 3; id++) {
+        LogStore logs = newLogStore(id);
+        Forward receiver = new Forward();
+        RaftHost host =
+            new RaftHost(
+                id,
+                logs,
+                counted(network.attach(id, receiver)),
+                task -> time.after(LOOP_DELAY, task),
+                task -> time.after(FSYNC, task),
+                new SplittableRandom(id),
+                new Discard(),
+                RaftHost.Options.defaults()
+                    .withTickSlices(TICK_SLICES)
+                    .withCompactAfterEntries(COMPACT_AFTER_ENTRIES));
+        receiver.host = host;
+        hosts.add(host);
+        for (long g = 1; g <= groups; g++) {
+          added.add(host.addGroup(g, RaftConfig.defaults(id)));
+        }
+        time.every(TICK / TICK_SLICES, host::tick);
       }
-      time.every(TICK / TICK_SLICES, host::tick);
-    }
-    time.runUntil(() -> added.stream().allMatch(CompletableFuture::isDone) || failed());
-    for (int g = 1; g <= groups; g++) {
-      leaderGuess[g] = 1 + g % 3;
-    }
-    for (int i = 0; i < IN_FLIGHT; i++) {
-      proposeNext();
-    }
-    // Every group elects a leader and takes proposals before anything is measured.
-    long warm = commits + 5L * groups;
-    time.runUntil(() -> commits >= warm || failed());
-    measuredFrom = commits;
-    nowAtStart = time.now();
-    for (RaftHost h : hosts) {
-      cyclesAtStart += h.stats().cycles;
-      messagesAtStart += h.stats().messagesSent;
-      ticksAtStart += h.stats().groupTicks;
+      time.runUntil(() -> added.stream().allMatch(CompletableFuture::isDone) || failed());
+      for (int g = 1; g <= groups; g++) {
+        leaderGuess[g] = 1 + g % 3;
+      }
+      for (int i = 0; i < IN_FLIGHT; i++) {
+        proposeNext();
+      }
+      // Every group elects a leader and takes proposals before anything is measured.
+      long warm = commits + 5L * groups;
+      time.runUntil(() -> commits >= warm || failed());
+      measuredFrom = commits;
+      nowAtStart = time.now();
+      for (RaftHost h : hosts) {
+        cyclesAtStart += h.stats().cycles;
+        messagesAtStart += h.stats().messagesSent;
+        ticksAtStart += h.stats().groupTicks;
+      }
+    } catch (RuntimeException | Error e) {
+      cleanUp(); // teardown does not run after a failed setup
+      throw e;
     }
   }
 
@@ -159,6 +166,7 @@ public class HostLoopBenchmark {
   }
 
   private long measuredFrom;
+  private long operations;
   private long nowAtStart;
   private double cyclesAtStart;
   private double messagesAtStart;
@@ -205,6 +213,14 @@ public class HostLoopBenchmark {
   /** Per commit since the measurement began: what the hosts did, to read the time beside. */
   @TearDown(Level.Trial)
   public void report() {
+    try {
+      print();
+    } finally {
+      cleanUp();
+    }
+  }
+
+  private void print() {
     long n = commits - measuredFrom;
     double cycles = 0;
     double messages = 0;
@@ -216,10 +232,13 @@ public class HostLoopBenchmark {
     }
     System.out.printf(
         java.util.Locale.ROOT,
-        "%n%d groups, %d commits: per commit %.2f loop cycles, %.2f messages, %.2f group ticks"
-            + " (all since start), %.1f virtual ms%n",
+        "%n%d groups, %d commits in %d operations (%.3f per operation: divide the score by it for"
+            + " µs per commit); per commit %.2f loop cycles, %.2f messages, %.2f group ticks;"
+            + " %.1f virtual ms (all after setup, warm-up included)%n",
         groups,
         n,
+        operations,
+        (double) n / operations,
         (cycles - cyclesAtStart) / n,
         (messages - messagesAtStart) / n,
         (groupTicks - ticksAtStart) / n,
@@ -227,7 +246,10 @@ public class HostLoopBenchmark {
     java.util.Map<io.rangedb.raft.MessageType, Long> byType =
         new java.util.EnumMap<>(io.rangedb.raft.MessageType.class);
     sent.forEach(c -> c.counts().forEach((k, v) -> byType.merge(k, v, Long::sum)));
-    System.out.println("messages since start by type: " + byType);
+    System.out.println("messages by type, setup included: " + byType);
+  }
+
+  private void cleanUp() {
     engines.forEach(StoreEngine::close);
     engines.clear();
     if (dir != null) {
@@ -252,8 +274,9 @@ public class HostLoopBenchmark {
 
   @Benchmark
   public long commit() {
+    operations++;
     long next = commits + 1;
-    time.runUntil(() -> commits >= next);
+    time.runUntil(() -> commits >= next || failed());
     return commits;
   }
 
