@@ -8,6 +8,11 @@ import java.util.List;
  *
  * <p>Reads see only committed batches. The log holds entries in [{@link #firstIndex()}, {@link
  * #lastIndex()}]; index {@code firstIndex() - 1} is the snapshot's, whose term stays known.
+ *
+ * <p>{@link #createSnapshot} and {@link #compact} write at once, not through a batch: a caller must
+ * not make them while a batch that staged a snapshot for this log has not committed (the host never
+ * does: it compacts a group only after carrying out its Ready). Otherwise any thread may call any
+ * method.
  */
 public interface LogStorage {
 

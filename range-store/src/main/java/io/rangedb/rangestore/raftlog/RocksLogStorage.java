@@ -21,7 +21,9 @@ import java.util.List;
  * One group's Raft log in the store's shared Raft log column family. Reads of recent entries are
  * served by the store's {@link EntryCache}, others go to RocksDB; the log's bounds, hard state and
  * snapshot are kept in memory and change only once the batch that wrote them is durable.
- * Thread-safe.
+ * Thread-safe, with one rule for the caller: a batch that staged a snapshot for this log must be
+ * written before {@link #createSnapshot} or {@link #compact} is called for it, since those write at
+ * once (a Raft host never compacts a group whose Ready waits for its write).
  *
  * <p>The latest snapshot is stored whole. That suits state machines whose image is small; a range's
  * replica will instead produce its snapshot from its MVCC data when one is requested.
@@ -44,6 +46,14 @@ public final class RocksLogStorage implements LogStorage {
    * snapshot but never had a truncation record may still hold entries below its offset.
    */
   private long clearedThrough;
+
+  /**
+   * Held across each write this log makes itself ({@link #createSnapshot}, {@link #compact}), from
+   * deciding what to write until the write is visible: two of them racing would otherwise let the
+   * one that decided first land last, recording an older snapshot or truncation point than what is
+   * already deleted. Reads only take the log's own lock, so they do not wait for the disk.
+   */
+  private final Object directWrites = new Object();
 
   private RocksLogStorage(StoreEngine engine, EntryCache cache, long group) {
     this.engine = engine;
@@ -298,20 +308,22 @@ public final class RocksLogStorage implements LogStorage {
    */
   @Override
   public void createSnapshot(long index, ConfState conf, byte[] data) {
-    Snapshot snap;
-    synchronized (this) {
-      if (index <= snapshot.index()) {
-        return;
+    synchronized (directWrites) {
+      Snapshot snap;
+      synchronized (this) {
+        if (index <= snapshot.index()) {
+          return;
+        }
+        snap = new Snapshot(index, term(index), conf, data);
       }
-      snap = new Snapshot(index, term(index), conf, data);
-    }
-    try (EngineBatch eb = engine.newBatch()) {
-      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
-      engine.write(eb, false);
-    }
-    synchronized (this) {
-      if (snap.index() > snapshot.index()) {
-        snapshot = snap;
+      try (EngineBatch eb = engine.newBatch()) {
+        eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
+        engine.write(eb, false);
+      }
+      synchronized (this) {
+        if (snap.index() > snapshot.index()) {
+          snapshot = snap;
+        }
       }
     }
   }
@@ -328,24 +340,39 @@ public final class RocksLogStorage implements LogStorage {
 
   @Override
   public void compact(long index) {
-    long t;
-    long cleared;
-    synchronized (this) {
-      if (index <= offset) {
-        return;
+    synchronized (directWrites) {
+      long t;
+      long cleared;
+      synchronized (this) {
+        if (index <= offset) {
+          return;
+        }
+        if (index > snapshot.index()) {
+          throw new IllegalArgumentException(
+              "compact to " + index + " beyond snapshot " + snapshot.index());
+        }
+        t = term(index);
+        cleared = clearedThrough;
       }
-      if (index > snapshot.index()) {
-        throw new IllegalArgumentException(
-            "compact to " + index + " beyond snapshot " + snapshot.index());
+      writeTruncation(index, t, cleared);
+      synchronized (this) {
+        if (index > offset) {
+          offset = index;
+          offsetTerm = t;
+        }
+        clearedThrough = Math.max(clearedThrough, index);
       }
-      t = term(index);
-      cleared = clearedThrough;
     }
+    cache.releaseThrough(index);
+  }
+
+  /** Deletes the entries in (cleared, index] and records the log's new start. */
+  private void writeTruncation(long index, long term, long cleared) {
     try (EngineBatch eb = engine.newBatch()) {
       eb.put(
           ColumnFamily.RAFT_LOG,
           RaftLogKeys.truncated(group),
-          RaftLogCodec.truncated(new Truncated(index, t)));
+          RaftLogCodec.truncated(new Truncated(index, term)));
       if (index - cleared <= POINT_DELETES_UP_TO) {
         for (long i = cleared + 1; i <= index; i++) {
           eb.delete(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, i));
@@ -359,14 +386,6 @@ public final class RocksLogStorage implements LogStorage {
       // Unsynced: losing it in a machine crash only brings back entries the snapshot covers.
       engine.write(eb, false);
     }
-    synchronized (this) {
-      if (index > offset) {
-        offset = index;
-        offsetTerm = t;
-      }
-      clearedThrough = Math.max(clearedThrough, index);
-    }
-    cache.releaseThrough(index);
   }
 
   @Override

@@ -19,6 +19,10 @@ import io.rangedb.rangestore.storage.StoreOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -246,6 +250,48 @@ class RocksLogStorageTest {
     again.compact(15);
     assertEquals(List.of(), storedEntryIndexes(8, 0, 16));
     assertEquals(LongStream.rangeClosed(16, 20).boxed().toList(), storedEntryIndexes(8, 0, 21));
+  }
+
+  @Test
+  void concurrentSnapshotsAndCompactionsLeaveTheNewestRecordsOnDisk() throws Exception {
+    // Each round races two snapshots, then two compactions, of one group from two threads. A call
+    // that decided what to write before the other wrote must not land after it: the store would
+    // then record an older snapshot or truncation point than the entries it already deleted.
+    try (var threads = Executors.newFixedThreadPool(2)) {
+      for (long group = 1; group <= 300; group++) {
+        RocksLogStorage s = logs.storage(group);
+        write(logs, s, null, entries(1, 1, 40));
+        race(
+            threads,
+            () -> s.createSnapshot(20, THREE, new byte[0]),
+            () -> s.createSnapshot(30, THREE, new byte[0]));
+        byte[] snap = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group));
+        assertEquals(30, RaftLogCodec.snapshot(snap, "test").index(), "snapshot of group " + group);
+        race(threads, () -> s.compact(10), () -> s.compact(25));
+        byte[] cut = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.truncated(group));
+        assertEquals(
+            25, RaftLogCodec.truncated(cut, "test").index(), "truncation of group " + group);
+        assertEquals(
+            LongStream.rangeClosed(26, 40).boxed().toList(), storedEntryIndexes(group, 0, 41));
+      }
+    }
+  }
+
+  private static void race(ExecutorService threads, Runnable a, Runnable b) throws Exception {
+    CyclicBarrier start = new CyclicBarrier(2);
+    List<Future<?>> done = new ArrayList<>();
+    for (Runnable r : List.of(a, b)) {
+      done.add(
+          threads.submit(
+              () -> {
+                start.await();
+                r.run();
+                return null;
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
   }
 
   /** The indexes of the entries RocksDB itself holds for {@code group} in [lo, hi). */
