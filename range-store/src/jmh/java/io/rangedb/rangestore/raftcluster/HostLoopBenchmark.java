@@ -94,6 +94,13 @@ public class HostLoopBenchmark {
   @Param({"rocksdb", "memory"})
   public String store;
 
+  /**
+   * How many groups take the proposals (the first ones; 0: all). Fewer active groups than groups
+   * separates what idle groups cost from what the state of the groups in use costs.
+   */
+  @Param({"0"})
+  public int active;
+
   private Path dir;
   private final List<StoreEngine> engines = new ArrayList<>();
 
@@ -106,6 +113,9 @@ public class HostLoopBenchmark {
   @Setup(Level.Trial)
   public void setup() {
     try {
+      if (active < 0 || active > groups) {
+        throw new IllegalArgumentException("active " + active + " not in [0, " + groups + "]");
+      }
       time = new VirtualTime();
       rng = new SplittableRandom(42);
       SimulatedNetwork network = new SimulatedNetwork(new SplittableRandom(7), time);
@@ -233,10 +243,11 @@ public class HostLoopBenchmark {
     }
     System.out.printf(
         java.util.Locale.ROOT,
-        "%n%d groups, %d commits in %d operations (%.3f per operation: divide the score by it for"
+        "%n%d groups (%d active), %d commits in %d operations (%.3f per operation: divide the score by it for"
             + " µs per commit); per commit %.2f loop cycles, %.2f messages, %.2f group ticks;"
             + " %.1f virtual ms (all after setup, warm-up included)%n",
         groups,
+        active > 0 ? active : groups,
         n,
         operations,
         (double) n / operations,
@@ -282,7 +293,7 @@ public class HostLoopBenchmark {
   }
 
   private void proposeNext() {
-    propose(1 + rng.nextInt(groups));
+    propose(1 + rng.nextInt(active > 0 ? active : groups));
   }
 
   private void propose(int group) {
