@@ -56,6 +56,13 @@ class RaftKillNineTest {
   private static final int CLIENTS = 6;
   private static final long TICK_MILLIS = 50;
 
+  /**
+   * Groups snapshot and truncate their logs this often, so that nodes are killed while they
+   * compact, restart from their snapshots, and catch up by snapshot when their peers truncated past
+   * them.
+   */
+  private static final long COMPACT_AFTER_ENTRIES = 40;
+
   /** How long a client waits for one answer before it counts the outcome as unknown. */
   private static final long ANSWER_SECONDS = 15;
 
@@ -340,6 +347,21 @@ class RaftKillNineTest {
               + String.join("\n  ", violations.subList(0, Math.min(30, violations.size()))));
     }
     assertTrue(acked.size() >= 100 * (rounds + 1), "acknowledged only " + acked.size());
+    // Counted by each node since its last start. Some node ran a whole round since then, and the
+    // node restarted last came back with logs compacted long before: without both, the test would
+    // not have covered compaction under kill -9.
+    long made = 0;
+    long restored = 0;
+    for (int id = 1; id <= NODES; id++) {
+      Proc p = nodes[id].proc;
+      System.err.printf(
+          "node %d since its last start: %d snapshots made, %d groups rebuilt from a snapshot%n",
+          id, p.snapshotsMade, p.restoredFromSnapshots);
+      made += p.snapshotsMade;
+      restored += p.restoredFromSnapshots;
+    }
+    assertTrue(made > 0, "no node made a snapshot");
+    assertTrue(restored > 0, "no node was rebuilt from a snapshot");
   }
 
   private static String describeDiff(List<Applied> ref, List<Applied> seq) {
@@ -434,6 +456,7 @@ class RaftKillNineTest {
       cmd.add("--enable-native-access=ALL-UNNAMED");
       cmd.add("-XX:+UseSerialGC");
       cmd.add("-XX:TieredStopAtLevel=1");
+      cmd.add("-Draftnode.compactAfterEntries=" + COMPACT_AFTER_ENTRIES);
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(RaftNodeProcess.class.getName());
@@ -468,6 +491,11 @@ class RaftKillNineTest {
     final BlockingQueue<String> control = new LinkedBlockingQueue<>();
     volatile boolean dead;
     volatile boolean killed;
+
+    /** From the last dump: snapshots this process made, and groups it rebuilt from one. */
+    long snapshotsMade;
+
+    long restoredFromSnapshots;
 
     Proc(int node, Process process) {
       this.node = node;
@@ -585,6 +613,10 @@ class RaftKillNineTest {
               out.computeIfAbsent(Long.parseLong(t[1]), g -> new ArrayList<>())
                   .add(new Applied(Long.parseLong(t[2]), t[3]));
           case "failure" -> protocolErrors.add("node " + node + ": " + line);
+          case "snapshots" -> {
+            snapshotsMade = Long.parseLong(t[1]);
+            restoredFromSnapshots = Long.parseLong(t[2]);
+          }
           case "end" -> {
             return out;
           }

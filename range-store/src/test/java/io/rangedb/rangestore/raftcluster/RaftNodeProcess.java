@@ -62,6 +62,12 @@ public final class RaftNodeProcess {
     }
   }
 
+  /**
+   * Entries after which a group snapshots its state and drops the older half of its log (0: never);
+   * system property {@code raftnode.compactAfterEntries}.
+   */
+  static final long COMPACT_AFTER_ENTRIES = Long.getLong("raftnode.compactAfterEntries", 0);
+
   /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
   static final long WRITE_BUFFER_BYTES = 1L << 20;
 
@@ -109,8 +115,9 @@ public final class RaftNodeProcess {
             tickMillis,
             seed,
             true,
-            // No compaction: a restart re-applies the whole log, rebuilding the record.
-            RaftHost.Options.defaults());
+            // The record keeps nothing on disk: a restart rebuilds it from the group's latest
+            // snapshot (which holds the whole record) and the log after it.
+            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES));
     // One writer, so that answers completed on the Raft loop never wait on the pipe.
     ExecutorService out =
         Executors.newSingleThreadExecutor(
@@ -152,6 +159,12 @@ public final class RaftNodeProcess {
               lines.add("applied " + g + " " + a.index() + " " + a.command());
             }
           }
+          // What the node did with snapshots since it started: made them, or was rebuilt from one.
+          lines.add(
+              "snapshots "
+                  + node.host.stats().snapshotsCreated
+                  + " "
+                  + node.stateMachine.restores());
           String failure = node.stateMachine.failure();
           if (failure != null) {
             lines.add("failure " + failure.replace('\n', ' '));
