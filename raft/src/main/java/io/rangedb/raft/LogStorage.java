@@ -10,7 +10,9 @@ import java.util.List;
  * #lastIndex()}]; index {@code firstIndex() - 1} is the snapshot's, whose term stays known.
  *
  * <p>{@link #createSnapshot} and {@link #compact} write at once, not through a batch: a caller must
- * not make them while a batch that staged a snapshot for this log has not committed (the host never
+ * not make them between the write of a batch that staged a snapshot for this log and the moment
+ * that batch becomes visible ({@link LogBatch#commit} returned or {@link LogBatch#markDurable}
+ * ran), since they would check against the old log and write after the new one (the host never
  * does: it compacts a group only after carrying out its Ready). Otherwise any thread may call any
  * method.
  */
@@ -62,8 +64,10 @@ public interface LogStorage {
 
   /**
    * Records a snapshot the state machine made at {@code index}, which it has applied and which is
-   * durable in this log; it is what {@link #snapshot()} returns from now on. Durable on return. The
-   * log is not compacted here: {@link #compact} does that.
+   * durable in this log; it is what {@link #snapshot()} returns from now on. It need not be synced
+   * on return, but must reach the disk in order with the log's other writes: a crash may lose it
+   * only with everything written after it (the compaction it allows included). The log is not
+   * compacted here: {@link #compact} does that.
    */
   void createSnapshot(long index, ConfState conf, byte[] data);
 

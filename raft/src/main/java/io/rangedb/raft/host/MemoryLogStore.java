@@ -96,11 +96,14 @@ public final class MemoryLogStore implements LogStore {
           });
     }
 
+    // The visible change and its place in the write order are made together: two calls racing
+    // must reach the disk image in the order they changed the visible log.
+
     @Override
     public void createSnapshot(long index, ConfState conf, byte[] data) {
-      visible.createSnapshot(index, conf, data);
-      Snapshot snap = visible.snapshot();
       synchronized (MemoryLogStore.this) {
+        visible.createSnapshot(index, conf, data);
+        Snapshot snap = visible.snapshot();
         unsynced.add(
             images -> images.apply(group).createSnapshot(snap.index(), snap.conf(), snap.data()));
       }
@@ -113,8 +116,8 @@ public final class MemoryLogStore implements LogStore {
 
     @Override
     public void compact(long index) {
-      visible.compact(index);
       synchronized (MemoryLogStore.this) {
+        visible.compact(index);
         unsynced.add(images -> images.apply(group).compact(index));
       }
     }

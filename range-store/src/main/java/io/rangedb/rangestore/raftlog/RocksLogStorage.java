@@ -21,9 +21,8 @@ import java.util.List;
  * One group's Raft log in the store's shared Raft log column family. Reads of recent entries are
  * served by the store's {@link EntryCache}, others go to RocksDB; the log's bounds, hard state and
  * snapshot are kept in memory and change only once the batch that wrote them is durable.
- * Thread-safe, with one rule for the caller: a batch that staged a snapshot for this log must be
- * written before {@link #createSnapshot} or {@link #compact} is called for it, since those write at
- * once (a Raft host never compacts a group whose Ready waits for its write).
+ * Thread-safe, with the one rule {@link LogStorage} gives: no {@link #createSnapshot} or {@link
+ * #compact} while a batch that staged a snapshot for this log is written but not yet visible.
  *
  * <p>The latest snapshot is stored whole. That suits state machines whose image is small; a range's
  * replica will instead produce its snapshot from its MVCC data when one is requested.
@@ -51,7 +50,7 @@ public final class RocksLogStorage implements LogStorage {
    * Held across each write this log makes itself ({@link #createSnapshot}, {@link #compact}), from
    * deciding what to write until the write is visible: two of them racing would otherwise let the
    * one that decided first land last, recording an older snapshot or truncation point than what is
-   * already deleted. Reads only take the log's own lock, so they do not wait for the disk.
+   * already deleted. Reads only take the log's own lock, so they do not wait for these writes.
    */
   private final Object directWrites = new Object();
 
@@ -77,6 +76,17 @@ public final class RocksLogStorage implements LogStorage {
         tr == null
             ? new Truncated(s.snapshot.index(), s.snapshot.term())
             : RaftLogCodec.truncated(tr, s.where);
+    if (truncated.index() > s.snapshot.index()) {
+      // Compactions follow the snapshot that covers them, in the write-ahead log's order, so no
+      // crash leaves this: the entries between would be gone with no snapshot to replace them.
+      throw new StoreCorruptedException(
+          s.where
+              + ": truncated through "
+              + truncated.index()
+              + ", beyond its snapshot at "
+              + s.snapshot.index(),
+          null);
+    }
     s.offset = truncated.index();
     s.offsetTerm = truncated.term();
     s.clearedThrough = tr == null ? 0 : truncated.index();

@@ -39,12 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Raft durability across real process crashes: 3 {@link RaftNodeProcess} JVMs on 127.0.0.1, each
- * with RocksDB in its own directory, ~50 groups. Client threads propose unique payloads while the
- * test SIGKILLs a node at a random moment (later rounds a node that leads groups), keeps proposing
- * to the other two, and restarts the killed node on its directory; several rounds. Then every
- * acknowledged proposal must be applied on every node, once, at the index it was acknowledged with;
- * all nodes must have applied the same sequence per group; no payload twice; and a proposal
- * answered with a definite error never applied.
+ * with RocksDB in its own directory, ~50 groups that snapshot and truncate their logs as they go.
+ * Client threads propose unique payloads while the test SIGKILLs a node at a random moment (later
+ * rounds a node that leads groups), keeps proposing to the other two, and restarts the killed node
+ * on its directory; several rounds. Then every acknowledged proposal must be applied on every node,
+ * once, at the index it was acknowledged with; all nodes must have applied the same sequence per
+ * group; no payload twice; and a proposal answered with a definite error never applied.
  *
  * <p>System properties: {@code raftkill.seed} (the random choices; printed, with a replay command,
  * on failure), {@code raftkill.rounds} (kill/restart rounds, default 3), {@code raftkill.long=true}

@@ -477,4 +477,25 @@ class RocksLogStorageTest {
     e = assertThrows(StoreCorruptedException.class, () -> new RaftLogStore(engine).storage(7));
     assertTrue(e.getMessage().contains("unknown Raft log record format 9"), e.getMessage());
   }
+
+  @Test
+  void aLogTruncatedBeyondItsSnapshotIsReportedAsCorruption() {
+    RocksLogStorage s = logs.storage(9);
+    write(logs, s, null, entries(1, 1, 20));
+    s.createSnapshot(10, THREE, "state@10".getBytes(UTF_8));
+    s.compact(10);
+    // As if the snapshot record were older than the entries already deleted.
+    try (EngineBatch eb = engine.newBatch()) {
+      eb.put(
+          ColumnFamily.RAFT_LOG,
+          RaftLogKeys.snapshot(9),
+          RaftLogCodec.snapshot(new Snapshot(5, 1, THREE, "state@5".getBytes(UTF_8))));
+      engine.write(eb, true);
+    }
+    StoreCorruptedException e =
+        assertThrows(StoreCorruptedException.class, () -> new RaftLogStore(engine).storage(9));
+    assertTrue(
+        e.getMessage().contains("group 9: truncated through 10, beyond its snapshot at 5"),
+        e.getMessage());
+  }
 }
