@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>default: seeds 1..{@code raft.sim.seeds} (500);
  *   <li>{@code -Draft.sim.seed=S}: replays seed S alone, exactly;
- *   <li>{@code -Draft.sim.seconds=T} (or {@code -Psim-long}): as many seeds as fit in T seconds,
+ *   <li>{@code -Draft.sim.seconds=T} (or {@code -Psoak}): as many seeds as fit in T seconds,
  *       starting at {@code raft.sim.start} (default: 1,000,000).
  * </ul>
  */

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * switch and get reused, and reports each write once it returned; the test kills it at a random
  * moment, reopens the store and checks that the records are exactly 0..m for some m at or past the
  * last reported one, with the "last" record at m (no hole, no old record replayed from a reused
- * file's tail). Several rounds on one directory. Seed: {@code -Dstorekill.seed=N}.
+ * file's tail). Several rounds on one directory. Seed: {@code -Dstorekill.seed=N}; rounds: {@code
+ * -Dstorekill.rounds=N} (default 3).
  */
 class StoreKillNineTest {
   private static final int FLUSH_EVERY = 700;
@@ -38,9 +39,12 @@ class StoreKillNineTest {
         "seed "
             + seed
             + "; replay: bin/mvn -pl range-store test -Dtest=StoreKillNineTest -Dstorekill.seed="
-            + seed;
+            + seed
+            + " -Dstorekill.rounds="
+            + Integer.getInteger("storekill.rounds", 3);
     long next = 0;
-    for (int round = 0; round < 3; round++) {
+    int rounds = Integer.getInteger("storekill.rounds", 3);
+    for (int round = 0; round < rounds; round++) {
       // Past two flushes, so the log in use is a reused one, then anywhere within a flush cycle.
       int acks = 2 * FLUSH_EVERY + 100 + rng.nextInt(2 * FLUSH_EVERY);
       long lastAcked = writeAndKill(next, acks);
