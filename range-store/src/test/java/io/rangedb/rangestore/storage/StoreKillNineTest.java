@@ -34,6 +34,7 @@ class StoreKillNineTest {
   @Test
   void acknowledgedSyncedWritesSurviveKillNineOnReusedLogs() throws Exception {
     long seed = Long.getLong("storekill.seed", System.nanoTime());
+    int rounds = Integer.getInteger("storekill.rounds", 3);
     SplittableRandom rng = new SplittableRandom(seed);
     String replay =
         "seed "
@@ -41,9 +42,8 @@ class StoreKillNineTest {
             + "; replay: bin/mvn -pl range-store test -Dtest=StoreKillNineTest -Dstorekill.seed="
             + seed
             + " -Dstorekill.rounds="
-            + Integer.getInteger("storekill.rounds", 3);
+            + rounds;
     long next = 0;
-    int rounds = Integer.getInteger("storekill.rounds", 3);
     for (int round = 0; round < rounds; round++) {
       // Past two flushes, so the log in use is a reused one, then anywhere within a flush cycle.
       int acks = 2 * FLUSH_EVERY + 100 + rng.nextInt(2 * FLUSH_EVERY);
