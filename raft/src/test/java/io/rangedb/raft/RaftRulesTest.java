@@ -432,6 +432,41 @@ class RaftRulesTest {
   }
 
   @Test
+  void aLeaderKeepsAtMostItsWindowOfAppendsInFlightToAFollowerThatDoesNotAck() {
+    int window = 4;
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withLimits(1, window),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    c.node(1).propose(bytes("first"));
+    c.stabilize(); // 3 acked: the leader replicates to it optimistically from now on
+    c.dropRules.add(m -> m.type() == MessageType.APP_RESP && m.from() == 3);
+    int before = appendsWithEntries(c, 3);
+    for (int i = 0; i < 10; i++) {
+      c.node(1).propose(bytes("p" + i));
+      c.stabilize(); // 2 acks, so every proposal commits
+    }
+    assertEquals(11, c.appliedData(1).size());
+    assertEquals(window, appendsWithEntries(c, 3) - before, "appends in flight to the silent 3");
+    assertTrue(c.node(3).lastIndex() < c.node(1).lastIndex());
+    c.dropRules.clear();
+    c.tickAll(5); // its acks come through again (heartbeats ask for them): the rest follows
+    assertEquals(c.node(1).lastIndex(), c.node(3).lastIndex());
+    assertEquals(c.appliedData(1), c.appliedData(3));
+  }
+
+  private static int appendsWithEntries(Cluster c, long to) {
+    return (int)
+        c.sentEarly.stream()
+            .filter(m -> m.type() == MessageType.APP && m.to() == to && !m.entries().isEmpty())
+            .count();
+  }
+
+  @Test
   void forwardedProposalCommits() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);
