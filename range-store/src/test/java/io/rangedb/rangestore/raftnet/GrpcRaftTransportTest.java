@@ -8,7 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -69,6 +74,9 @@ class GrpcRaftTransportTest {
     Server server;
     int port;
 
+    /** Calls peers opened to this node's server, by gRPC method. */
+    final Map<String, AtomicInteger> callsOpened = new ConcurrentHashMap<>();
+
     Node(long id) throws IOException {
       this(id, OPTIONS);
     }
@@ -87,11 +95,25 @@ class GrpcRaftTransportTest {
           transport
               .configureServer(NettyServerBuilder.forAddress(bind))
               .maxInboundMessageSize(1 << 20)
-              .addService(transport.service())
+              .addService(ServerInterceptors.intercept(transport.service(), countCalls()))
               .build()
               .start();
       port = server.getPort();
       addresses.put(id, "127.0.0.1:" + port);
+    }
+
+    private ServerInterceptor countCalls() {
+      return new ServerInterceptor() {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+          callsOpened
+              .computeIfAbsent(
+                  call.getMethodDescriptor().getFullMethodName(), m -> new AtomicInteger())
+              .incrementAndGet();
+          return next.startCall(call, headers);
+        }
+      };
     }
 
     void stop() throws InterruptedException {
@@ -154,11 +176,14 @@ class GrpcRaftTransportTest {
     for (long g = 1; g <= 200; g++) {
       sent.add(append(g, 1, 2, 5, (int) (g % 4)));
     }
-    a.transport.send(2, sent.subList(0, 100));
-    a.transport.send(2, sent.subList(100, 200));
+    for (int from = 0; from < 200; from += 20) {
+      a.transport.send(2, sent.subList(from, from + 20));
+    }
     for (Envelope e : sent) {
       assertSameMessage(e, b.received.poll(10, TimeUnit.SECONDS));
     }
+    // Ten sends, every group's messages: one call from 1 to 2, kept open.
+    assertEquals(Map.of(RaftStreamMethod.STREAM.getFullMethodName(), 1), counts(b));
     Envelope back =
         new Envelope(
             7,
@@ -173,6 +198,13 @@ class GrpcRaftTransportTest {
                 .build());
     b.transport.send(1, List.of(back));
     assertSameMessage(back, a.received.poll(10, TimeUnit.SECONDS));
+    assertEquals(Map.of(RaftStreamMethod.STREAM.getFullMethodName(), 1), counts(a));
+  }
+
+  private static Map<String, Integer> counts(Node n) {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    n.callsOpened.forEach((method, count) -> out.put(method, count.get()));
+    return out;
   }
 
   @Test
