@@ -24,9 +24,14 @@ class RaftSimulationTest {
     return "bin/mvn -pl raft test -Dtest=RaftSimulationTest -Draft.sim.seed=" + seed;
   }
 
-  static String runSeed(long seed) {
+  /** What one seed's run did, besides passing its checks. */
+  record Outcome(String summary, int confChangesCommitted, int transfersCompleted) {}
+
+  static Outcome runSeed(long seed) {
     try {
-      return new Simulation(seed).run(FAULT_MS, SETTLE_MS);
+      Simulation sim = new Simulation(seed);
+      String summary = sim.run(FAULT_MS, SETTLE_MS);
+      return new Outcome(summary, sim.confChangesCommitted(), sim.transfersCompleted());
     } catch (AssertionError | RuntimeException e) {
       String msg =
           "simulation seed "
@@ -44,31 +49,43 @@ class RaftSimulationTest {
   void seeds() {
     String one = System.getProperty("raft.sim.seed");
     if (one != null && !one.isBlank()) {
-      String summary = runSeed(Long.parseLong(one.trim()));
-      System.err.println(summary);
+      System.err.println(runSeed(Long.parseLong(one.trim())).summary());
       return;
     }
     long seconds = Long.getLong("raft.sim.seconds", 0);
     long started = System.nanoTime();
     int ran = 0;
-    if (seconds > 0) {
-      long seed = Long.getLong("raft.sim.start", 1_000_000);
-      while (System.nanoTime() - started < seconds * 1_000_000_000L) {
-        runSeed(seed++);
-        ran++;
-      }
-    } else {
-      long count = Long.getLong("raft.sim.seeds", 500);
-      for (long seed = 1; seed <= count; seed++) {
-        runSeed(seed);
-        ran++;
-      }
+    long confChanges = 0;
+    long transfers = 0;
+    long seed = seconds > 0 ? Long.getLong("raft.sim.start", 1_000_000) : 1;
+    long count = seconds > 0 ? Long.MAX_VALUE : Long.getLong("raft.sim.seeds", 500);
+    while (ran < count
+        && (seconds == 0 || System.nanoTime() - started < seconds * 1_000_000_000L)) {
+      Outcome o = runSeed(seed++);
+      ran++;
+      confChanges += o.confChangesCommitted();
+      transfers += o.transfersCompleted();
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    String done = "simulation: " + ran + " seeds passed in " + millis + " ms";
+    String done =
+        "simulation: "
+            + ran
+            + " seeds passed in "
+            + millis
+            + " ms; "
+            + confChanges
+            + " membership changes committed, "
+            + transfers
+            + " leadership transfers completed";
     LOG.log(System.Logger.Level.INFO, done);
     System.err.println(done);
     assertTrue(ran > 0);
+    // The safety checks above mean little about membership changes and transfers unless they
+    // happened under the faults.
+    if (ran >= 50) {
+      assertTrue(confChanges >= ran, "only " + confChanges + " membership changes committed");
+      assertTrue(transfers >= ran / 2, "only " + transfers + " leadership transfers completed");
+    }
   }
 
   @Test

@@ -35,6 +35,14 @@ final class SafetyChecker {
     return leaderOfTerm.size();
   }
 
+  /** Membership changes committed (applied by some replica). */
+  int confChangesCommitted() {
+    return (int)
+        committed.values().stream()
+            .filter(e -> e.type() == io.rangedb.raft.EntryType.CONF_CHANGE)
+            .count();
+  }
+
   /**
    * Lease safety, checked directly: while a leader believes its lease holds (and would answer reads
    * locally), no leader of a newer term may exist anywhere.

@@ -293,7 +293,7 @@ final class SimNode implements Transport.Receiver {
       sim.safety.checkLeases(sim.nodes.values());
     }
     if (r == Role.LEADER && lastRole != Role.LEADER) {
-      sim.safety.onLeader(raft.term(), id);
+      sim.onLeader(raft.term(), id);
       sim.safety.onNewLeaderLog(
           id, raft.term(), raft.firstIndex(), raft.entries(raft.firstIndex()));
     }

@@ -60,6 +60,19 @@ final class Simulation {
   private int partitions;
   private int confChanges;
   private int transfers;
+
+  /** The node the last leadership transfer went to, until it leads (0: none pending). */
+  private long transferTarget;
+
+  private long transferIssuedAt;
+
+  /**
+   * A target that leads within this long of the transfer counts as a completed transfer: an
+   * election timeout (10 ticks) for the transfer to finish, and as long again for its messages.
+   */
+  private static final long TRANSFER_WINDOW_MS = 20 * TICK_MS;
+
+  private int transfersCompleted;
   private long okOps;
   private long okOpsAfterFaults;
 
@@ -139,7 +152,8 @@ final class Simulation {
     checkEnd();
     return String.format(
         "seed=%d voters=%d lease=%s preVote=%s hunter=%s deferCommit=%s retire=%s events=%d leaders=%d crashes=%d partitions=%d"
-            + " confChanges=%d transfers=%d ops=%d ok=%d okAfterHeal=%d snapshots=%d",
+            + " confChanges=%d (committed %d) transfers=%d (completed %d) ops=%d ok=%d"
+            + " okAfterHeal=%d snapshots=%d",
         seed,
         voters,
         lease,
@@ -152,7 +166,9 @@ final class Simulation {
         crashes,
         partitions,
         confChanges,
+        confChangesCommitted(),
         transfers,
+        transfersCompleted,
         history.size(),
         okOps,
         okOpsAfterFaults,
@@ -167,6 +183,25 @@ final class Simulation {
     if (okOpsAfterFaults == 0) {
       throw new AssertionError("liveness: no operation succeeded after the faults healed");
     }
+  }
+
+  /** A replica became leader: checked for election safety, and counted if a transfer chose it. */
+  void onLeader(long term, long node) {
+    safety.onLeader(term, node);
+    if (node == transferTarget && loop.now() - transferIssuedAt <= TRANSFER_WINDOW_MS) {
+      transfersCompleted++;
+    }
+    transferTarget = 0;
+  }
+
+  /** Membership changes committed during the run. */
+  int confChangesCommitted() {
+    return safety.confChangesCommitted();
+  }
+
+  /** Leadership transfers whose target was the next leader, within {@link #TRANSFER_WINDOW_MS}. */
+  int transfersCompleted() {
+    return transfersCompleted;
   }
 
   long leader() {
@@ -293,7 +328,9 @@ final class Simulation {
       others.remove(lead);
       if (!others.isEmpty()) {
         transfers++;
-        l.transferLeadership(others.get(rng.nextInt(others.size())));
+        transferTarget = others.get(rng.nextInt(others.size()));
+        transferIssuedAt = loop.now();
+        l.transferLeadership(transferTarget);
       }
       return;
     }
