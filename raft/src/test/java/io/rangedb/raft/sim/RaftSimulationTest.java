@@ -25,13 +25,15 @@ class RaftSimulationTest {
   }
 
   /** What one seed's run did, besides passing its checks. */
-  record Outcome(String summary, int confChangesCommitted, int transfersCompleted) {}
+  record Outcome(
+      String summary, int confChangesCommitted, int transfersCompleted, int unsyncedAtCrashes) {}
 
   static Outcome runSeed(long seed) {
     try {
       Simulation sim = new Simulation(seed);
       String summary = sim.run(FAULT_MS, SETTLE_MS);
-      return new Outcome(summary, sim.confChangesCommitted(), sim.transfersCompleted());
+      return new Outcome(
+          summary, sim.confChangesCommitted(), sim.transfersCompleted(), sim.unsyncedAtCrashes);
     } catch (AssertionError | RuntimeException e) {
       String msg =
           "simulation seed "
@@ -57,6 +59,7 @@ class RaftSimulationTest {
     int ran = 0;
     long confChanges = 0;
     long transfers = 0;
+    long unsyncedAtCrashes = 0;
     long seed = seconds > 0 ? Long.getLong("raft.sim.start", 1_000_000) : 1;
     long count = seconds > 0 ? Long.MAX_VALUE : Long.getLong("raft.sim.seeds", 500);
     while (ran < count
@@ -65,6 +68,7 @@ class RaftSimulationTest {
       ran++;
       confChanges += o.confChangesCommitted();
       transfers += o.transfersCompleted();
+      unsyncedAtCrashes += o.unsyncedAtCrashes();
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
     String done =
@@ -76,15 +80,18 @@ class RaftSimulationTest {
             + confChanges
             + " membership changes committed, "
             + transfers
-            + " leadership transfers completed";
+            + " leadership transfers completed, "
+            + unsyncedAtCrashes
+            + " unsynced writes exposed to crashes";
     LOG.log(System.Logger.Level.INFO, done);
     System.err.println(done);
     assertTrue(ran > 0);
-    // The safety checks above mean little about membership changes and transfers unless they
-    // happened under the faults.
+    // The safety checks above mean little about membership changes, transfers and lost unsynced
+    // writes unless they happened under the faults.
     if (ran >= 50) {
       assertTrue(confChanges >= ran, "only " + confChanges + " membership changes committed");
       assertTrue(transfers >= ran / 2, "only " + transfers + " leadership transfers completed");
+      assertTrue(unsyncedAtCrashes > 0, "no crash found a write waiting for its sync");
     }
   }
 

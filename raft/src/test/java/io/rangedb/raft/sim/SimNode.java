@@ -154,6 +154,7 @@ final class SimNode implements Transport.Receiver {
     }
     alive = false;
     incarnation++;
+    sim.unsyncedAtCrashes += store.unsyncedWrites();
     store.crash(rng);
     sim.network.setDown(id, true);
     for (Op op : pendingWrites.values()) {

@@ -73,6 +73,10 @@ final class Simulation {
   private static final long TRANSFER_WINDOW_MS = 20 * TICK_MS;
 
   private int transfersCompleted;
+
+  /** Writes not yet synced when a replica crashed: what the crash model may drop. */
+  int unsyncedAtCrashes;
+
   private long okOps;
   private long okOpsAfterFaults;
 
