@@ -376,6 +376,40 @@ class RaftRulesTest {
     assertEquals(Role.FOLLOWER, c.node(4).role(), "learners never campaign");
   }
 
+  @Test
+  void learnersNeverKeepALeaderInPowerUnderCheckQuorum() {
+    Cluster c =
+        new Cluster(
+            RaftConfig::defaults,
+            new ConfState(
+                java.util.Set.of(1L, 2L, 3L),
+                java.util.Set.of(),
+                java.util.Set.of(4L, 5L),
+                java.util.Set.of(),
+                false),
+            1,
+            2,
+            3,
+            4,
+            5);
+    c.elect(1);
+    c.isolated.addAll(List.of(2L, 3L)); // the learners still answer every heartbeat
+    int heartbeatAcks = 0;
+    for (int i = 0; i < 3 * RaftConfig.defaults(1).electionTicks(); i++) {
+      for (long id : List.of(1L, 4L, 5L)) {
+        c.tick(id, 1);
+      }
+      c.stabilize();
+    }
+    for (Message m : concat(c.sentEarly, c.sentAfterPersist)) {
+      if (m.type() == MessageType.HEARTBEAT_RESP && m.from() >= 4) {
+        heartbeatAcks++;
+      }
+    }
+    assertTrue(heartbeatAcks > 0, "the learners kept answering");
+    assertEquals(Role.FOLLOWER, c.node(1).role(), "1 of 3 voters is no quorum, learners or not");
+  }
+
   // ------------------------------------------------------------ proposals that cannot commit
 
   @Test
@@ -457,6 +491,12 @@ class RaftRulesTest {
     c.tickAll(5); // its acks come through again (heartbeats ask for them): the rest follows
     assertEquals(c.node(1).lastIndex(), c.node(3).lastIndex());
     assertEquals(c.appliedData(1), c.appliedData(3));
+  }
+
+  private static List<Message> concat(List<Message> a, List<Message> b) {
+    List<Message> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static int appendsWithEntries(Cluster c, long to) {
