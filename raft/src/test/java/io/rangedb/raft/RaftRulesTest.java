@@ -312,6 +312,32 @@ class RaftRulesTest {
   }
 
   @Test
+  void underCheckQuorumAFollowerThatHearsFromItsLeaderRefusesVotes() {
+    Cluster c =
+        new Cluster(
+            id -> RaftConfig.defaults(id).withPreVote(false).withCheckQuorum(true),
+            ConfState.ofVoters(1L, 2L, 3L),
+            1,
+            2,
+            3);
+    c.elect(1);
+    long term = c.node(1).term();
+    // 3 campaigns at once (no pre-vote); only its vote requests get out, so that nothing else it
+    // says at its new term can depose the leader.
+    c.dropRules.add(m -> m.from() == 3 && m.type() != MessageType.VOTE);
+    c.node(3).campaign();
+    c.stabilize();
+    assertEquals(term + 1, c.node(3).term());
+    assertEquals(Role.CANDIDATE, c.node(3).role());
+    assertEquals(Role.LEADER, c.node(1).role());
+    assertEquals(term, c.node(2).term(), "2 ignored the newer term of a vote it would not grant");
+    assertTrue(
+        concat(c.sentEarly, c.sentAfterPersist).stream()
+            .noneMatch(m -> m.type() == MessageType.VOTE_RESP && m.to() == 3 && !m.reject()),
+        "nobody granted 3 a vote");
+  }
+
+  @Test
   void checkQuorumLeaderStepsDownWhenCutOff() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);
