@@ -58,6 +58,24 @@ class RaftRulesTest {
   }
 
   @Test
+  void electionTimeoutsAreDrawnBetweenOneAndTwoTimeoutsAndDifferAcrossReplicas() {
+    int base = RaftConfig.defaults(1).electionTicks();
+    java.util.Set<Integer> seen = new java.util.TreeSet<>();
+    for (long seed = 0; seed < 40; seed++) {
+      RawNode n =
+          new RawNode(
+              RaftConfig.defaults(1),
+              MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L, 3L), null),
+              new java.util.SplittableRandom(seed));
+      int timeout = n.raft().randomizedElectionTimeout;
+      assertTrue(timeout >= base && timeout < 2 * base, "timeout " + timeout);
+      seen.add(timeout);
+    }
+    // Equal timeouts everywhere would make split votes repeat; most of the range is drawn.
+    assertTrue(seen.size() >= base / 2, "timeouts drawn: " + seen);
+  }
+
+  @Test
   void randomizedTimeoutElectsOneLeaderWithoutHelp() {
     Cluster c = Cluster.of(1, 2, 3);
     c.tickAll(60);
