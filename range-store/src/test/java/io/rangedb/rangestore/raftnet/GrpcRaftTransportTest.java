@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -77,6 +78,9 @@ class GrpcRaftTransportTest {
     /** Calls peers opened to this node's server, by gRPC method. */
     final Map<String, AtomicInteger> callsOpened = new ConcurrentHashMap<>();
 
+    /** Messages those calls carried, by gRPC method. */
+    final Map<String, AtomicInteger> messagesReceived = new ConcurrentHashMap<>();
+
     Node(long id) throws IOException {
       this(id, OPTIONS);
     }
@@ -107,11 +111,18 @@ class GrpcRaftTransportTest {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-          callsOpened
-              .computeIfAbsent(
-                  call.getMethodDescriptor().getFullMethodName(), m -> new AtomicInteger())
-              .incrementAndGet();
-          return next.startCall(call, headers);
+          String method = call.getMethodDescriptor().getFullMethodName();
+          callsOpened.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
+          AtomicInteger messages =
+              messagesReceived.computeIfAbsent(method, m -> new AtomicInteger());
+          return new ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(
+              next.startCall(call, headers)) {
+            @Override
+            public void onMessage(Q message) {
+              messages.incrementAndGet();
+              super.onMessage(message);
+            }
+          };
         }
       };
     }
@@ -261,6 +272,12 @@ class GrpcRaftTransportTest {
     assertEquals(new Snapshot(500, 3, conf, image), got.message().snapshot());
     assertArrayEquals(image, got.message().snapshot().data());
     assertEquals("9->2:true", a.snapshotStatus.poll(10, TimeUnit.SECONDS));
+    String method = RaftTransportGrpc.getSnapshotMethod().getFullMethodName();
+    assertEquals(1, b.callsOpened.get(method).get(), "one call per snapshot");
+    assertEquals(
+        (image.length + OPTIONS.snapshotChunkBytes() - 1) / OPTIONS.snapshotChunkBytes(),
+        b.messagesReceived.get(method).get(),
+        "chunks of at most snapshotChunkBytes");
   }
 
   @Test
