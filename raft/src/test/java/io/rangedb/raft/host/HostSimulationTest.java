@@ -8,6 +8,7 @@ import io.rangedb.raft.EntryType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.sim.SeedFailure;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
@@ -34,13 +35,16 @@ import org.junit.jupiter.api.Test;
 class HostSimulationTest {
   private static final int GROUPS = 12;
 
+  /** The property that replays one seed; the replay command names the same. */
+  private static final String SEED_PROPERTY = "raft.hostsim.seed";
+
   static String replay(long seed) {
-    return "bin/mvn -pl raft test -Dtest=HostSimulationTest -Draft.hostsim.seed=" + seed;
+    return "bin/mvn -pl raft test -Dtest=HostSimulationTest -D" + SEED_PROPERTY + "=" + seed;
   }
 
   @Test
   void seeds() {
-    String one = System.getProperty("raft.hostsim.seed");
+    String one = System.getProperty(SEED_PROPERTY);
     if (one != null && !one.isBlank()) {
       System.err.println(new Run(Long.parseLong(one.trim())).go());
       return;
@@ -59,14 +63,7 @@ class HostSimulationTest {
         run.go();
         unsyncedAtCrashes += run.lostUnsynced;
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(
-            "host simulation seed "
-                + seed
-                + " failed: "
-                + e.getMessage()
-                + "\n  replay with: "
-                + replay(seed),
-            e);
+        throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
     }
     System.err.println("host simulation: " + ran + " seeds passed, from seed " + first);

@@ -20,8 +20,11 @@ class RaftSimulationTest {
   private static final long SETTLE_MS = 4_000;
   private static final System.Logger LOG = System.getLogger(RaftSimulationTest.class.getName());
 
+  /** The property that replays one seed; the replay command names the same. */
+  private static final String SEED_PROPERTY = "raft.sim.seed";
+
   static String replayCommand(long seed) {
-    return "bin/mvn -pl raft test -Dtest=RaftSimulationTest -Draft.sim.seed=" + seed;
+    return "bin/mvn -pl raft test -Dtest=RaftSimulationTest -D" + SEED_PROPERTY + "=" + seed;
   }
 
   /** What one seed's run did, besides passing its checks. */
@@ -35,21 +38,13 @@ class RaftSimulationTest {
       return new Outcome(
           summary, sim.confChangesCommitted(), sim.transfersCompleted(), sim.unsyncedAtCrashes);
     } catch (AssertionError | RuntimeException e) {
-      String msg =
-          "simulation seed "
-              + seed
-              + " failed: "
-              + e.getMessage()
-              + "\n  replay with: "
-              + replayCommand(seed);
-      System.err.println(msg);
-      throw new AssertionError(msg, e);
+      throw SeedFailure.of("simulation", seed, e, replayCommand(seed));
     }
   }
 
   @Test
   void seeds() {
-    String one = System.getProperty("raft.sim.seed");
+    String one = System.getProperty(SEED_PROPERTY);
     if (one != null && !one.isBlank()) {
       System.err.println(runSeed(Long.parseLong(one.trim())).summary());
       return;
