@@ -393,20 +393,7 @@ class RaftRulesTest {
 
   @Test
   void learnersAcksAreNeverCountedForCommit() {
-    Cluster c =
-        new Cluster(
-            RaftConfig::defaults,
-            new ConfState(
-                java.util.Set.of(1L, 2L, 3L),
-                java.util.Set.of(),
-                java.util.Set.of(4L, 5L),
-                java.util.Set.of(),
-                false),
-            1,
-            2,
-            3,
-            4,
-            5);
+    Cluster c = threeVotersTwoLearners();
     c.elect(1);
     long commit = c.node(1).commitIndex();
     c.isolated.addAll(List.of(2L, 3L));
@@ -422,20 +409,7 @@ class RaftRulesTest {
 
   @Test
   void learnersNeverKeepALeaderInPowerUnderCheckQuorum() {
-    Cluster c =
-        new Cluster(
-            RaftConfig::defaults,
-            new ConfState(
-                java.util.Set.of(1L, 2L, 3L),
-                java.util.Set.of(),
-                java.util.Set.of(4L, 5L),
-                java.util.Set.of(),
-                false),
-            1,
-            2,
-            3,
-            4,
-            5);
+    Cluster c = threeVotersTwoLearners();
     c.elect(1);
     c.isolated.addAll(List.of(2L, 3L)); // the learners still answer every heartbeat
     int heartbeatAcks = 0;
@@ -535,6 +509,23 @@ class RaftRulesTest {
     c.tickAll(5); // its acks come through again (heartbeats ask for them): the rest follows
     assertEquals(c.node(1).lastIndex(), c.node(3).lastIndex());
     assertEquals(c.appliedData(1), c.appliedData(3));
+  }
+
+  /** Voters 1, 2 and 3; learners 4 and 5. */
+  private static Cluster threeVotersTwoLearners() {
+    return new Cluster(
+        RaftConfig::defaults,
+        new ConfState(
+            java.util.Set.of(1L, 2L, 3L),
+            java.util.Set.of(),
+            java.util.Set.of(4L, 5L),
+            java.util.Set.of(),
+            false),
+        1,
+        2,
+        3,
+        4,
+        5);
   }
 
   private static List<Message> concat(List<Message> a, List<Message> b) {
