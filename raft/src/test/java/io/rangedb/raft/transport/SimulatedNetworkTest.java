@@ -26,8 +26,8 @@ class SimulatedNetworkTest {
   private final Inbox senderInbox = new Inbox();
   private final Transport one = network.attach(1, senderInbox);
 
-  {
-    network.attach(2, inbox);
+  SimulatedNetworkTest() {
+    network.attach(2, inbox); // node 2 only receives
   }
 
   /** What a node received: each message's index with its arrival time, and snapshot outcomes. */
