@@ -153,6 +153,18 @@ public final class RawNode {
         || raft.log.hasNextCommittedEnts();
   }
 
+  /**
+   * Whether the Ready that {@link #hasReady} announces would write anything ({@link
+   * Ready#mustPersist()}): entries, a snapshot, a new term or vote. Lets a host that already wrote
+   * in a cycle leave such a group for its next cycle without taking the Ready.
+   */
+  public boolean readyMustPersist() {
+    return !raft.log.unstable.entries.isEmpty()
+        || raft.log.unstable.snapshot != null
+        || raft.term != prevHard.term()
+        || raft.vote != prevHard.vote();
+  }
+
   /** Takes what is to be done; see {@link Ready} for the order. */
   public Ready ready() {
     if (outstanding != null) {

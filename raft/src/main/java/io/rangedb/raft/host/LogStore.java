@@ -21,4 +21,12 @@ public interface LogStore {
 
   /** The log of {@code groupId}, created empty if it does not exist. */
   LogStorage storage(long groupId);
+
+  /**
+   * Removes every trace of {@code groupId}'s log (its replica left this node), durably: a crash
+   * after this returns never brings it back. Writes made before it are durable too (the store has
+   * one ordered write-ahead log). The caller must not use the group's storage afterwards; {@link
+   * #storage} then starts an empty log.
+   */
+  void destroy(long groupId);
 }

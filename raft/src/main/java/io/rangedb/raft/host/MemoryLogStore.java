@@ -29,6 +29,7 @@ import java.util.random.RandomGenerator;
 public final class MemoryLogStore implements LogStore {
   private final Map<Long, Log> logs = new TreeMap<>();
   private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong writes = new AtomicLong();
 
   /** Changes to the disk images that are visible but not yet synced, oldest first. */
   private final List<Consumer<LongFunction<MemoryLogStorage>>> unsynced = new ArrayList<>();
@@ -144,6 +145,7 @@ public final class MemoryLogStore implements LogStore {
         unsynced.addAll(disk);
       }
       visible.write();
+      writes.incrementAndGet();
     }
 
     @Override
@@ -171,6 +173,14 @@ public final class MemoryLogStore implements LogStore {
   @Override
   public synchronized LogStorage storage(long groupId) {
     return logs.computeIfAbsent(groupId, g -> new Log(g, new MemoryLogStorage()));
+  }
+
+  @Override
+  public synchronized void destroy(long groupId) {
+    // A synced write: everything written before it reaches the disk with it.
+    applyToDisk(unsynced.size());
+    logs.remove(groupId);
+    commits.incrementAndGet();
   }
 
   /** Creates a founding member's log for {@code groupId} with the initial membership (durable). */
@@ -219,6 +229,11 @@ public final class MemoryLogStore implements LogStore {
   public synchronized long releasedThrough(long groupId) {
     Log log = logs.get(groupId);
     return log == null ? 0 : log.released;
+  }
+
+  /** Batches written for a later sync ({@link LogBatch#write()}) so far. */
+  public long writes() {
+    return writes.get();
   }
 
   /** Synced batch commits and syncs so far: the fsyncs a disk would have done. */

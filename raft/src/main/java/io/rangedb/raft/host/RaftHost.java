@@ -57,6 +57,10 @@ import java.util.random.RandomGenerator;
  * peer node goes silent for an election timeout, the quiesced groups it led are woken so they elect
  * a new leader. Any message, proposal or read for a group wakes it.
  *
+ * <p>Membership: {@link #proposeConfChange} changes a group's members; a node that gains a replica
+ * opens the group on an empty log ({@link #addGroup}) and the leader sends it a snapshot; a node
+ * that lost one closes it and destroys its log ({@link #removeGroup}).
+ *
  * <p>Thread-safety: public methods may be called from any thread; all Raft work happens on the
  * loop. Replica ids are node ids.
  */
@@ -211,6 +215,11 @@ public final class RaftHost implements Transport.Receiver {
   // Loop-confined state.
   private final Map<Long, Group> groups = new HashMap<>();
 
+  /**
+   * Groups taken out by {@link #removeGroup} whose log waits for an fsync before it is destroyed.
+   */
+  private final Map<Long, Group> removing = new HashMap<>();
+
   /** The groups that are ticked (not quiesced), by tick slice. */
   private final List<LinkedHashSet<Group>> active = new ArrayList<>();
 
@@ -269,6 +278,9 @@ public final class RaftHost implements Transport.Receiver {
     long released;
 
     final Waiters waiters;
+
+    /** Set once {@link #removeGroup} took the group out; completed when its log is destroyed. */
+    CompletableFuture<Void> removal;
 
     Group(long id, RawNode raft, LogStorage storage, int slot) {
       this.id = id;
@@ -352,6 +364,12 @@ public final class RaftHost implements Transport.Receiver {
                 new IllegalStateException("group " + groupId + " is already open on this host"));
             return;
           }
+          if (removing.containsKey(groupId)) {
+            done.completeExceptionally(
+                new IllegalStateException(
+                    "group " + groupId + " is still being removed from this host"));
+            return;
+          }
           LogStorage storage = store.storage(groupId);
           Snapshot latest = storage.snapshot();
           if (config.applied() == 0 && holdsState(latest)) {
@@ -378,8 +396,74 @@ public final class RaftHost implements Transport.Receiver {
    * newer leader's entry).
    */
   public CompletableFuture<Long> propose(long groupId, byte[] command) {
+    return proposeEntry(groupId, command.length, raft -> raft.propose(command));
+  }
+
+  /**
+   * Proposes a membership change to a group this node leads (adding a learner, promoting it,
+   * removing or replacing a member; see {@link ConfChange}). Completes with its log index once it
+   * is applied here, when the new configuration is in force on this node; a joint change is left on
+   * its own after that unless it is {@link ConfChange.Transition#JOINT_EXPLICIT}. Fails like {@link
+   * #propose}, and with {@code CONF_CHANGE_PENDING} while an earlier change is not applied yet or
+   * {@code CONF_CHANGE_INVALID} for a change the configuration does not allow (among them removing
+   * or demoting the leader itself: transfer leadership first).
+   *
+   * <p>A new member's node must have the group open ({@link #addGroup} on an empty log): the leader
+   * then sends it a snapshot and the entries after it. Add a member as a learner and promote it
+   * once it has caught up, so that the group's quorum never waits for a replica still receiving its
+   * snapshot.
+   */
+  public CompletableFuture<Long> proposeConfChange(long groupId, ConfChange change) {
+    return proposeEntry(groupId, change.encode().length, raft -> raft.proposeConfChange(change));
+  }
+
+  /**
+   * Closes this node's replica of a group and destroys its log (durably), once the caller knows the
+   * replica is no longer needed: a committed membership change removed this node (the removed
+   * replica may never learn it, so this does not wait for it to), or the whole group is deleted.
+   * Proposals waiting on the replica fail with {@link ProposalOutcomeUnknownException} (they may
+   * still commit through the others), reads with {@code READ_ABANDONED}; messages for the group are
+   * then ignored. Completes once the log is gone; the caller drops the state machine's data. Until
+   * then the group cannot be opened again here.
+   *
+   * <p>Opening a destroyed group again starts an empty replica that has forgotten its votes, so it
+   * must come back as a learner (never straight as a voter) and be promoted once caught up.
+   */
+  public CompletableFuture<Void> removeGroup(long groupId) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    submit(
+        done,
+        () -> {
+          Group g = groups.remove(groupId);
+          if (g == null) {
+            done.completeExceptionally(new IllegalArgumentException("no group " + groupId));
+            return;
+          }
+          active.get(g.slot).remove(g);
+          dirty.remove(g);
+          g.waiters.replicaRemoved(
+              g.raft.leader(),
+              "group " + groupId + ": its replica on node " + nodeId + " was removed");
+          g.removal = done;
+          if (g.awaitingSync) {
+            removing.put(groupId, g); // destroyed once its last write is durable (see finish)
+          } else {
+            destroy(g);
+          }
+        });
+    return done;
+  }
+
+  private void destroy(Group g) {
+    removing.remove(g.id);
+    store.destroy(g.id);
+    g.removal.complete(null);
+  }
+
+  private CompletableFuture<Long> proposeEntry(
+      long groupId, long payloadBytes, java.util.function.ToLongFunction<RawNode> append) {
     CompletableFuture<Long> f = new CompletableFuture<>();
-    long bytes = command.length + MESSAGE_OVERHEAD_BYTES;
+    long bytes = payloadBytes + MESSAGE_OVERHEAD_BYTES;
     if (!admit(bytes)) {
       stats.proposalsRefused.incrementAndGet();
       f.completeExceptionally(
@@ -411,7 +495,7 @@ public final class RaftHost implements Transport.Receiver {
             return;
           }
           try {
-            long index = g.raft.propose(command);
+            long index = append.applyAsLong(g.raft);
             g.waiters.proposed(index, g.raft.term(), ticks, f);
             if (tracing) {
               trace.at(groupId, index, CommitTrace.Stage.PROPOSED, nodeId, 0);
@@ -599,6 +683,10 @@ public final class RaftHost implements Transport.Receiver {
     for (Group g : groups.values()) {
       g.waiters.failAll(failed);
     }
+    for (Group g : removing.values()) {
+      g.removal.completeExceptionally(failed);
+    }
+    removing.clear();
     Runnable r;
     while ((r = inbox.poll()) != null) {
       r.run(); // each fails its caller's future: failure is set
@@ -620,19 +708,29 @@ public final class RaftHost implements Transport.Receiver {
     // A group whose write waits for its fsync has no Ready to give (its last one is outstanding);
     // every other group's Ready is carried out now, its writes made at once whether or not an
     // fsync runs, to be made durable by the next one.
+    // One log write per cycle: a group whose Ready needs a write after this cycle wrote (a leader
+    // leaving a joint configuration once it applied it, say) waits for the next cycle, which starts
+    // right after this one.
+    boolean wrote = false;
+    boolean leftForNextCycle = false;
     boolean progress = true;
     while (!dirty.isEmpty() && progress) {
       List<Group> touched = new ArrayList<>(dirty);
       dirty.clear();
       List<Group> ready = new ArrayList<>();
       for (Group g : touched) {
-        if (g.raft.hasReady()) {
+        if (!g.raft.hasReady()) {
+          continue;
+        }
+        if (wrote && g.raft.readyMustPersist()) {
+          leftForNextCycle = true;
+        } else {
           ready.add(g);
         }
       }
       progress = !ready.isEmpty();
       if (progress) {
-        process(ready);
+        wrote |= process(ready);
       }
       for (Group g : touched) {
         if (g.awaitingSync) {
@@ -648,14 +746,17 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     stats.batchSyncs = syncs.syncs(); // a finished fsync may have started the next one
+    if (leftForNextCycle) {
+      submit(() -> {}); // the groups stay dirty; an input makes the loop run the next cycle
+    }
   }
 
   /**
    * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
    * Readys that write nothing are finished at once; the others are written together and wait in
-   * {@link #syncs} for their fsync.
+   * {@link #syncs} for their fsync. Returns whether it wrote.
    */
-  private void process(List<Group> ready) {
+  private boolean process(List<Group> ready) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
     Flight now = newFlight(null);
     Flight later = newFlight(store.newBatch());
@@ -685,6 +786,7 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     finishCommitted(now);
+    return !later.groups().isEmpty();
   }
 
   private static Flight newFlight(LogBatch batch) {
@@ -697,7 +799,13 @@ public final class RaftHost implements Transport.Receiver {
     f.groups().forEach(g -> g.awaitingSync = false);
     traceEntries(f, CommitTrace.Stage.DURABLE);
     finishCommitted(f);
-    f.groups().forEach(dirty::add); // their next Ready may have built up meanwhile
+    for (Group g : f.groups()) {
+      if (g.removal != null) {
+        destroy(g);
+      } else {
+        dirty.add(g); // its next Ready may have built up meanwhile
+      }
+    }
   }
 
   /** Sends the acknowledgements and votes of a visible flight, applies and advances its groups. */
@@ -705,6 +813,9 @@ public final class RaftHost implements Transport.Receiver {
     flush(f.late());
     for (int i = 0; i < f.groups().size(); i++) {
       Group g = f.groups().get(i);
+      if (g.removal != null) {
+        continue; // removed while its write was syncing: nothing more to apply
+      }
       apply(g, f.readies().get(i));
       g.raft.advance(f.readies().get(i));
       maybeCompact(g);

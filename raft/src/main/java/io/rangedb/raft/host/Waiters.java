@@ -138,6 +138,19 @@ final class Waiters {
     return newestExpired != Long.MIN_VALUE || readsExpired;
   }
 
+  /**
+   * The replica is gone: proposals cannot learn their outcome here (they may still commit through
+   * the other replicas), and reads are abandoned.
+   */
+  void replicaRemoved(long leader, String why) {
+    giveUpProposals(Long.MAX_VALUE, why);
+    abandonReads(leader, why);
+    ProposalDroppedException e =
+        new ProposalDroppedException(ProposalDroppedException.Reason.READ_ABANDONED, leader, why);
+    readsAwaitingApply.forEach(r -> r.getValue().completeExceptionally(e));
+    readsAwaitingApply.clear();
+  }
+
   /** Fails every waiter with {@code e} (the host stopped). */
   void failAll(Throwable e) {
     proposals.values().forEach(p -> p.future().completeExceptionally(e));

@@ -2,12 +2,15 @@ package io.rangedb.raft.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
+import io.rangedb.raft.ProposalOutcomeUnknownException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,9 +60,17 @@ class RaftHostSyncTest {
         public io.rangedb.raft.LogStorage storage(long groupId) {
           return store.storage(groupId);
         }
+
+        @Override
+        public void destroy(long groupId) {
+          store.destroy(groupId);
+        }
       };
 
   private final List<Long> applied = new ArrayList<>();
+
+  /** In which loop cycle each entry ("group/index") was written. */
+  private final java.util.Map<String, Long> writtenInCycle = new java.util.HashMap<>();
 
   /** What the host sent, in order. */
   private final List<Envelope> sent = new ArrayList<>();
@@ -90,7 +102,13 @@ class RaftHostSyncTest {
             @Override
             public void restore(long groupId, Snapshot snapshot) {}
           },
-          RaftHost.Options.defaults());
+          RaftHost.Options.defaults()
+              .withTrace(
+                  (group, index, stage, node, peer) -> {
+                    if (stage == CommitTrace.Stage.WRITTEN) {
+                      writtenInCycle.put(group + "/" + index, this.host.stats().cycles);
+                    }
+                  }));
 
   private void runLoop() {
     Runnable r;
@@ -280,6 +298,99 @@ class RaftHostSyncTest {
   }
 
   /** Node 2's acknowledgement of {@code append}. */
+  /**
+   * One log write per cycle, also when applying makes more to write: here a group applies a joint
+   * membership change in the same cycle in which another group's proposal is written, and its
+   * leader then proposes to leave the joint configuration. That entry waits for the next cycle
+   * instead of a second write in this one.
+   */
+  @Test
+  void aCycleWritesOnceEvenWhenApplyingProposesMore() {
+    long joint = 8;
+    elect(joint, ConfState.ofVoters(1L, 2L));
+    electSoleVoter();
+    CompletableFuture<Long> change =
+        host.proposeConfChange(
+            joint,
+            new ConfChange(
+                ConfChange.Transition.JOINT_IMPLICIT,
+                List.of(new ConfChange.Change(ConfChange.ChangeType.ADD_LEARNER, 3))));
+    runLoop();
+    runSyncs(); // the leader's own write is durable; node 2 has not acknowledged yet
+    Message append =
+        sent.stream()
+            .filter(e -> e.groupId() == joint && e.message().type() == MessageType.APP)
+            .map(Envelope::message)
+            .filter(m -> !m.entries().isEmpty())
+            .findFirst()
+            .orElseThrow();
+    sent.clear();
+    long lastBefore = lastIndex(joint);
+    long writes = store.writes();
+
+    // In one cycle: node 2's acknowledgement commits the change, and GROUP writes a proposal.
+    host.receive(2, List.of(ack(joint, append)));
+    CompletableFuture<Long> other = host.propose(GROUP, "other".getBytes());
+    runLoop();
+
+    assertEquals(append.entries().get(0).index(), change.join(), "the change applied");
+    long leave = lastIndex(joint);
+    assertEquals(lastBefore + 1, leave, "the leave entry was proposed");
+    assertEquals(2, store.writes() - writes, "GROUP's proposal and the leave entry, written");
+    long otherCycle = writtenInCycle.get(GROUP + "/" + lastIndex(GROUP));
+    assertTrue(
+        writtenInCycle.get(joint + "/" + leave) > otherCycle,
+        "the leave entry waited for the cycle after the one that wrote GROUP's proposal");
+    runSyncs();
+    assertTrue(other.isDone() && !other.isCompletedExceptionally());
+  }
+
+  /**
+   * A group removed while its last write waits for the fsync is destroyed once that write is
+   * durable: nothing of it is applied afterwards, the waiting proposal learns that its outcome is
+   * unknown, and the group cannot be opened again until its log is gone.
+   */
+  @Test
+  void aGroupRemovedWhileItsWriteSyncsIsDestroyedOnceItIsDurable() {
+    electSoleVoter();
+    CompletableFuture<Long> pending = host.propose(GROUP, "x".getBytes());
+    runLoop();
+    assertEquals(1, syncer.size(), "written, waiting for its fsync");
+    int appliedBefore = applied.size();
+
+    CompletableFuture<Void> removed = host.removeGroup(GROUP);
+    runLoop();
+    assertTrue(pending.isCompletedExceptionally());
+    Throwable why = assertThrows(CompletionException.class, pending::join).getCause();
+    assertTrue(why instanceof ProposalOutcomeUnknownException, why.toString());
+    assertFalse(removed.isDone(), "its write is not durable yet");
+    CompletableFuture<Void> reopened = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
+    Throwable refused = assertThrows(CompletionException.class, reopened::join).getCause();
+    assertTrue(refused.getMessage().contains("still being removed"), refused.toString());
+
+    runSyncs();
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally());
+    assertEquals(appliedBefore, applied.size(), "nothing applied after the removal");
+    assertEquals(0, store.durable(GROUP).lastIndex(), "its log is gone from the disk");
+    CompletableFuture<Long> late = host.propose(GROUP, "y".getBytes());
+    runLoop();
+    assertTrue(
+        assertThrows(CompletionException.class, late::join).getCause()
+            instanceof IllegalArgumentException);
+    CompletableFuture<Void> unknown = host.removeGroup(GROUP);
+    runLoop();
+    assertTrue(
+        assertThrows(CompletionException.class, unknown::join).getCause()
+            instanceof IllegalArgumentException);
+  }
+
+  private long lastIndex(long group) {
+    CompletableFuture<Long> last = host.inspect(g -> g.get(group).lastIndex());
+    runLoop();
+    return last.join();
+  }
+
   private static Envelope ack(long group, Message append) {
     long last = append.index() + append.entries().size();
     return new Envelope(

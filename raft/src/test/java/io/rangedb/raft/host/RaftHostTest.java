@@ -3,12 +3,14 @@ package io.rangedb.raft.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.LogStorage;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
+import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
@@ -52,6 +54,9 @@ class RaftHostTest {
 
   private final Map<Long, Integer> incarnation = new TreeMap<>();
 
+  /** Snapshots each node's state machine restored from. */
+  private final Map<Long, Integer> restores = new TreeMap<>();
+
   private void startHosts() {
     network.conditions.minDelay = 1;
     network.conditions.maxDelay = 3;
@@ -86,7 +91,11 @@ class RaftHostTest {
 
           @Override
           public void restore(long groupId, Snapshot snapshot) {
-            throw new AssertionError("no snapshots in this test");
+            // Only a new member restores here: from a founder's snapshot, with nothing applied.
+            assertTrue(
+                snapshot.data() == null || snapshot.data().length == 0, "no state to restore");
+            sm.put(groupId, new ArrayList<>());
+            restores.merge(node, 1, Integer::sum);
           }
         };
     Transport[] out = new Transport[1];
@@ -465,6 +474,162 @@ class RaftHostTest {
         stores.get(leader).releasedThrough(1),
         "a member on a dead node does not hold entries in the leader's memory");
     assertEquals(last - 1, stores.get(follower).releasedThrough(1), "the stopped one did not move");
+  }
+
+  /**
+   * Membership changes through the hosts, under a stream of proposals: every group moves from node
+   * 1 to a new node 4, half of them step by step (add 4 as a learner, promote it, remove 1) and
+   * half through a joint configuration (learner first, then one change replacing 1 by 4, left on
+   * its own). Node 4 starts with empty logs and catches up from the leaders' snapshots and logs;
+   * node 1 destroys its replicas. Every acknowledged proposal ends up applied exactly once, in the
+   * same order, on nodes 2, 3 and 4, which then commit on their own with node 1 stopped.
+   */
+  @Test
+  void everyGroupMovesToANewNodeUnderLoad() {
+    groups = 12;
+    startHosts();
+    run(3_000);
+    MemoryLogStore fresh = new MemoryLogStore(); // nothing bootstrapped: a node joining
+    stores.put(4L, fresh);
+    startHost(4);
+    Map<Long, List<String>> acknowledged = new TreeMap<>();
+    List<Map.Entry<String, CompletableFuture<Long>>> inFlight = new ArrayList<>();
+    for (long g = 1; g <= groups; g++) {
+      long group = g;
+      proposeRound(g, inFlight);
+      changeMembers(g, ConfChange.addLearner(4), inFlight);
+      awaitApplied(4, g, get(hosts.get(leaders().get(g)).inspect(m -> m.get(group).lastIndex())));
+      if (leaders().get(g) == 1L) {
+        hosts.get(1L).transferLeadership(g, 2); // a leader never removes itself
+        run(500);
+      }
+      if (g % 2 == 0) {
+        changeMembers(g, ConfChange.replaceVoter(1, 4), inFlight);
+      } else {
+        changeMembers(g, ConfChange.addVoter(4), inFlight);
+        changeMembers(g, ConfChange.remove(1), inFlight);
+      }
+      proposeRound(g, inFlight);
+    }
+    run(1_000);
+    for (long g = 1; g <= groups; g++) {
+      CompletableFuture<Void> removed = hosts.get(1L).removeGroup(g);
+      run(10);
+      assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), "removed " + g);
+      assertEquals(0, stores.get(1L).durable(g).lastIndex(), "node 1 keeps nothing of " + g);
+    }
+    assertEquals(0, (int) get(hosts.get(1L).inspect(Map::size)), "node 1 hosts no group");
+    assertEquals(groups, restores.get(4L), "node 4 started each group from its leader's snapshot");
+    running.put(1L, false);
+    network.setDown(1L, true);
+    for (long g = 1; g <= groups; g++) {
+      proposeRound(g, inFlight);
+    }
+    run(2_000);
+
+    for (Map.Entry<String, CompletableFuture<Long>> p : inFlight) {
+      if (p.getValue().isDone() && !p.getValue().isCompletedExceptionally()) {
+        String command = p.getKey();
+        long g = Long.parseLong(command.substring(1, command.indexOf('-')));
+        acknowledged.computeIfAbsent(g, k -> new ArrayList<>()).add(command);
+      }
+    }
+    for (long g = 1; g <= groups; g++) {
+      List<String> onTwo = applied.get(2L).get(g);
+      assertEquals(onTwo, applied.get(3L).get(g), "group " + g + " on nodes 2 and 3");
+      assertEquals(onTwo, applied.get(4L).get(g), "group " + g + " on nodes 2 and 4");
+      assertEquals(
+          onTwo.size(), new java.util.HashSet<>(onTwo).size(), "each applied once: " + onTwo);
+      assertTrue(onTwo.containsAll(acknowledged.get(g)), "every acknowledged one applied");
+      assertTrue(acknowledged.get(g).size() >= 3, "proposals went through, also after the move");
+      long group = g;
+      ConfState conf = get(hosts.get(4L).inspect(m -> m.get(group).confState()));
+      assertEquals(java.util.Set.of(2L, 3L, 4L), conf.voters(), "group " + g);
+      assertTrue(conf.learners().isEmpty() && conf.votersOutgoing().isEmpty(), conf.toString());
+    }
+    assertTrue(durabilityViolations.isEmpty(), durabilityViolations.toString());
+  }
+
+  /** Proposes one command to {@code group}'s current leader, remembering it with its future. */
+  private void proposeRound(long group, List<Map.Entry<String, CompletableFuture<Long>>> inFlight) {
+    Long leader = leaders().get(group);
+    assertTrue(leader != null, "group " + group + " has a leader");
+    String command = "g" + group + "-" + inFlight.size();
+    inFlight.add(
+        Map.entry(
+            command, hosts.get(leader).propose(group, command.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /**
+   * Proposes {@code change} to {@code group}'s leader until it is applied there, with a proposal
+   * racing it each time; retries while there is no leader or an earlier change is not applied.
+   */
+  private void changeMembers(
+      long group, ConfChange change, List<Map.Entry<String, CompletableFuture<Long>>> inFlight) {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      RaftHost leader = hosts.get(leaders().get(group));
+      CompletableFuture<Long> f = leader.proposeConfChange(group, change);
+      proposeRound(group, inFlight);
+      for (int ms = 0; !f.isDone() && ms < 5_000; ms++) {
+        run(1);
+      }
+      if (!f.isCompletedExceptionally()) {
+        assertTrue(f.isDone(), change + " applied in group " + group);
+        return;
+      }
+      Throwable why = failureOf(f);
+      assertTrue(
+          why instanceof ProposalDroppedException d
+              && d.reason() != ProposalDroppedException.Reason.CONF_CHANGE_INVALID,
+          why.toString());
+      run(100);
+    }
+    throw new AssertionError(change + " never applied in group " + group);
+  }
+
+  /** Runs until node {@code node}'s replica of {@code group} has applied {@code index}. */
+  private void awaitApplied(long node, long group, long index) {
+    for (int ms = 0; ms < 10_000; ms += 10) {
+      if (get(hosts.get(node).inspect(m -> m.get(group).appliedIndex())) >= index) {
+        return;
+      }
+      run(10);
+    }
+    throw new AssertionError("node " + node + " never applied " + index + " of group " + group);
+  }
+
+  /**
+   * A host refuses membership changes it cannot make with a typed reason: on a follower, a second
+   * change while one is not applied, and the leader removing itself.
+   */
+  @Test
+  void membershipChangesThatCannotBeMadeAreRefusedWithAReason() {
+    groups = 1;
+    startHosts();
+    run(3_000);
+    long leader = leaders().get(1L);
+    long follower = leader == 1 ? 2 : 1;
+    assertRefused(
+        hosts.get(follower).proposeConfChange(1, ConfChange.addLearner(4)),
+        ProposalDroppedException.Reason.NOT_LEADER);
+    assertRefused(
+        hosts.get(leader).proposeConfChange(1, ConfChange.remove(leader)),
+        ProposalDroppedException.Reason.CONF_CHANGE_INVALID);
+    CompletableFuture<Long> first =
+        hosts.get(leader).proposeConfChange(1, ConfChange.addLearner(4));
+    CompletableFuture<Long> second =
+        hosts.get(leader).proposeConfChange(1, ConfChange.addLearner(5));
+    run(0);
+    assertRefused(second, ProposalDroppedException.Reason.CONF_CHANGE_PENDING);
+    run(500);
+    assertTrue(first.isDone() && !first.isCompletedExceptionally(), "the first change applied");
+  }
+
+  private void assertRefused(CompletableFuture<Long> f, ProposalDroppedException.Reason reason) {
+    run(10);
+    Throwable why = failureOf(f);
+    assertTrue(why instanceof ProposalDroppedException, why.toString());
+    assertEquals(reason, ((ProposalDroppedException) why).reason());
   }
 
   /** Proposes and runs the simulation until the proposal is applied on {@code host}. */

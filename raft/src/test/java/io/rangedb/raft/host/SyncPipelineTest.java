@@ -45,6 +45,11 @@ class SyncPipelineTest {
     public LogStorage storage(long groupId) {
       throw new UnsupportedOperationException();
     }
+
+    @Override
+    public void destroy(long groupId) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   private final CountingStore store = new CountingStore();

@@ -218,6 +218,11 @@ public class HostLoopBenchmark {
       public LogStorage storage(long groupId) {
         return logs.storage(groupId);
       }
+
+      @Override
+      public void destroy(long groupId) {
+        logs.destroy(groupId);
+      }
     };
   }
 

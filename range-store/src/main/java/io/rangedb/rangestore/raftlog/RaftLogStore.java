@@ -89,6 +89,7 @@ public final class RaftLogStore implements LogStore {
   }
 
   /** Removes every trace of {@code group} (its replica left this store). Synced. */
+  @Override
   public void destroy(long group) {
     // The cache first: a storage opened in between must not get the run being removed.
     cache.remove(group);
