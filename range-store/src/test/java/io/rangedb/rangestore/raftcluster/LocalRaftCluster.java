@@ -1,5 +1,6 @@
 package io.rangedb.rangestore.raftcluster;
 
+import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.host.RaftHost;
@@ -110,6 +111,36 @@ final class LocalRaftCluster implements AutoCloseable {
   }
 
   /**
+   * Starts a new node that is in no group yet: it opens every group on an empty log, to receive a
+   * snapshot from the leader once a membership change adds it.
+   */
+  void join(long id) throws Exception {
+    if (ports.containsKey(id)) {
+      throw new IllegalArgumentException("node " + id + " is already part of this cluster");
+    }
+    start(id, false);
+  }
+
+  /** The directory of node {@code id}'s store. */
+  Path dirOf(long id) {
+    return root.resolve("n" + id);
+  }
+
+  /**
+   * Proposes a membership change to the leader of {@code group}, retrying like {@link #propose}
+   * (also while an earlier change is not applied yet). Completes with its index once applied there.
+   */
+  long changeMembers(long group, ConfChange change, long timeoutMillis) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    return attempt(
+            group,
+            host -> host.proposeConfChange(group, change),
+            leaderGuess.getOrDefault(group, 1 + (group % size)),
+            deadline)
+        .get(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Proposes {@code command} to the leader of {@code group}, following leader hints and retrying
    * while there is no leader. Completes with the index once the leader applied it; fails when no
    * node accepted it within {@code timeoutMillis} or the outcome is unknown (the leader stopped).
@@ -129,10 +160,18 @@ final class LocalRaftCluster implements AutoCloseable {
    */
   CompletableFuture<Long> proposeAsync(long group, byte[] command, long timeoutMillis) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    return attempt(group, command, leaderGuess.getOrDefault(group, 1 + (group % size)), deadline);
+    return attempt(
+        group,
+        host -> host.propose(group, command),
+        leaderGuess.getOrDefault(group, 1 + (group % size)),
+        deadline);
   }
 
-  private CompletableFuture<Long> attempt(long group, byte[] command, long target, long deadline) {
+  private CompletableFuture<Long> attempt(
+      long group,
+      java.util.function.Function<RaftHost, CompletableFuture<Long>> op,
+      long target,
+      long deadline) {
     LocalRaftNode node = nodes.get(target);
     CompletableFuture<Long> f;
     if (node == null) {
@@ -142,7 +181,7 @@ final class LocalRaftCluster implements AutoCloseable {
                   ProposalDroppedException.Reason.NO_LEADER, 0, "node " + target + " is down"));
     } else {
       try {
-        f = node.host.propose(group, command);
+        f = op.apply(node.host);
       } catch (java.util.concurrent.RejectedExecutionException stopping) {
         f = CompletableFuture.failedFuture(stopping);
       }
@@ -155,7 +194,8 @@ final class LocalRaftCluster implements AutoCloseable {
               }
               Throwable cause = error instanceof CompletionException ? error.getCause() : error;
               if (!(cause instanceof ProposalDroppedException dropped)
-                  || dropped.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
+                  || dropped.reason() == ProposalDroppedException.Reason.SUPERSEDED
+                  || dropped.reason() == ProposalDroppedException.Reason.CONF_CHANGE_INVALID) {
                 return CompletableFuture.<Long>failedFuture(cause);
               }
               if (System.nanoTime() > deadline) {
@@ -163,16 +203,23 @@ final class LocalRaftCluster implements AutoCloseable {
                     new TimeoutException("no leader accepted a proposal to group " + group));
               }
               if (dropped.leaderHint() != 0 && dropped.leaderHint() != target) {
-                return attempt(group, command, dropped.leaderHint(), deadline);
+                return attempt(group, op, dropped.leaderHint(), deadline);
               }
-              long next = target % size + 1;
+              long next = nodeAfter(target);
               return CompletableFuture.supplyAsync(
                       () -> next,
                       CompletableFuture.delayedExecutor(
                           Math.max(1, tickMillis / 2), TimeUnit.MILLISECONDS))
-                  .thenCompose(n -> attempt(group, command, n, deadline));
+                  .thenCompose(n -> attempt(group, op, n, deadline));
             })
         .thenCompose(x -> x);
+  }
+
+  /** The next node id after {@code id} among the cluster's nodes, wrapping around. */
+  private long nodeAfter(long id) {
+    java.util.TreeSet<Long> ids = new java.util.TreeSet<>(ports.keySet());
+    Long next = ids.higher(id);
+    return next != null ? next : ids.first();
   }
 
   /** The leader of each group as its live nodes see it (0 where none is known). */
