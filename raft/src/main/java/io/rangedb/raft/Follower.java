@@ -7,6 +7,9 @@ package io.rangedb.raft;
  * replica's leader and timer.
  */
 final class Follower {
+  // Raft's logger: logging configuration keeps addressing the core by one name.
+  private static final System.Logger LOG = System.getLogger(Raft.class.getName());
+
   private final Raft raft;
 
   Follower(Raft raft) {
@@ -64,7 +67,21 @@ final class Follower {
   }
 
   void handleHeartbeat(Message m) {
-    raft.log.commitTo(m.commit());
+    if (m.commit() <= raft.log.lastIndex()) {
+      raft.log.commitTo(m.commit());
+    } else {
+      // A leader sends a commit only up to what this replica acknowledged, so this one is stale:
+      // sent to an earlier replica on this node, since removed, destroyed and opened again empty
+      // (replica ids are node ids). Committing past the log would be wrong, and failing would
+      // take the whole host down for a message in flight; the answer makes the leader catch us up.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: heartbeat from {1} commits {2}, beyond the last index {3}; ignored as stale",
+          raft.id,
+          m.from(),
+          m.commit(),
+          raft.log.lastIndex());
+    }
     if (m.isQuiesce()) {
       return; // the leader stops listening once it quiesces: an answer would be wasted
     }

@@ -748,6 +748,29 @@ class RaftFeaturesTest {
         "no vote requests");
   }
 
+  /**
+   * A leader tells a follower to commit only what that follower acknowledged, so a heartbeat with a
+   * commit beyond the log is stale: here the replica was removed from its group, destroyed and
+   * opened again empty (replica ids are node ids) while the heartbeat was in flight. It must not
+   * take the replica (and its whole host) down, nor mark anything committed; its answer makes the
+   * leader send what is missing.
+   */
+  @Test
+  void aStaleHeartbeatToAReplicaOpenedAgainEmptyIsAnsweredWithoutCommitting() {
+    RawNode fresh =
+        new RawNode(
+            RaftConfig.defaults(4), new MemoryLogStorage(), new java.util.SplittableRandom(1));
+    fresh.step(Message.builder(MessageType.HEARTBEAT).from(1).to(4).term(5).commit(28).build());
+    assertEquals(0, fresh.commitIndex());
+    assertEquals(5, fresh.term());
+    Ready rd = fresh.ready();
+    List<Message> out = new java.util.ArrayList<>(rd.messages());
+    out.addAll(rd.messagesAfterPersist()); // after the new term is durable
+    assertTrue(
+        out.stream().anyMatch(m -> m.type() == MessageType.HEARTBEAT_RESP && m.to() == 1),
+        "answered: " + out);
+  }
+
   @Test
   void snapshotRestartRecoversFromStorage() {
     Cluster c = Cluster.of(1, 2, 3);

@@ -402,8 +402,12 @@ public final class RaftHost implements Transport.Receiver {
   /**
    * Proposes a membership change to a group this node leads (adding a learner, promoting it,
    * removing or replacing a member; see {@link ConfChange}). Completes with its log index once it
-   * is applied here, when the new configuration is in force on this node; a joint change is left on
-   * its own after that unless it is {@link ConfChange.Transition#JOINT_EXPLICIT}. Fails like {@link
+   * is in force on this node: applied, and for a change through a joint configuration that Raft
+   * leaves on its own, once the leave is applied too, so that a member it removed is out of every
+   * quorum and its replica may be destroyed ({@link #removeGroup}). With {@link
+   * ConfChange.Transition#JOINT_EXPLICIT} it completes on entering the joint configuration, and the
+   * caller proposes {@link ConfChange#leaveJoint()}. If the leave is not seen here within {@link
+   * Options#waitTicks()}, it fails with {@link ProposalOutcomeUnknownException}. Fails like {@link
    * #propose}, and with {@code CONF_CHANGE_PENDING} while an earlier change is not applied yet or
    * {@code CONF_CHANGE_INVALID} for a change the configuration does not allow (among them removing
    * or demoting the leader itself: transfer leadership first).
@@ -427,7 +431,13 @@ public final class RaftHost implements Transport.Receiver {
    * then the group cannot be opened again here.
    *
    * <p>Opening a destroyed group again starts an empty replica that has forgotten its votes, so it
-   * must come back as a learner (never straight as a voter) and be promoted once caught up.
+   * must come back as a learner (never straight as a voter) and be promoted once caught up. Even
+   * so, a candidate that has not applied the node's removal could still count a vote the new
+   * replica grants in a term the old one already voted in: replica ids are node ids here, and
+   * nothing records the old replica's term (CockroachDB keeps a tombstone with the next replica id
+   * for this). Until such a record exists, do not add a node back to a group it left while that
+   * group may still hold an election in the old configuration. Messages still in flight to the old
+   * replica are otherwise harmless (a stale heartbeat commits nothing).
    */
   public CompletableFuture<Void> removeGroup(long groupId) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -454,9 +464,19 @@ public final class RaftHost implements Transport.Receiver {
     return done;
   }
 
+  /**
+   * Destroys a removed group's log. Synced, on the loop: every group waits for that one fsync, a
+   * price paid once per replica that leaves the node.
+   */
   private void destroy(Group g) {
-    removing.remove(g.id);
-    store.destroy(g.id);
+    try {
+      store.destroy(g.id);
+    } catch (RuntimeException | Error e) {
+      g.removal.completeExceptionally(e); // the loop stops on it; the log stays for a restart
+      throw e;
+    } finally {
+      removing.remove(g.id);
+    }
     g.removal.complete(null);
   }
 
@@ -926,10 +946,14 @@ public final class RaftHost implements Transport.Receiver {
       g.applied = rd.snapshot().index();
       g.waiters.giveUpProposals(rd.snapshot().index(), "a snapshot replaced the log up to it");
       liveness.watchMembers(rd.snapshot().conf());
+      if (!rd.snapshot().conf().isJoint()) {
+        g.waiters.jointLeft();
+      }
     }
     for (Entry e : rd.committedEntries()) {
+      ConfState cs = null;
       if (e.type() == EntryType.CONF_CHANGE) {
-        ConfState cs = g.raft.applyConfChange(ConfChange.decode(e.data()));
+        cs = g.raft.applyConfChange(ConfChange.decode(e.data()));
         liveness.watchMembers(cs);
       }
       stateMachine.apply(g.id, e);
@@ -937,7 +961,14 @@ public final class RaftHost implements Transport.Receiver {
       if (tracing) {
         trace.at(g.id, e.index(), CommitTrace.Stage.APPLIED, nodeId, 0);
       }
-      g.waiters.applied(e, g.raft.leader());
+      if (cs != null && cs.isJoint() && cs.autoLeave()) {
+        g.waiters.appliedIntoJoint(e, g.raft.leader(), ticks);
+      } else {
+        g.waiters.applied(e, g.raft.leader());
+      }
+      if (cs != null && !cs.isJoint()) {
+        g.waiters.jointLeft();
+      }
     }
     g.waiters.readsConfirmed(rd.readStates(), g.applied);
   }

@@ -22,11 +22,15 @@ final class Waiters {
 
   private record Read(long tick, CompletableFuture<Long> future) {}
 
+  /** A membership change applied into a joint configuration, answered once that is left. */
+  private record Held(long index, long tick, CompletableFuture<Long> future) {}
+
   private final long groupId;
   private final Map<Long, Proposal> proposals = new TreeMap<>();
   private final Map<ByteBuffer, Read> reads = new LinkedHashMap<>();
   private final List<Map.Entry<Long, CompletableFuture<Long>>> readsAwaitingApply =
       new ArrayList<>();
+  private final List<Held> awaitingLeave = new ArrayList<>();
 
   Waiters(long groupId) {
     this.groupId = groupId;
@@ -64,6 +68,29 @@ final class Waiters {
                   leader,
                   "index " + e.index() + " holds an entry of term " + e.term()));
     }
+  }
+
+  /**
+   * {@code e}, a membership change, was applied and put the group into a joint configuration that
+   * Raft leaves on its own: its proposal is answered once that happens ({@link #jointLeft}), when
+   * the members it removes are out of every quorum.
+   */
+  void appliedIntoJoint(Entry e, long leader, long tick) {
+    Proposal p = proposals.get(e.index());
+    if (p == null || p.term() != e.term()) {
+      applied(e, leader);
+      return;
+    }
+    proposals.remove(e.index());
+    awaitingLeave.add(new Held(e.index(), tick, p.future()));
+  }
+
+  /**
+   * The group is in a single configuration again: the changes that entered the joint one are done.
+   */
+  void jointLeft() {
+    awaitingLeave.forEach(h -> h.future().complete(h.index()));
+    awaitingLeave.clear();
   }
 
   /** Raft confirmed read points; each read completes once the group has applied its index. */
@@ -119,6 +146,23 @@ final class Waiters {
    * whether it gave up on any.
    */
   boolean expire(long cutoff, long leader, String why) {
+    boolean heldExpired =
+        awaitingLeave.removeIf(
+            h -> {
+              if (h.tick() >= cutoff) {
+                return false;
+              }
+              h.future()
+                  .completeExceptionally(
+                      new ProposalOutcomeUnknownException(
+                          "group "
+                              + groupId
+                              + " index "
+                              + h.index()
+                              + ": entered the joint configuration, but leaving it was not seen: "
+                              + why));
+              return true;
+            });
     long newestExpired = Long.MIN_VALUE;
     for (Map.Entry<Long, Proposal> e : proposals.entrySet()) {
       if (e.getValue().tick() < cutoff) {
@@ -135,7 +179,7 @@ final class Waiters {
     if (readsExpired) {
       abandonReads(leader, why);
     }
-    return newestExpired != Long.MIN_VALUE || readsExpired;
+    return heldExpired || newestExpired != Long.MIN_VALUE || readsExpired;
   }
 
   /**
@@ -144,6 +188,10 @@ final class Waiters {
    */
   void replicaRemoved(long leader, String why) {
     giveUpProposals(Long.MAX_VALUE, why);
+    ProposalOutcomeUnknownException unknown =
+        new ProposalOutcomeUnknownException("group " + groupId + ": " + why);
+    awaitingLeave.forEach(h -> h.future().completeExceptionally(unknown));
+    awaitingLeave.clear();
     abandonReads(leader, why);
     ProposalDroppedException e =
         new ProposalDroppedException(ProposalDroppedException.Reason.READ_ABANDONED, leader, why);
@@ -159,5 +207,7 @@ final class Waiters {
     reads.clear();
     readsAwaitingApply.forEach(r -> r.getValue().completeExceptionally(e));
     readsAwaitingApply.clear();
+    awaitingLeave.forEach(h -> h.future().completeExceptionally(e));
+    awaitingLeave.clear();
   }
 }

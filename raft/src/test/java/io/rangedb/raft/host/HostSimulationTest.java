@@ -24,9 +24,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded simulation of three {@link RaftHost}s with many groups each under message loss,
  * duplication, delay, and host crash-restarts (a restarted host recovers every group from its log
- * store). Checks per group that no two hosts ever apply different entries at one index, that every
- * acknowledged proposal is in the log at its index exactly once, and that after the faults heal
- * every group serves proposals again (quiesced groups included).
+ * store). Odd seeds run four hosts and move groups' replicas between them meanwhile (a learner
+ * added, then a joint change replacing a member by it, then the old replica destroyed). Checks per
+ * group that no two hosts ever apply different entries at one index, that every acknowledged
+ * proposal is in the log at its index exactly once, and that after the faults heal every group
+ * serves proposals again (quiesced groups included).
  *
  * <p>Seeds 1..{@code raft.hostsim.seeds} (100) by default; {@code -Draft.hostsim.seed=S} replays
  * one; {@code -Draft.hostsim.seconds=T} (or {@code -Psoak}) runs as many as fit in T seconds from
@@ -55,6 +57,7 @@ class HostSimulationTest {
     long count = seconds > 0 ? Long.MAX_VALUE : Integer.getInteger("raft.hostsim.seeds", 100);
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     long unsyncedAtCrashes = 0;
+    long moved = 0;
     long ran = 0;
     for (long seed = first; ran < count && (seconds == 0 || System.nanoTime() < deadline); seed++) {
       ran++;
@@ -62,11 +65,19 @@ class HostSimulationTest {
         Run run = new Run(seed);
         run.go();
         unsyncedAtCrashes += run.lostUnsynced;
+        moved += run.movesDone;
       } catch (AssertionError | RuntimeException e) {
         throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
     }
-    System.err.println("host simulation: " + ran + " seeds passed, from seed " + first);
+    System.err.println(
+        "host simulation: "
+            + ran
+            + " seeds passed, from seed "
+            + first
+            + "; replicas moved: "
+            + moved);
+    assertTrue(ran < 10 || moved > 0, "replicas must move between hosts in the odd seeds");
     assertTrue(
         ran < 10 || unsyncedAtCrashes > 0,
         "crashes must also hit writes made without sync, or the crash model tests nothing of them");
@@ -92,9 +103,28 @@ class HostSimulationTest {
     /** Odd seeds let the host compact on its own; even ones compact from the test. */
     final boolean hostCompacts;
 
+    /**
+     * Odd seeds move replicas between four nodes (the test's compactor assumes the founding
+     * members, so moves go with the host's own compaction).
+     */
+    final boolean moves;
+
+    final int nodes;
+
+    /** Each group's voters, as acknowledged membership changes left them. */
+    final Map<Long, java.util.Set<Long>> members = new HashMap<>();
+
+    /** Groups whose membership is no longer known (a change's outcome was not learned). */
+    final java.util.Set<Long> unknownMembers = new java.util.HashSet<>();
+
+    boolean moving;
+    int movesDone;
+
     Run(long seed) {
       this.seed = seed;
       this.hostCompacts = (seed & 1) == 1;
+      this.moves = hostCompacts;
+      this.nodes = moves ? 4 : 3;
       this.rng = new SplittableRandom(seed);
       this.network = new SimulatedNetwork(rng.split(), loop);
     }
@@ -106,14 +136,20 @@ class HostSimulationTest {
 
     String go() {
       network.conditions.maxDelay = 3 + rng.nextInt(15);
-      for (long id = 1; id <= 3; id++) {
+      for (long g = 1; g <= GROUPS; g++) {
+        members.put(g, java.util.Set.of(1L, 2L, 3L));
+      }
+      for (long id = 1; id <= nodes; id++) {
         MemoryLogStore store = new MemoryLogStore();
-        for (long g = 1; g <= GROUPS; g++) {
+        for (long g = 1; g <= GROUPS && id <= 3; g++) {
           store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
         }
         stores.put(id, store);
         incarnation.put(id, 0);
         start(id);
+      }
+      if (moves) {
+        loop.after(400, this::mover);
       }
       for (int c = 0; c < 4; c++) {
         loop.after(rng.nextInt(100), this::client);
@@ -124,7 +160,7 @@ class HostSimulationTest {
       faults = false;
       network.conditions.lossRate = 0;
       network.conditions.duplicateRate = 0;
-      for (long id = 1; id <= 3; id++) {
+      for (long id = 1; id <= nodes; id++) {
         if (!up.get(id)) {
           start(id);
         }
@@ -167,7 +203,9 @@ class HostSimulationTest {
           + " compactions="
           + compactions
           + " snapshotsInstalled="
-          + snapshotsInstalled;
+          + snapshotsInstalled
+          + " moves="
+          + movesDone;
     }
 
     void start(long id) {
@@ -178,6 +216,9 @@ class HostSimulationTest {
       // starts from each group's durable snapshot, as a real state machine is durable with it.
       Map<Long, TreeMap<Long, String>> state = new HashMap<>();
       for (long g = 1; g <= GROUPS; g++) {
+        if (moves && !members.get(g).contains(id) && !unknownMembers.contains(g)) {
+          stores.get(id).destroy(g); // moved away before a crash let its host destroy it
+        }
         Snapshot snap = stores.get(id).storage(g).snapshot();
         state.put(g, decode(snap.data()));
         lastApplied(state.get(g), snap.index());
@@ -345,6 +386,84 @@ class HostSimulationTest {
       compactions++;
     }
 
+    /**
+     * Now and then moves one group's replica from a member node to the node outside it: opens the
+     * group there (an empty replica), adds it as a learner, replaces the old member by it in one
+     * joint change (moving leadership off the old member first), then destroys the old replica. One
+     * move at a time; a change whose outcome is not learned leaves the group alone from then.
+     */
+    void mover() {
+      if (!faults) {
+        return;
+      }
+      loop.after(100 + rng.nextInt(300), this::mover);
+      long g = 1 + rng.nextInt(GROUPS);
+      if (moving || unknownMembers.contains(g)) {
+        return;
+      }
+      java.util.Set<Long> now = members.get(g);
+      long to = 1;
+      while (now.contains(to)) {
+        to++;
+      }
+      List<Long> ordered = new ArrayList<>(new java.util.TreeSet<>(now));
+      long from = ordered.get(rng.nextInt(ordered.size()));
+      long target = to;
+      if (!up.get(to)) {
+        return;
+      }
+      moving = true;
+      hosts.get(to).addGroup(g, RaftConfig.defaults(to)); // fails harmlessly if already open
+      changeWithRetry(g, io.rangedb.raft.ConfChange.addLearner(to))
+          .whenComplete(
+              (i, e) -> {
+                if (e != null) {
+                  giveUpMove(g, e);
+                } else {
+                  replace(g, from, target, 4);
+                }
+              });
+    }
+
+    private void replace(long g, long from, long to, int left) {
+      if (up.get(from)) {
+        long other = members.get(g).stream().filter(n -> n != from).findFirst().orElseThrow();
+        hosts.get(from).transferLeadership(g, other); // a leader never removes itself
+      }
+      loop.after(
+          50,
+          () ->
+              changeWithRetry(g, io.rangedb.raft.ConfChange.replaceVoter(from, to))
+                  .whenComplete(
+                      (i, e) -> {
+                        if (e == null) {
+                          java.util.Set<Long> next = new java.util.HashSet<>(members.get(g));
+                          next.remove(from);
+                          next.add(to);
+                          members.put(g, java.util.Set.copyOf(next));
+                          movesDone++;
+                          moving = false;
+                          if (up.get(from)) {
+                            hosts.get(from).removeGroup(g); // else destroyed at its restart
+                          }
+                        } else if (left > 1
+                            && e instanceof ProposalDroppedException d
+                            && d.reason() == ProposalDroppedException.Reason.CONF_CHANGE_INVALID) {
+                          replace(g, from, to, left - 1); // it still led: transfer again
+                        } else {
+                          giveUpMove(g, e);
+                        }
+                      }));
+    }
+
+    private void giveUpMove(long g, Throwable e) {
+      moving = false;
+      if (!(e instanceof ProposalDroppedException d)
+          || d.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
+        unknownMembers.add(g); // it may or may not have been applied
+      }
+    }
+
     void crash(long id) {
       crashes++;
       up.put(id, false);
@@ -361,8 +480,8 @@ class HostSimulationTest {
       loop.after(150 + rng.nextInt(400), this::nemesis);
       switch (rng.nextInt(4)) {
         case 0 -> {
-          long victim = 1 + rng.nextInt(3);
-          if (up.get(victim) && up.values().stream().filter(b -> b).count() == 3) {
+          long victim = 1 + rng.nextInt(nodes);
+          if (up.get(victim) && up.values().stream().filter(b -> b).count() == nodes) {
             crash(victim);
           }
         }
@@ -391,17 +510,42 @@ class HostSimulationTest {
 
     CompletableFuture<Long> proposeWithRetry(long group, String cmd, int attempts) {
       CompletableFuture<Long> result = new CompletableFuture<>();
-      attempt(group, cmd, 1 + rng.nextInt(3), attempts, result);
+      byte[] bytes = cmd.getBytes(StandardCharsets.UTF_8);
+      attempt(
+          group,
+          h -> h.propose(group, bytes),
+          index -> acked.add(group + "/" + index + "/" + cmd),
+          1 + rng.nextInt(nodes),
+          attempts,
+          result);
+      return result;
+    }
+
+    /** {@link #proposeWithRetry} for a membership change. */
+    CompletableFuture<Long> changeWithRetry(long group, io.rangedb.raft.ConfChange change) {
+      CompletableFuture<Long> result = new CompletableFuture<>();
+      attempt(
+          group,
+          h -> h.proposeConfChange(group, change),
+          index -> {},
+          1 + rng.nextInt(nodes),
+          6,
+          result);
       return result;
     }
 
     private void attempt(
-        long group, String cmd, long target, int left, CompletableFuture<Long> result) {
+        long group,
+        java.util.function.Function<RaftHost, CompletableFuture<Long>> op,
+        java.util.function.LongConsumer onAck,
+        long target,
+        int left,
+        CompletableFuture<Long> result) {
       if (!up.get(target)) {
-        target = 1 + (target % 3);
+        target = 1 + (target % nodes);
       }
       long t = target;
-      CompletableFuture<Long> f = hosts.get(t).propose(group, cmd.getBytes(StandardCharsets.UTF_8));
+      CompletableFuture<Long> f = op.apply(hosts.get(t));
       long deadline = loop.now() + 1_000;
       loop.after(
           1_000,
@@ -413,16 +557,19 @@ class HostSimulationTest {
       f.whenComplete(
           (index, e) -> {
             if (e == null) {
-              acked.add(group + "/" + index + "/" + cmd);
+              onAck.accept(index);
               result.complete(index);
+            } else if (left > 1 && e instanceof IllegalArgumentException) {
+              // This node's replica was moved away ("no group"): ask the next node.
+              loop.after(20, () -> attempt(group, op, onAck, 1 + (t % nodes), left - 1, result));
             } else if (left > 1
                 && e instanceof ProposalDroppedException d
                 && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
-              long next = d.leaderHint() != 0 ? d.leaderHint() : 1 + (t % 3);
+              long next = d.leaderHint() != 0 ? d.leaderHint() : 1 + (t % nodes);
               // An overloaded host asks for a back-off; a fixed one would meet the same burst.
               long backoff =
                   d.reason() == ProposalDroppedException.Reason.BACKLOG ? 5 + rng.nextInt(50) : 20;
-              loop.after(backoff, () -> attempt(group, cmd, next, left - 1, result));
+              loop.after(backoff, () -> attempt(group, op, onAck, next, left - 1, result));
             } else {
               result.completeExceptionally(e);
             }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalOutcomeUnknownException;
@@ -297,18 +298,21 @@ class RaftHostSyncTest {
     return found;
   }
 
-  /** Node 2's acknowledgement of {@code append}. */
   /**
-   * One log write per cycle, also when applying makes more to write: here a group applies a joint
-   * membership change in the same cycle in which another group's proposal is written, and its
-   * leader then proposes to leave the joint configuration. That entry waits for the next cycle
-   * instead of a second write in this one.
+   * One log write per cycle, also when applying makes more to write. One batch from node 2 brings
+   * the acknowledgement that commits group 8's joint membership change and an append that group 9
+   * (which node 2 leads) must write. Applying the change makes group 8's leader propose to leave
+   * the joint configuration: that entry waits for the next cycle, which the host starts on its own,
+   * instead of a second write in this one. The change's future answers once the leave is applied.
    */
   @Test
   void aCycleWritesOnceEvenWhenApplyingProposesMore() {
     long joint = 8;
+    long follower = 9;
     elect(joint, ConfState.ofVoters(1L, 2L));
-    electSoleVoter();
+    store.bootstrap(follower, ConfState.ofVoters(1L, 2L));
+    host.addGroup(follower, RaftConfig.defaults(1));
+    runLoop();
     CompletableFuture<Long> change =
         host.proposeConfChange(
             joint,
@@ -317,32 +321,63 @@ class RaftHostSyncTest {
                 List.of(new ConfChange.Change(ConfChange.ChangeType.ADD_LEARNER, 3))));
     runLoop();
     runSyncs(); // the leader's own write is durable; node 2 has not acknowledged yet
-    Message append =
-        sent.stream()
-            .filter(e -> e.groupId() == joint && e.message().type() == MessageType.APP)
-            .map(Envelope::message)
-            .filter(m -> !m.entries().isEmpty())
-            .findFirst()
-            .orElseThrow();
-    sent.clear();
+    Message append = appendTo(joint);
     long lastBefore = lastIndex(joint);
     long writes = store.writes();
 
-    // In one cycle: node 2's acknowledgement commits the change, and GROUP writes a proposal.
-    host.receive(2, List.of(ack(joint, append)));
-    CompletableFuture<Long> other = host.propose(GROUP, "other".getBytes());
+    host.receive(2, List.of(ack(joint, append), appendFromNodeTwo(follower, 1, "f")));
     runLoop();
 
-    assertEquals(append.entries().get(0).index(), change.join(), "the change applied");
+    // Counted before anything else reaches the loop: the second cycle came by itself.
+    assertEquals(2, store.writes() - writes, "group 9's entry, then the leave entry");
     long leave = lastIndex(joint);
     assertEquals(lastBefore + 1, leave, "the leave entry was proposed");
-    assertEquals(2, store.writes() - writes, "GROUP's proposal and the leave entry, written");
-    long otherCycle = writtenInCycle.get(GROUP + "/" + lastIndex(GROUP));
     assertTrue(
-        writtenInCycle.get(joint + "/" + leave) > otherCycle,
-        "the leave entry waited for the cycle after the one that wrote GROUP's proposal");
+        writtenInCycle.get(joint + "/" + leave) > writtenInCycle.get(follower + "/2"),
+        "the leave entry waited for the cycle after the one that wrote group 9's entry");
+    assertFalse(change.isDone(), "entered the joint configuration; not left yet");
+
     runSyncs();
-    assertTrue(other.isDone() && !other.isCompletedExceptionally());
+    host.receive(2, List.of(ack(joint, appendTo(joint))));
+    runLoop();
+    runSyncs();
+    assertEquals(append.entries().get(0).index(), change.join(), "answered once it was left");
+  }
+
+  /**
+   * Node 2, leader of {@code group} in term 2, appends {@code commands} after the founders' index 1
+   * (so at indexes 2, 3, ...) and says what it has committed.
+   */
+  private static Envelope appendFromNodeTwo(long group, long commit, String... commands) {
+    List<Entry> entries = new ArrayList<>();
+    for (String c : commands) {
+      entries.add(new Entry(2, 2 + entries.size(), EntryType.NORMAL, c.getBytes()));
+    }
+    return new Envelope(
+        group,
+        Message.builder(MessageType.APP)
+            .from(2)
+            .to(1)
+            .term(2)
+            .index(1)
+            .logTerm(1)
+            .entries(entries)
+            .commit(commit)
+            .build());
+  }
+
+  /** The last append with entries that this host sent to node 2 for {@code group}. */
+  private Message appendTo(long group) {
+    Message last = null;
+    for (Envelope e : sent) {
+      if (e.groupId() == group
+          && e.message().type() == MessageType.APP
+          && !e.message().entries().isEmpty()) {
+        last = e.message();
+      }
+    }
+    sent.clear();
+    return java.util.Objects.requireNonNull(last, "no append to node 2 for group " + group);
   }
 
   /**
@@ -385,12 +420,34 @@ class RaftHostSyncTest {
             instanceof IllegalArgumentException);
   }
 
+  /**
+   * A follower's write that carries entries it may apply once durable: removed while it syncs, the
+   * group applies none of them when the fsync ends, and its log is destroyed then.
+   */
+  @Test
+  void aRemovedGroupAppliesNothingOfTheWriteThatWasSyncing() {
+    long group = 9;
+    store.bootstrap(group, ConfState.ofVoters(1L, 2L));
+    host.addGroup(group, RaftConfig.defaults(1));
+    runLoop();
+    host.receive(2, List.of(appendFromNodeTwo(group, 3, "a", "b")));
+    runLoop();
+    assertEquals(1, syncer.size(), "entries 2 and 3 written, waiting for their fsync");
+    CompletableFuture<Void> removed = host.removeGroup(group);
+    runLoop();
+    runSyncs();
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally());
+    assertEquals(List.of(), applied, "nothing applied after the removal");
+    assertEquals(0, store.durable(group).lastIndex());
+  }
+
   private long lastIndex(long group) {
     CompletableFuture<Long> last = host.inspect(g -> g.get(group).lastIndex());
     runLoop();
     return last.join();
   }
 
+  /** Node 2's acknowledgement of {@code append}. */
   private static Envelope ack(long group, Message append) {
     long last = append.index() + append.entries().size();
     return new Envelope(

@@ -13,16 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,64 +33,27 @@ class RaftClusterTest {
 
   @Test
   void acknowledgedProposalsSurviveAHostRestartAndApplyOnceInOneOrderEverywhere() throws Exception {
-    Map<Long, Set<String>> acked = new ConcurrentHashMap<>();
-    AtomicLong attempts = new AtomicLong();
-    AtomicLong failures = new AtomicLong();
     try (LocalRaftCluster cluster =
-        new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, RaftHost.Options.defaults())) {
-      cluster.balanceLeaders(0.9);
-      AtomicBoolean running = new AtomicBoolean(true);
-      ExecutorService clients = Executors.newFixedThreadPool(8);
-      List<Future<?>> workers = new ArrayList<>();
-      try {
-        for (int c = 0; c < 8; c++) {
-          int client = c;
-          workers.add(
-              clients.submit(
-                  () -> {
-                    SplittableRandom rng = new SplittableRandom(client);
-                    long seq = 0;
-                    while (running.get()) {
-                      long group = 1 + rng.nextInt(GROUPS);
-                      String cmd = "c" + client + "-" + seq++;
-                      attempts.incrementAndGet();
-                      try {
-                        cluster.propose(group, cmd.getBytes(UTF_8), 3_000);
-                        acked.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(cmd);
-                      } catch (Exception e) {
-                        failures.incrementAndGet(); // outcome unknown: may or may not apply
-                      }
-                    }
-                    return null;
-                  }));
-        }
-        awaitAcked(acked, 500);
-        long led =
-            cluster
-                .node(3)
-                .host
-                .inspect(
-                    m ->
-                        m.values().stream()
-                            .filter(r -> r.role() == io.rangedb.raft.Role.LEADER)
-                            .count())
-                .get();
-        assertTrue(led > GROUPS / 4, "node 3 leads only " + led + " groups");
-        cluster.stop(3);
-        long beforeRestart = count(acked);
-        awaitAcked(acked, beforeRestart + 500);
-        cluster.restart(3);
-        awaitAcked(acked, count(acked) + 500);
-        running.set(false);
-        for (Future<?> w : workers) {
-          w.get(60, TimeUnit.SECONDS);
-        }
-      } finally {
-        running.set(false);
-        clients.shutdownNow();
-        assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS));
-      }
-      assertTrue(count(acked) >= 1_500, "acknowledged " + count(acked));
+            new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, RaftHost.Options.defaults());
+        ProposalStream acked = startProposals(cluster, 8, GROUPS, "c", 3_000)) {
+      acked.awaitMore(500);
+      long led =
+          cluster
+              .node(3)
+              .host
+              .inspect(
+                  m ->
+                      m.values().stream()
+                          .filter(r -> r.role() == io.rangedb.raft.Role.LEADER)
+                          .count())
+              .get();
+      assertTrue(led > GROUPS / 4, "node 3 leads only " + led + " groups");
+      cluster.stop(3);
+      acked.awaitMore(500);
+      cluster.restart(3);
+      acked.awaitMore(500);
+      acked.stop();
+      assertTrue(acked.acknowledged() >= 1_500, "acknowledged " + acked.acknowledged());
 
       List<LocalRaftNode> nodes = cluster.liveNodes();
       assertEquals(3, nodes.size());
@@ -107,35 +62,20 @@ class RaftClusterTest {
         assertNull(n.stateMachine.failure(), "node " + n.id);
         System.err.printf(
             "node %d applied %d commands; %d proposals acknowledged, %d of %d attempts failed%n",
-            n.id, n.stateMachine.commands(), count(acked), failures.get(), attempts.get());
+            n.id,
+            n.stateMachine.commands(),
+            acked.acknowledged(),
+            acked.failures(),
+            acked.attempts());
       }
-      for (long g : cluster.groups()) {
-        List<String> reference = nodes.get(0).stateMachine.applied(g);
-        for (LocalRaftNode n : nodes) {
-          assertEquals(reference, n.stateMachine.applied(g), "group " + g + " on node " + n.id);
-        }
-        assertEquals(
-            reference.size(),
-            new HashSet<>(reference).size(),
-            "group " + g + " applied a command twice: " + reference);
-        Set<String> missing = new HashSet<>(acked.getOrDefault(g, Set.of()));
-        reference.forEach(missing::remove);
-        assertTrue(missing.isEmpty(), "group " + g + " lost acknowledged commands " + missing);
-      }
+      assertAcknowledgedAppliedOnceInOneOrder(cluster, nodes, acked);
     }
   }
 
   @Test
   void aHostThatMissedCompactedEntriesCatchesUpFromSnapshotsOverGrpc() throws Exception {
     int groups = 8;
-    try (LocalRaftCluster cluster =
-        new LocalRaftCluster(
-            dir,
-            3,
-            groups,
-            TICK_MILLIS,
-            true,
-            RaftHost.Options.defaults().withCompactAfterEntries(20))) {
+    try (LocalRaftCluster cluster = compactingCluster(groups)) {
       cluster.balanceLeaders(1.0);
       cluster.stop(3);
       List<String> acknowledged = new ArrayList<>();
@@ -177,71 +117,31 @@ class RaftClusterTest {
   @Test
   void everyGroupMovesToANewNodeOverGrpcUnderLoad() throws Exception {
     int groups = 40;
-    Map<Long, Set<String>> acked = new ConcurrentHashMap<>();
-    try (LocalRaftCluster cluster =
-        new LocalRaftCluster(
-            dir,
-            3,
-            groups,
-            TICK_MILLIS,
-            true,
-            RaftHost.Options.defaults().withCompactAfterEntries(20))) {
-      cluster.balanceLeaders(0.9);
-      AtomicBoolean running = new AtomicBoolean(true);
-      ExecutorService clients = Executors.newFixedThreadPool(4);
-      List<Future<?>> workers = new ArrayList<>();
-      try {
-        for (int c = 0; c < 4; c++) {
-          int client = c;
-          workers.add(
-              clients.submit(
-                  () -> {
-                    SplittableRandom rng = new SplittableRandom(client);
-                    long seq = 0;
-                    while (running.get()) {
-                      long group = 1 + rng.nextInt(groups);
-                      String cmd = "m" + client + "-" + seq++;
-                      try {
-                        cluster.propose(group, cmd.getBytes(UTF_8), 5_000);
-                        acked.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(cmd);
-                      } catch (Exception e) {
-                        // outcome unknown (a replica went away under it): may or may not apply
-                      }
-                    }
-                    return null;
-                  }));
-        }
-        awaitAcked(acked, 300);
-        cluster.join(4);
-        for (long g = 1; g <= groups; g++) {
-          cluster.changeMembers(g, ConfChange.addLearner(4), 30_000);
-        }
-        for (long g = 1; g <= groups; g++) {
-          handLeadershipAway(cluster, g, 1, 2);
-          if (g % 2 == 0) {
-            cluster.changeMembers(g, ConfChange.replaceVoter(1, 4), 30_000);
-          } else {
-            cluster.changeMembers(g, ConfChange.addVoter(4), 30_000);
-            cluster.changeMembers(g, ConfChange.remove(1), 30_000);
-          }
-        }
-        for (long g = 1; g <= groups; g++) {
-          cluster.node(1).host.removeGroup(g).get(30, TimeUnit.SECONDS);
-        }
-        cluster.stop(1);
-        awaitAcked(acked, count(acked) + 300);
-        cluster.stop(4);
-        cluster.restart(4);
-        awaitAcked(acked, count(acked) + 300);
-        running.set(false);
-        for (Future<?> w : workers) {
-          w.get(60, TimeUnit.SECONDS);
-        }
-      } finally {
-        running.set(false);
-        clients.shutdownNow();
-        assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS));
+    try (LocalRaftCluster cluster = compactingCluster(groups);
+        ProposalStream acked = startProposals(cluster, 4, groups, "m", 5_000)) {
+      acked.awaitMore(300);
+      cluster.join(4);
+      for (long g = 1; g <= groups; g++) {
+        cluster.changeMembers(g, ConfChange.addLearner(4), 30_000);
       }
+      for (long g = 1; g <= groups; g++) {
+        handLeadershipAway(cluster, g, 1, 2);
+        if (g % 2 == 0) {
+          cluster.changeMembers(g, ConfChange.replaceVoter(1, 4), 30_000);
+        } else {
+          cluster.changeMembers(g, ConfChange.addVoter(4), 30_000);
+          cluster.changeMembers(g, ConfChange.remove(1), 30_000);
+        }
+      }
+      for (long g = 1; g <= groups; g++) {
+        cluster.node(1).host.removeGroup(g).get(30, TimeUnit.SECONDS);
+      }
+      cluster.stop(1);
+      acked.awaitMore(300);
+      cluster.stop(4);
+      cluster.restart(4);
+      acked.awaitMore(300);
+      acked.stop();
 
       assertEquals(List.of(), LocalRaftNode.storedGroups(cluster.dirOf(1)), "node 1 kept logs");
       List<LocalRaftNode> nodes = cluster.liveNodes();
@@ -249,25 +149,18 @@ class RaftClusterTest {
       awaitConvergence(cluster, nodes, 120);
       System.err.printf(
           "moved %d groups to node 4: %d proposals acknowledged; restarted node 4 restored %d snapshots%n",
-          groups, count(acked), cluster.node(4).stateMachine.restores());
+          groups, acked.acknowledged(), cluster.node(4).stateMachine.restores());
       assertTrue(
           cluster.node(4).stateMachine.restores() >= groups,
           "restarted node 4 started from its snapshots: "
               + cluster.node(4).stateMachine.restores());
+      assertAcknowledgedAppliedOnceInOneOrder(cluster, nodes, acked);
       for (long g : cluster.groups()) {
-        List<String> reference = cluster.node(2).stateMachine.applied(g);
-        for (LocalRaftNode n : nodes) {
-          assertNull(n.stateMachine.failure(), "node " + n.id);
-          assertEquals(reference, n.stateMachine.applied(g), "group " + g + " on node " + n.id);
-        }
-        assertEquals(reference.size(), new HashSet<>(reference).size(), "applied twice in " + g);
-        Set<String> missing = new HashSet<>(acked.getOrDefault(g, Set.of()));
-        reference.forEach(missing::remove);
-        assertTrue(missing.isEmpty(), "group " + g + " lost acknowledged commands " + missing);
         long group = g;
         ConfState conf =
             cluster.node(4).host.inspect(m -> m.get(group).confState()).get(30, TimeUnit.SECONDS);
         assertEquals(Set.of(2L, 3L, 4L), conf.voters(), "group " + g);
+        assertTrue(conf.votersOutgoing().isEmpty() && conf.learners().isEmpty(), conf.toString());
       }
     }
   }
@@ -282,6 +175,28 @@ class RaftClusterTest {
       }
       cluster.node(from).host.transferLeadership(group, to);
       Thread.sleep(100);
+    }
+  }
+
+  /**
+   * Every node applied the same commands in every group, in the same order, none twice, and every
+   * acknowledged one among them.
+   */
+  private static void assertAcknowledgedAppliedOnceInOneOrder(
+      LocalRaftCluster cluster, List<LocalRaftNode> nodes, ProposalStream acked) {
+    for (long g : cluster.groups()) {
+      List<String> reference = nodes.get(0).stateMachine.applied(g);
+      for (LocalRaftNode n : nodes) {
+        assertNull(n.stateMachine.failure(), "node " + n.id);
+        assertEquals(reference, n.stateMachine.applied(g), "group " + g + " on node " + n.id);
+      }
+      assertEquals(
+          reference.size(),
+          new HashSet<>(reference).size(),
+          "group " + g + " applied a command twice: " + reference);
+      Set<String> missing = new HashSet<>(acked.acknowledged(g));
+      reference.forEach(missing::remove);
+      assertTrue(missing.isEmpty(), "group " + g + " lost acknowledged commands " + missing);
     }
   }
 
@@ -300,19 +215,18 @@ class RaftClusterTest {
     assertEquals(acknowledged.size(), all.size(), "every command applied exactly once");
   }
 
-  private static long count(Map<Long, Set<String>> acked) {
-    return acked.values().stream().mapToLong(Set::size).sum();
+  /** Three nodes whose hosts snapshot and truncate every group's log every 20 entries. */
+  private LocalRaftCluster compactingCluster(int groups) throws Exception {
+    return new LocalRaftCluster(
+        dir, 3, groups, TICK_MILLIS, true, RaftHost.Options.defaults().withCompactAfterEntries(20));
   }
 
-  private static void awaitAcked(Map<Long, Set<String>> acked, long target)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (count(acked) < target) {
-      if (System.nanoTime() > deadline) {
-        fail("only " + count(acked) + " of " + target + " proposals acknowledged in 120 s");
-      }
-      Thread.sleep(20);
-    }
+  /** Client threads proposing to random groups of {@code cluster}, after leaders are spread. */
+  private static ProposalStream startProposals(
+      LocalRaftCluster cluster, int threads, int groups, String prefix, long timeoutMillis)
+      throws Exception {
+    cluster.balanceLeaders(0.9);
+    return new ProposalStream(cluster, threads, groups, prefix, timeoutMillis);
   }
 
   /** Waits until every node has applied the same commands in every group. */
