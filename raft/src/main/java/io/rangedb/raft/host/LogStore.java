@@ -23,10 +23,12 @@ public interface LogStore {
   LogStorage storage(long groupId);
 
   /**
-   * Removes every trace of {@code groupId}'s log (its replica left this node), durably: a crash
-   * after this returns never brings it back. Writes made before it are durable too (the store has
-   * one ordered write-ahead log). The caller must not use the group's storage afterwards; {@link
-   * #storage} then starts an empty log.
+   * Removes {@code groupId}'s log (its replica left this node), durably: a crash after this returns
+   * never brings it back. Only the replica's term and vote stay (as a hard state with commit 0), so
+   * that a replica opened here again never votes twice in one term (replica ids are node ids).
+   * Writes made before it are durable too (the store has one ordered write-ahead log). The caller
+   * must not use the group's storage afterwards; {@link #storage} then starts an empty log with
+   * that term and vote.
    */
   void destroy(long groupId);
 }

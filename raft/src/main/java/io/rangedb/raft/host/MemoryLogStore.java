@@ -179,7 +179,15 @@ public final class MemoryLogStore implements LogStore {
   public synchronized void destroy(long groupId) {
     // A synced write: everything written before it reaches the disk with it.
     applyToDisk(unsynced.size());
-    logs.remove(groupId);
+    Log old = logs.remove(groupId);
+    HardState votes = old == null ? HardState.EMPTY : old.disk.hardState();
+    if (votes.term() > 0) {
+      MemoryLogStorage kept = new MemoryLogStorage();
+      MemoryLogBatch b = MemoryLogStorage.newBatch();
+      kept.stage(b, new HardState(votes.term(), votes.vote(), 0), List.of(), null);
+      b.commit();
+      logs.put(groupId, new Log(groupId, kept));
+    }
     commits.incrementAndGet();
   }
 

@@ -430,14 +430,11 @@ public final class RaftHost implements Transport.Receiver {
    * then ignored. Completes once the log is gone; the caller drops the state machine's data. Until
    * then the group cannot be opened again here.
    *
-   * <p>Opening a destroyed group again starts an empty replica that has forgotten its votes, so it
-   * must come back as a learner (never straight as a voter) and be promoted once caught up. Even
-   * so, a candidate that has not applied the node's removal could still count a vote the new
-   * replica grants in a term the old one already voted in: replica ids are node ids here, and
-   * nothing records the old replica's term (CockroachDB keeps a tombstone with the next replica id
-   * for this). Until such a record exists, do not add a node back to a group it left while that
-   * group may still hold an election in the old configuration. Messages still in flight to the old
-   * replica are otherwise harmless (a stale heartbeat commits nothing).
+   * <p>The store keeps the replica's term and vote ({@link LogStore#destroy}): replica ids are node
+   * ids, so a replica opened here again must not vote a second time in a term the old one voted in,
+   * for a candidate that has not applied this node's removal would count it. Messages still in
+   * flight to the old replica are harmless (a stale heartbeat commits nothing). Bring a node back
+   * as a learner and promote it once caught up, so that no quorum waits for its snapshot.
    */
   public CompletableFuture<Void> removeGroup(long groupId) {
     CompletableFuture<Void> done = new CompletableFuture<>();

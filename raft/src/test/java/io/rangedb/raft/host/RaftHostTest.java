@@ -522,6 +522,8 @@ class RaftHostTest {
       run(10);
       assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), "removed " + g);
       assertEquals(0, stores.get(1L).durable(g).lastIndex(), "node 1 keeps nothing of " + g);
+      io.rangedb.raft.HardState kept = stores.get(1L).durable(g).hardState();
+      assertTrue(kept.term() > 0 && kept.commit() == 0, "but its term and vote: " + kept);
     }
     assertEquals(0, (int) get(hosts.get(1L).inspect(Map::size)), "node 1 hosts no group");
     assertEquals(groups, restores.get(4L), "node 4 started each group from its leader's snapshot");

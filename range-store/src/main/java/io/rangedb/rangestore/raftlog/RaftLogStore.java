@@ -1,6 +1,7 @@
 package io.rangedb.rangestore.raftlog;
 
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.HardState;
 import io.rangedb.raft.host.LogStore;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
@@ -71,14 +72,21 @@ public final class RaftLogStore implements LogStore {
         });
   }
 
-  /** Every group with a log in this store, ascending: what a restarting host recovers. */
+  /**
+   * Every group with a log in this store, ascending: what a restarting host recovers. A log starts
+   * from a snapshot (a founder's, or the one a new member receives first), so a group without one
+   * holds nothing to recover: a destroyed replica's kept term and vote, or an empty replica that
+   * has not received its snapshot yet.
+   */
   public List<Long> groups() {
     List<Long> out = new ArrayList<>();
     try (EngineIterator it = engine.newIterator(ColumnFamily.RAFT_LOG, IterOptions.UNBOUNDED)) {
       it.seekToFirst();
       while (it.valid()) {
         long group = RaftLogKeys.groupOf(it.key());
-        out.add(group);
+        if (engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group)) != null) {
+          out.add(group);
+        }
         if (group == -1L) {
           break; // all ones: the last group id in byte order
         }
@@ -88,15 +96,25 @@ public final class RaftLogStore implements LogStore {
     return out;
   }
 
-  /** Removes every trace of {@code group} (its replica left this store). Synced. */
+  /**
+   * Removes {@code group}'s log (its replica left this store), keeping only its term and vote with
+   * commit 0, so that a replica opened here again never votes twice in one term. Synced.
+   */
   @Override
   public void destroy(long group) {
+    HardState votes = storage(group).hardState();
     // The cache first: a storage opened in between must not get the run being removed.
     cache.remove(group);
     open.remove(group);
     try (EngineBatch eb = engine.newBatch()) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));
+      if (votes.term() > 0) {
+        eb.put(
+            ColumnFamily.RAFT_LOG,
+            RaftLogKeys.hardState(group),
+            RaftLogCodec.hardState(new HardState(votes.term(), votes.vote(), 0)));
+      }
       engine.write(eb, true);
     }
   }

@@ -452,12 +452,20 @@ class RocksLogStorageTest {
     RocksLogStorage b = logs.bootstrap(2, THREE, null);
     write(logs, a, null, entries(1, 2, 8));
     write(logs, b, null, entries(1, 2, 8));
-    write(logs, a, null, entries(2, 3, 3));
+    write(logs, a, new HardState(3, 2, 3), entries(2, 3, 3));
     assertEquals(3, a.lastIndex());
     assertEquals(8, b.lastIndex());
     logs.destroy(1);
     assertEquals(List.of(2L), logs.groups());
     assertEquals(entries(1, 2, 8), b.entries(2, 9, Long.MAX_VALUE));
+    // Only the term and vote stay, so that a replica opened here again never votes twice in one
+    // term; also after the store is opened again.
+    for (RaftLogStore store : List.of(logs, new RaftLogStore(engine))) {
+      RocksLogStorage gone = store.storage(1);
+      assertEquals(new HardState(3, 2, 0), gone.hardState());
+      assertEquals(0, gone.lastIndex());
+      assertEquals(0, gone.snapshot().index());
+    }
   }
 
   @Test
