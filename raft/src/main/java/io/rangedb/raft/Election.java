@@ -156,6 +156,13 @@ final class Election {
       // lease may still count on our refusal.
       canVote = false;
     }
+    if (canVote && raft.log.lastIndex() == 0 && raft.log.storage.lostItsLog()) {
+      // This node's replica was removed and destroyed, and this one has no log yet: a candidate
+      // that has not applied the removal would count the vote as the old replica's, without the
+      // entries that replica had acknowledged, and could win with committed entries missing (the
+      // host simulation found exactly that). See LogStorage#lostItsLog.
+      canVote = false;
+    }
     MessageType resp =
         m.type() == MessageType.VOTE ? MessageType.VOTE_RESP : MessageType.PRE_VOTE_RESP;
     if (canVote && raft.log.isUpToDate(m.index(), m.logTerm())) {

@@ -26,6 +26,18 @@ public interface LogStorage {
    */
   HardState hardState();
 
+  /**
+   * Whether this node's replica held the group's log once and lost it: it was removed and its log
+   * destroyed, keeping only its term and vote, and it has received no snapshot since. Replica ids
+   * are node ids, so a candidate that has not applied the removal would count this replica's vote
+   * as the old one's, which had acknowledged entries this one lacks: such a replica grants no vote
+   * until it holds the group's state again. A replica that never had a log votes as usual (a new
+   * member added straight as a voter may be needed to elect the leader that sends its snapshot).
+   */
+  default boolean lostItsLog() {
+    return false;
+  }
+
   /** The membership as of the snapshot (later changes are re-applied from the log on restart). */
   ConfState confState();
 

@@ -20,8 +20,22 @@ public final class MemoryLogStorage implements LogStorage {
   // entries.get(0) has index offset + 1.
   private final ArrayList<Entry> entries = new ArrayList<>();
 
+  /** See {@link #lostItsLog()}; cleared by the next snapshot. */
+  private boolean lostItsLog;
+
   /** An empty log with an empty configuration: a replica waiting to be added to a group. */
   public MemoryLogStorage() {}
+
+  /**
+   * What is left of a destroyed replica's log: its term and vote (commit 0), marked as {@link
+   * #lostItsLog() having lost its log}.
+   */
+  public static MemoryLogStorage destroyed(HardState last) {
+    MemoryLogStorage s = new MemoryLogStorage();
+    s.hardState = new HardState(last.term(), last.vote(), 0);
+    s.lostItsLog = true;
+    return s;
+  }
 
   /**
    * A founding member's log: it starts from a snapshot at index 1, term 1, holding the initial
@@ -41,6 +55,7 @@ public final class MemoryLogStorage implements LogStorage {
   public synchronized MemoryLogStorage copy() {
     MemoryLogStorage c = new MemoryLogStorage();
     c.hardState = hardState;
+    c.lostItsLog = lostItsLog;
     c.snapshot = snapshot;
     c.offset = offset;
     c.offsetTerm = offsetTerm;
@@ -55,6 +70,11 @@ public final class MemoryLogStorage implements LogStorage {
   @Override
   public synchronized HardState hardState() {
     return hardState;
+  }
+
+  @Override
+  public synchronized boolean lostItsLog() {
+    return lostItsLog;
   }
 
   @Override
@@ -164,6 +184,7 @@ public final class MemoryLogStorage implements LogStorage {
   }
 
   private void applySnapshotLocked(Snapshot snap) {
+    lostItsLog = false;
     if (snap.index() <= snapshot.index()) {
       return;
     }

@@ -771,6 +771,42 @@ class RaftFeaturesTest {
         "answered: " + out);
   }
 
+  /**
+   * A replica whose log was destroyed grants no vote, not even in a new term, until a snapshot
+   * gives it the group's state again: replica ids are node ids, and a candidate that has not
+   * applied the old replica's removal would count the vote as the old replica's. The host
+   * simulation found a stale candidate elected that way, overwriting a committed entry. A replica
+   * that never had a log votes as usual: a new member added straight as a voter can be needed to
+   * elect the leader that sends it its snapshot (the Raft simulation lost liveness without it).
+   */
+  @Test
+  void aReplicaThatLostItsLogGrantsNoVotesButANewOneDoes() {
+    RawNode reopened =
+        new RawNode(
+            RaftConfig.defaults(2),
+            MemoryLogStorage.destroyed(new HardState(2, 1, 9)),
+            new java.util.SplittableRandom(1));
+    assertTrue(answersOf(reopened).stream().allMatch(Message::reject), "the reopened replica");
+    RawNode fresh =
+        new RawNode(
+            RaftConfig.defaults(2), new MemoryLogStorage(), new java.util.SplittableRandom(1));
+    assertTrue(answersOf(fresh).stream().noneMatch(Message::reject), "a new replica");
+  }
+
+  /** Asks {@code node} for a pre-vote, then a vote, from node 3 in term 3; returns its answers. */
+  private static List<Message> answersOf(RawNode node) {
+    List<Message> out = new java.util.ArrayList<>();
+    for (MessageType type : List.of(MessageType.PRE_VOTE, MessageType.VOTE)) {
+      node.step(Message.builder(type).from(3).to(2).term(3).index(6).logTerm(2).build());
+      Ready rd = node.ready();
+      out.addAll(rd.messages());
+      out.addAll(rd.messagesAfterPersist());
+      node.advance(rd);
+    }
+    assertEquals(2, out.size(), out.toString());
+    return out;
+  }
+
   @Test
   void snapshotRestartRecoversFromStorage() {
     Cluster c = Cluster.of(1, 2, 3);

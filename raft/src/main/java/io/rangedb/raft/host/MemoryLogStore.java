@@ -55,6 +55,11 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
+    public boolean lostItsLog() {
+      return visible.lostItsLog();
+    }
+
+    @Override
     public ConfState confState() {
       return visible.confState();
     }
@@ -181,12 +186,8 @@ public final class MemoryLogStore implements LogStore {
     applyToDisk(unsynced.size());
     Log old = logs.remove(groupId);
     HardState votes = old == null ? HardState.EMPTY : old.disk.hardState();
-    if (votes.term() > 0) {
-      MemoryLogStorage kept = new MemoryLogStorage();
-      MemoryLogBatch b = MemoryLogStorage.newBatch();
-      kept.stage(b, new HardState(votes.term(), votes.vote(), 0), List.of(), null);
-      b.commit();
-      logs.put(groupId, new Log(groupId, kept));
+    if (old != null) {
+      logs.put(groupId, new Log(groupId, MemoryLogStorage.destroyed(votes)));
     }
     commits.incrementAndGet();
   }

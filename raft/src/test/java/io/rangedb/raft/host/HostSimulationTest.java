@@ -111,8 +111,8 @@ class HostSimulationTest {
 
     final int nodes;
 
-    /** Each group's voters, as acknowledged membership changes left them. */
-    final Map<Long, java.util.Set<Long>> members = new HashMap<>();
+    /** Each group's voters, as acknowledged membership changes left them (sorted: replayable). */
+    final Map<Long, java.util.TreeSet<Long>> members = new HashMap<>();
 
     /** Groups whose membership is no longer known (a change's outcome was not learned). */
     final java.util.Set<Long> unknownMembers = new java.util.HashSet<>();
@@ -137,7 +137,7 @@ class HostSimulationTest {
     String go() {
       network.conditions.maxDelay = 3 + rng.nextInt(15);
       for (long g = 1; g <= GROUPS; g++) {
-        members.put(g, java.util.Set.of(1L, 2L, 3L));
+        members.put(g, new java.util.TreeSet<>(List.of(1L, 2L, 3L)));
       }
       for (long id = 1; id <= nodes; id++) {
         MemoryLogStore store = new MemoryLogStore();
@@ -169,7 +169,10 @@ class HostSimulationTest {
       // Liveness: every group takes a proposal after the heal, quiesced or not.
       List<CompletableFuture<Long>> last = new ArrayList<>();
       for (long g = 1; g <= GROUPS; g++) {
-        last.add(proposeWithRetry(g, "final-" + g, 8));
+        // Up to about half a second of retries: with replicas moving, a group may still be
+        // electing when the faults end (a removed replica's pre-votes are refused, but a member
+        // restarted last can need a full election timeout or two).
+        last.add(proposeWithRetry(g, "final-" + g, 25));
       }
       loop.runUntil(12_000);
       for (int i = 0; i < last.size(); i++) {
@@ -401,12 +404,12 @@ class HostSimulationTest {
       if (moving || unknownMembers.contains(g)) {
         return;
       }
-      java.util.Set<Long> now = members.get(g);
+      java.util.TreeSet<Long> now = members.get(g);
       long to = 1;
       while (now.contains(to)) {
         to++;
       }
-      List<Long> ordered = new ArrayList<>(new java.util.TreeSet<>(now));
+      List<Long> ordered = new ArrayList<>(now);
       long from = ordered.get(rng.nextInt(ordered.size()));
       long target = to;
       if (!up.get(to)) {
@@ -437,10 +440,10 @@ class HostSimulationTest {
                   .whenComplete(
                       (i, e) -> {
                         if (e == null) {
-                          java.util.Set<Long> next = new java.util.HashSet<>(members.get(g));
+                          java.util.TreeSet<Long> next = new java.util.TreeSet<>(members.get(g));
                           next.remove(from);
                           next.add(to);
-                          members.put(g, java.util.Set.copyOf(next));
+                          members.put(g, next);
                           movesDone++;
                           moving = false;
                           if (up.get(from)) {

@@ -13,6 +13,10 @@ final class RaftLogKeys {
   static final byte HARD_STATE = 0x01;
   static final byte SNAPSHOT = 0x02;
   static final byte TRUNCATED = 0x03;
+
+  /** Marks a destroyed replica's log (see {@code LogStorage#lostItsLog}); no value. */
+  static final byte LOST = 0x04;
+
   static final byte ENTRY = 0x10;
 
   /** Sorts after every key of a group; the exclusive end of "everything of this group". */
@@ -36,6 +40,10 @@ final class RaftLogKeys {
 
   static byte[] truncated(long group) {
     return meta(group, TRUNCATED);
+  }
+
+  static byte[] lost(long group) {
+    return meta(group, LOST);
   }
 
   static byte[] entry(long group, long index) {

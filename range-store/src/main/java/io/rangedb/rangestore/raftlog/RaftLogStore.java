@@ -98,7 +98,8 @@ public final class RaftLogStore implements LogStore {
 
   /**
    * Removes {@code group}'s log (its replica left this store), keeping only its term and vote with
-   * commit 0, so that a replica opened here again never votes twice in one term. Synced.
+   * commit 0, so that a replica opened here again never votes twice in one term, and a mark that it
+   * lost its log ({@code LogStorage#lostItsLog}), which the next snapshot clears. Synced.
    */
   @Override
   public void destroy(long group) {
@@ -115,6 +116,7 @@ public final class RaftLogStore implements LogStore {
             RaftLogKeys.hardState(group),
             RaftLogCodec.hardState(new HardState(votes.term(), votes.vote(), 0)));
       }
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group), new byte[0]);
       engine.write(eb, true);
     }
   }

@@ -33,6 +33,10 @@ public final class RocksLogStorage implements LogStorage {
   private final long group;
   private final String where;
   private HardState hardState;
+
+  /** See {@link #lostItsLog()}; cleared once a snapshot is durable. */
+  private boolean lostItsLog;
+
   private Snapshot snapshot;
   private long offset;
   private long offsetTerm;
@@ -64,6 +68,7 @@ public final class RocksLogStorage implements LogStorage {
   /** Loads the group's log as it was last made durable; an unknown group starts empty. */
   static RocksLogStorage load(StoreEngine engine, EntryCache cache, long group) {
     RocksLogStorage s = new RocksLogStorage(engine, cache, group);
+    s.lostItsLog = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group)) != null;
     byte[] hs = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group));
     s.hardState = hs == null ? HardState.EMPTY : RaftLogCodec.hardState(hs, s.where);
     byte[] snap = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group));
@@ -133,6 +138,11 @@ public final class RocksLogStorage implements LogStorage {
   @Override
   public synchronized HardState hardState() {
     return hardState;
+  }
+
+  @Override
+  public synchronized boolean lostItsLog() {
+    return lostItsLog;
   }
 
   @Override
@@ -250,6 +260,7 @@ public final class RocksLogStorage implements LogStorage {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, 0), RaftLogKeys.entriesEnd(group));
       eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
+      eb.delete(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group)); // it holds the group's state again
       eb.put(
           ColumnFamily.RAFT_LOG,
           RaftLogKeys.truncated(group),
@@ -285,6 +296,9 @@ public final class RocksLogStorage implements LogStorage {
   }
 
   private synchronized void applyDurable(HardState hs, List<Entry> written, Snapshot snap) {
+    if (snap != null) {
+      lostItsLog = false;
+    }
     if (snap != null && snap.index() > snapshot.index()) {
       snapshot = snap;
       offset = snap.index();

@@ -3,6 +3,7 @@ package io.rangedb.rangestore.raftlog;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -465,7 +466,17 @@ class RocksLogStorageTest {
       assertEquals(new HardState(3, 2, 0), gone.hardState());
       assertEquals(0, gone.lastIndex());
       assertEquals(0, gone.snapshot().index());
+      assertTrue(gone.lostItsLog(), "marked until a snapshot arrives");
     }
+    // A snapshot (the group added this node back) clears the mark, durably.
+    RocksLogStorage back = logs.storage(1);
+    try (RocksLogBatch batch = logs.newBatch()) {
+      back.stage(batch, null, List.of(), new Snapshot(20, 4, THREE, null));
+      batch.commit();
+    }
+    assertFalse(back.lostItsLog());
+    assertFalse(new RaftLogStore(engine).storage(1).lostItsLog());
+    assertEquals(List.of(1L, 2L), logs.groups());
   }
 
   @Test
