@@ -156,11 +156,11 @@ final class Election {
       // lease may still count on our refusal.
       canVote = false;
     }
-    if (canVote && raft.log.lastIndex() == 0 && raft.log.storage.lostItsLog()) {
-      // This node's replica was removed and destroyed, and this one has no log yet: a candidate
-      // that has not applied the removal would count the vote as the old replica's, without the
-      // entries that replica had acknowledged, and could win with committed entries missing (the
-      // host simulation found exactly that). See LogStorage#lostItsLog.
+    if (canVote && raft.log.storage.lostLog().isAhead(m.index(), m.logTerm())) {
+      // This node's replica was removed and destroyed once: a candidate that has not applied the
+      // removal counts this vote as the old replica's, so vote only as that replica would have,
+      // whatever log (an old snapshot, say) this one has received since. The host simulation found
+      // a stale candidate elected with such a vote, overwriting a committed entry. See LostLog.
       canVote = false;
     }
     MessageType resp =

@@ -27,15 +27,12 @@ public interface LogStorage {
   HardState hardState();
 
   /**
-   * Whether this node's replica held the group's log once and lost it: it was removed and its log
-   * destroyed, keeping only its term and vote, and it has received no snapshot since. Replica ids
-   * are node ids, so a candidate that has not applied the removal would count this replica's vote
-   * as the old one's, which had acknowledged entries this one lacks: such a replica grants no vote
-   * until it holds the group's state again. A replica that never had a log votes as usual (a new
-   * member added straight as a voter may be needed to elect the leader that sends its snapshot).
+   * Where the log ended that this node's replica held before it was removed and destroyed, kept
+   * with its term and vote; {@link LostLog#NONE} if it never lost one. The replica votes only for
+   * candidates at least as up to date as that (see {@link LostLog}).
    */
-  default boolean lostItsLog() {
-    return false;
+  default LostLog lostLog() {
+    return LostLog.NONE;
   }
 
   /** The membership as of the snapshot (later changes are re-applied from the log on restart). */

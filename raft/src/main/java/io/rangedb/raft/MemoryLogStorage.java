@@ -20,21 +20,28 @@ public final class MemoryLogStorage implements LogStorage {
   // entries.get(0) has index offset + 1.
   private final ArrayList<Entry> entries = new ArrayList<>();
 
-  /** See {@link #lostItsLog()}; cleared by the next snapshot. */
-  private boolean lostItsLog;
+  /** See {@link #lostLog()}. */
+  private LostLog lostLog = LostLog.NONE;
 
   /** An empty log with an empty configuration: a replica waiting to be added to a group. */
   public MemoryLogStorage() {}
 
   /**
-   * What is left of a destroyed replica's log: its term and vote (commit 0), marked as {@link
-   * #lostItsLog() having lost its log}.
+   * What is left of a destroyed replica's log: its term and vote (commit 0) and where the log ended
+   * ({@link #lostLog()}).
    */
-  public static MemoryLogStorage destroyed(HardState last) {
+  public static MemoryLogStorage destroyed(HardState last, LostLog lost) {
     MemoryLogStorage s = new MemoryLogStorage();
     s.hardState = new HardState(last.term(), last.vote(), 0);
-    s.lostItsLog = true;
+    s.lostLog = lost;
     return s;
+  }
+
+  /** Where this log ends now, or ended before it was lost if that is later: what destroy keeps. */
+  public synchronized LostLog tail() {
+    long last = offset + entries.size();
+    long term = entries.isEmpty() ? offsetTerm : entries.get(entries.size() - 1).term();
+    return lostLog.max(new LostLog(last, term));
   }
 
   /**
@@ -55,7 +62,7 @@ public final class MemoryLogStorage implements LogStorage {
   public synchronized MemoryLogStorage copy() {
     MemoryLogStorage c = new MemoryLogStorage();
     c.hardState = hardState;
-    c.lostItsLog = lostItsLog;
+    c.lostLog = lostLog;
     c.snapshot = snapshot;
     c.offset = offset;
     c.offsetTerm = offsetTerm;
@@ -73,8 +80,8 @@ public final class MemoryLogStorage implements LogStorage {
   }
 
   @Override
-  public synchronized boolean lostItsLog() {
-    return lostItsLog;
+  public synchronized LostLog lostLog() {
+    return lostLog;
   }
 
   @Override
@@ -184,7 +191,6 @@ public final class MemoryLogStorage implements LogStorage {
   }
 
   private void applySnapshotLocked(Snapshot snap) {
-    lostItsLog = false;
     if (snap.index() <= snapshot.index()) {
       return;
     }

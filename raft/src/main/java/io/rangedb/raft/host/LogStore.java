@@ -25,11 +25,11 @@ public interface LogStore {
   /**
    * Removes {@code groupId}'s log (its replica left this node), durably: a crash after this returns
    * never brings it back. Only the replica's term and vote stay (as a hard state with commit 0), so
-   * that a replica opened here again never votes twice in one term (replica ids are node ids), with
-   * the mark {@link LogStorage#lostItsLog()}, so that it votes not at all until a snapshot arrives.
-   * Writes made before it are durable too (the store has one ordered write-ahead log). The caller
-   * must not use the group's storage afterwards; {@link #storage} then starts an empty log with
-   * that term and vote.
+   * that a replica opened here again never votes twice in one term (replica ids are node ids), and
+   * where the log ended ({@link LogStorage#lostLog()}), so that it votes only as the old replica
+   * would have. Writes made before it are durable too (the store has one ordered write-ahead log).
+   * The caller must not use the group's storage afterwards; {@link #storage} then starts an empty
+   * log with that term and vote.
    */
   void destroy(long groupId);
 }

@@ -55,8 +55,8 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
-    public boolean lostItsLog() {
-      return visible.lostItsLog();
+    public io.rangedb.raft.LostLog lostLog() {
+      return visible.lostLog();
     }
 
     @Override
@@ -187,7 +187,7 @@ public final class MemoryLogStore implements LogStore {
     Log old = logs.remove(groupId);
     HardState votes = old == null ? HardState.EMPTY : old.disk.hardState();
     if (old != null) {
-      logs.put(groupId, new Log(groupId, MemoryLogStorage.destroyed(votes)));
+      logs.put(groupId, new Log(groupId, MemoryLogStorage.destroyed(votes, old.disk.tail())));
     }
     commits.incrementAndGet();
   }

@@ -3,6 +3,7 @@ package io.rangedb.raft.host;
 import io.rangedb.raft.ConfState;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,12 @@ final class PeerLiveness {
   private final long self;
   private final long deadTicks;
   private final Set<Long> peers = new TreeSet<>();
+
+  /** Each group's member nodes other than this one, as last watched. */
+  private final Map<Long, Set<Long>> membersByGroup = new HashMap<>();
+
+  /** For each watched node, how many groups have it as a member. */
+  private final Map<Long, Integer> groupsWatching = new HashMap<>();
 
   /**
    * What is known of each node heard from or watched. Mutable fields rather than boxed values in
@@ -45,15 +52,56 @@ final class PeerLiveness {
     this.deadTicks = deadTicks;
   }
 
-  /** Watches every node of {@code cs} (members stay watched after they leave a group). */
-  void watchMembers(ConfState cs) {
-    for (Set<Long> nodes :
+  /**
+   * Group {@code group} now has configuration {@code cs}: watches its members, in place of what the
+   * group had. A node stays watched (and pinged) while any group of this host has it as a member;
+   * once none has, it is forgotten, so a node that left every group is no longer pinged.
+   */
+  void watch(long group, ConfState cs) {
+    Set<Long> now = new HashSet<>();
+    for (Set<Long> members :
         List.of(cs.voters(), cs.votersOutgoing(), cs.learners(), cs.learnersNext())) {
-      for (long node : nodes) {
-        if (node != self) {
-          peers.add(node);
-        }
+      now.addAll(members);
+    }
+    now.remove(self);
+    Set<Long> before = membersByGroup.getOrDefault(group, Set.of());
+    if (now.equals(before)) {
+      return;
+    }
+    for (long node : now) {
+      if (!before.contains(node) && groupsWatching.merge(node, 1, Integer::sum) == 1) {
+        peers.add(node);
       }
+    }
+    for (long node : before) {
+      if (!now.contains(node)) {
+        release(node);
+      }
+    }
+    if (now.isEmpty()) {
+      membersByGroup.remove(group);
+    } else {
+      membersByGroup.put(group, now);
+    }
+  }
+
+  /** Group {@code group} left this host: its members no longer keep their nodes watched. */
+  void unwatch(long group) {
+    Set<Long> before = membersByGroup.remove(group);
+    if (before != null) {
+      before.forEach(this::release);
+    }
+  }
+
+  private void release(long node) {
+    if (groupsWatching.merge(node, -1, Integer::sum) > 0) {
+      return;
+    }
+    groupsWatching.remove(node);
+    peers.remove(node);
+    Node n = nodes.remove(node);
+    if (n != null && n.down) {
+      downCount--;
     }
   }
 

@@ -384,7 +384,7 @@ public final class RaftHost implements Transport.Receiver {
           groups.put(groupId, g);
           active.get(g.slot).add(g);
           dirty.add(g);
-          liveness.watchMembers(g.raft.confState());
+          liveness.watch(groupId, g.raft.confState());
           done.complete(null);
         });
     return done;
@@ -448,6 +448,7 @@ public final class RaftHost implements Transport.Receiver {
           }
           active.get(g.slot).remove(g);
           dirty.remove(g);
+          liveness.unwatch(groupId);
           g.waiters.replicaRemoved(
               g.raft.leader(),
               "group " + groupId + ": its replica on node " + nodeId + " was removed");
@@ -942,7 +943,7 @@ public final class RaftHost implements Transport.Receiver {
       stateMachine.restore(g.id, rd.snapshot());
       g.applied = rd.snapshot().index();
       g.waiters.giveUpProposals(rd.snapshot().index(), "a snapshot replaced the log up to it");
-      liveness.watchMembers(rd.snapshot().conf());
+      liveness.watch(g.id, rd.snapshot().conf());
       if (!rd.snapshot().conf().isJoint()) {
         g.waiters.jointLeft();
       }
@@ -951,7 +952,7 @@ public final class RaftHost implements Transport.Receiver {
       ConfState cs = null;
       if (e.type() == EntryType.CONF_CHANGE) {
         cs = g.raft.applyConfChange(ConfChange.decode(e.data()));
-        liveness.watchMembers(cs);
+        liveness.watch(g.id, cs);
       }
       stateMachine.apply(g.id, e);
       g.applied = e.index();

@@ -14,15 +14,14 @@ class PeerLivenessTest {
 
   @Test
   void watchesEveryMemberButItself() {
-    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L));
-    liveness.watchMembers(
-        new ConfState(Set.of(1L, 2L), Set.of(1L, 4L), Set.of(5L), Set.of(), false));
+    liveness.watch(1, ConfState.ofVoters(1L, 2L, 3L));
+    liveness.watch(2, new ConfState(Set.of(1L, 2L), Set.of(1L, 4L), Set.of(5L), Set.of(), false));
     assertEquals(List.of(2L, 3L, 4L, 5L), List.copyOf(liveness.peers()));
   }
 
   @Test
   void aPeerSilentForLongerThanAllowedGoesDownOnceAndComesBackWhenHeard() {
-    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L));
+    liveness.watch(1, ConfState.ofVoters(1L, 2L, 3L));
     for (long t = 1; t <= 3; t++) {
       liveness.heardFrom(3, t);
       assertEquals(List.of(), liveness.tick(t), "tick " + t);
@@ -39,7 +38,7 @@ class PeerLivenessTest {
 
   @Test
   void eachNodeComesBackOnItsOwn() {
-    liveness.watchMembers(ConfState.ofVoters(1L, 2L, 3L, 4L));
+    liveness.watch(1, ConfState.ofVoters(1L, 2L, 3L, 4L));
     liveness.tick(1);
     liveness.heardFrom(4, 4);
     assertEquals(List.of(2L, 3L), liveness.tick(5));
@@ -54,5 +53,33 @@ class PeerLivenessTest {
     assertTrue(liveness.isDown(4));
     assertFalse(liveness.isDown(2));
     assertEquals(List.of(2L, 3L), liveness.tick(11), "2 silent since 7, 3 since 6");
+  }
+
+  /**
+   * A node is watched while any group has it as a member, and forgotten (no more pings, not down)
+   * once the last such group changed its members or left this host.
+   */
+  @Test
+  void aNodeNoGroupHasAnyMoreIsForgotten() {
+    liveness.watch(1, ConfState.ofVoters(1L, 2L, 3L));
+    liveness.watch(2, ConfState.ofVoters(1L, 2L, 4L));
+    assertEquals(List.of(2L, 3L, 4L), List.copyOf(liveness.peers()));
+    liveness.watch(1, ConfState.ofVoters(1L, 2L, 4L)); // 3 replaced by 4
+    assertEquals(List.of(2L, 4L), List.copyOf(liveness.peers()));
+    liveness.tick(1);
+    liveness.heardFrom(2, 5);
+    assertEquals(List.of(4L), liveness.tick(5));
+    assertTrue(liveness.isDown(4));
+    liveness.watch(1, ConfState.ofVoters(1L, 2L));
+    assertTrue(liveness.isDown(4), "group 2 still has it");
+    liveness.unwatch(2);
+    assertEquals(List.of(2L), List.copyOf(liveness.peers()));
+    assertFalse(liveness.isDown(4), "forgotten, not down");
+    liveness.heardFrom(2, 6);
+    assertEquals(List.of(), liveness.tick(7));
+    liveness.watch(3, ConfState.ofVoters(1L, 4L)); // back: watched afresh
+    assertEquals(List.of(), liveness.tick(8));
+    liveness.heardFrom(2, 11);
+    assertEquals(List.of(4L), liveness.tick(12), "4 silent since it was watched again at 8");
   }
 }

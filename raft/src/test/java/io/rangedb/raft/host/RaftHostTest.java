@@ -54,6 +54,9 @@ class RaftHostTest {
 
   private final Map<Long, Integer> incarnation = new TreeMap<>();
 
+  /** Batches sent to each node, pings included. */
+  private final Map<Long, Long> batchesTo = new TreeMap<>();
+
   /** Snapshots each node's state machine restored from. */
   private final Map<Long, Integer> restores = new TreeMap<>();
 
@@ -162,6 +165,7 @@ class RaftHostTest {
 
     @Override
     public void send(long toNode, List<Envelope> batch) {
+      batchesTo.merge(toNode, 1L, Long::sum);
       for (Envelope e : batch) {
         Message m = e.message();
         if (m.type() == MessageType.HEARTBEAT && m.isQuiesce()) {
@@ -561,6 +565,9 @@ class RaftHostTest {
       assertTrue(conf.learners().isEmpty() && conf.votersOutgoing().isEmpty(), conf.toString());
     }
     assertTrue(durabilityViolations.isEmpty(), durabilityViolations.toString());
+    long toNodeOne = batchesTo.getOrDefault(1L, 0L);
+    run(1_000);
+    assertEquals(toNodeOne, batchesTo.getOrDefault(1L, 0L), "no group has node 1: nobody pings it");
   }
 
   /** Proposes one command to {@code group}'s current leader, remembering it with its future. */

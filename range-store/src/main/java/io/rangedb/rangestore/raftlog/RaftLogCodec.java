@@ -4,6 +4,7 @@ import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.HardState;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.rangestore.storage.StoreCorruptedException;
 import java.nio.BufferUnderflowException;
@@ -85,6 +86,19 @@ final class RaftLogCodec {
     ByteBuffer b = open(v, where);
     try {
       return new Truncated(b.getLong(), b.getLong());
+    } catch (BufferUnderflowException e) {
+      throw corrupt(where, e);
+    }
+  }
+
+  static byte[] lostLog(LostLog l) {
+    return ByteBuffer.allocate(17).put(VERSION).putLong(l.index()).putLong(l.term()).array();
+  }
+
+  static LostLog lostLog(byte[] v, String where) {
+    ByteBuffer b = open(v, where);
+    try {
+      return new LostLog(b.getLong(), b.getLong());
     } catch (BufferUnderflowException e) {
       throw corrupt(where, e);
     }

@@ -14,7 +14,7 @@ final class RaftLogKeys {
   static final byte SNAPSHOT = 0x02;
   static final byte TRUNCATED = 0x03;
 
-  /** Marks a destroyed replica's log (see {@code LogStorage#lostItsLog}); no value. */
+  /** Where a destroyed replica's log ended (see {@code LogStorage#lostLog}). */
   static final byte LOST = 0x04;
 
   static final byte ENTRY = 0x10;

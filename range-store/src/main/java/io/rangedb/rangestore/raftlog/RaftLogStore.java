@@ -73,10 +73,9 @@ public final class RaftLogStore implements LogStore {
   }
 
   /**
-   * Every group with a log in this store, ascending: what a restarting host recovers. A log starts
-   * from a snapshot (a founder's, or the one a new member receives first), so a group without one
-   * holds nothing to recover: a destroyed replica's kept term and vote, or an empty replica that
-   * has not received its snapshot yet.
+   * Every group with a replica in this store, ascending: what a restarting host recovers. A
+   * destroyed replica's kept term, vote and lost log's end do not count, unless the group was added
+   * back here since (it has a snapshot again).
    */
   public List<Long> groups() {
     List<Long> out = new ArrayList<>();
@@ -84,7 +83,8 @@ public final class RaftLogStore implements LogStore {
       it.seekToFirst();
       while (it.valid()) {
         long group = RaftLogKeys.groupOf(it.key());
-        if (engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group)) != null) {
+        if (engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group)) != null
+            || engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group)) == null) {
           out.add(group);
         }
         if (group == -1L) {
@@ -98,12 +98,15 @@ public final class RaftLogStore implements LogStore {
 
   /**
    * Removes {@code group}'s log (its replica left this store), keeping only its term and vote with
-   * commit 0, so that a replica opened here again never votes twice in one term, and a mark that it
-   * lost its log ({@code LogStorage#lostItsLog}), which the next snapshot clears. Synced.
+   * commit 0, so that a replica opened here again never votes twice in one term, and where its log
+   * ended ({@code LogStorage#lostLog}), so that it votes only as the old replica would have.
+   * Synced.
    */
   @Override
   public void destroy(long group) {
-    HardState votes = storage(group).hardState();
+    RocksLogStorage old = storage(group);
+    HardState votes = old.hardState();
+    io.rangedb.raft.LostLog tail = old.tail();
     // The cache first: a storage opened in between must not get the run being removed.
     cache.remove(group);
     open.remove(group);
@@ -116,7 +119,7 @@ public final class RaftLogStore implements LogStore {
             RaftLogKeys.hardState(group),
             RaftLogCodec.hardState(new HardState(votes.term(), votes.vote(), 0)));
       }
-      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group), new byte[0]);
+      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group), RaftLogCodec.lostLog(tail));
       engine.write(eb, true);
     }
   }

@@ -6,6 +6,7 @@ import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogCompactedException;
 import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.rangestore.raftlog.RaftLogCodec.Truncated;
 import io.rangedb.rangestore.storage.ColumnFamily;
@@ -34,8 +35,8 @@ public final class RocksLogStorage implements LogStorage {
   private final String where;
   private HardState hardState;
 
-  /** See {@link #lostItsLog()}; cleared once a snapshot is durable. */
-  private boolean lostItsLog;
+  /** See {@link #lostLog()}; written by {@link RaftLogStore#destroy}. */
+  private LostLog lostLog = LostLog.NONE;
 
   private Snapshot snapshot;
   private long offset;
@@ -68,7 +69,8 @@ public final class RocksLogStorage implements LogStorage {
   /** Loads the group's log as it was last made durable; an unknown group starts empty. */
   static RocksLogStorage load(StoreEngine engine, EntryCache cache, long group) {
     RocksLogStorage s = new RocksLogStorage(engine, cache, group);
-    s.lostItsLog = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group)) != null;
+    byte[] lost = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group));
+    s.lostLog = lost == null ? LostLog.NONE : RaftLogCodec.lostLog(lost, s.where);
     byte[] hs = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group));
     s.hardState = hs == null ? HardState.EMPTY : RaftLogCodec.hardState(hs, s.where);
     byte[] snap = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group));
@@ -141,8 +143,13 @@ public final class RocksLogStorage implements LogStorage {
   }
 
   @Override
-  public synchronized boolean lostItsLog() {
-    return lostItsLog;
+  public synchronized LostLog lostLog() {
+    return lostLog;
+  }
+
+  /** Where this log ends now, or ended before it was lost if that is later: what destroy keeps. */
+  synchronized LostLog tail() {
+    return lostLog.max(new LostLog(lastIndex, lastTerm));
   }
 
   @Override
@@ -260,7 +267,6 @@ public final class RocksLogStorage implements LogStorage {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, 0), RaftLogKeys.entriesEnd(group));
       eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.snapshot(group), RaftLogCodec.snapshot(snap));
-      eb.delete(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group)); // it holds the group's state again
       eb.put(
           ColumnFamily.RAFT_LOG,
           RaftLogKeys.truncated(group),
@@ -296,9 +302,6 @@ public final class RocksLogStorage implements LogStorage {
   }
 
   private synchronized void applyDurable(HardState hs, List<Entry> written, Snapshot snap) {
-    if (snap != null) {
-      lostItsLog = false;
-    }
     if (snap != null && snap.index() > snapshot.index()) {
       snapshot = snap;
       offset = snap.index();

@@ -3,7 +3,6 @@ package io.rangedb.rangestore.raftlog;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +10,7 @@ import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogCompactedException;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
@@ -466,17 +466,19 @@ class RocksLogStorageTest {
       assertEquals(new HardState(3, 2, 0), gone.hardState());
       assertEquals(0, gone.lastIndex());
       assertEquals(0, gone.snapshot().index());
-      assertTrue(gone.lostItsLog(), "marked until a snapshot arrives");
+      assertEquals(new LostLog(3, 2), gone.lostLog(), "where the destroyed log ended");
     }
-    // A snapshot (the group added this node back) clears the mark, durably.
+    // Added back: an old snapshot does not move it; the group is listed again.
     RocksLogStorage back = logs.storage(1);
     try (RocksLogBatch batch = logs.newBatch()) {
-      back.stage(batch, null, List.of(), new Snapshot(20, 4, THREE, null));
+      back.stage(batch, null, List.of(), new Snapshot(2, 1, THREE, null));
       batch.commit();
     }
-    assertFalse(back.lostItsLog());
-    assertFalse(new RaftLogStore(engine).storage(1).lostItsLog());
+    assertEquals(new LostLog(3, 2), new RaftLogStore(engine).storage(1).lostLog());
     assertEquals(List.of(1L, 2L), logs.groups());
+    // Destroyed again: the later of the two ends stays.
+    logs.destroy(1);
+    assertEquals(new LostLog(3, 2), logs.storage(1).lostLog());
   }
 
   @Test
