@@ -118,6 +118,10 @@ class HostSimulationTest {
     final java.util.Set<Long> unknownMembers = new java.util.HashSet<>();
 
     boolean moving;
+
+    /** The group whose move is under way (0: none): its membership is not known until it ends. */
+    long movingGroup;
+
     int movesDone;
 
     Run(long seed) {
@@ -219,7 +223,10 @@ class HostSimulationTest {
       // starts from each group's durable snapshot, as a real state machine is durable with it.
       Map<Long, TreeMap<Long, String>> state = new HashMap<>();
       for (long g = 1; g <= GROUPS; g++) {
-        if (moves && !members.get(g).contains(id) && !unknownMembers.contains(g)) {
+        if (moves
+            && !members.get(g).contains(id)
+            && !unknownMembers.contains(g)
+            && g != movingGroup) {
           stores.get(id).destroy(g); // moved away before a crash let its host destroy it
         }
         Snapshot snap = stores.get(id).storage(g).snapshot();
@@ -416,6 +423,7 @@ class HostSimulationTest {
         return;
       }
       moving = true;
+      movingGroup = g;
       hosts.get(to).addGroup(g, RaftConfig.defaults(to)); // fails harmlessly if already open
       changeWithRetry(g, io.rangedb.raft.ConfChange.addLearner(to))
           .whenComplete(
@@ -446,6 +454,8 @@ class HostSimulationTest {
                           members.put(g, next);
                           movesDone++;
                           moving = false;
+                          movingGroup = 0;
+                          movingGroup = 0;
                           if (up.get(from)) {
                             hosts.get(from).removeGroup(g); // else destroyed at its restart
                           }
@@ -519,6 +529,7 @@ class HostSimulationTest {
           h -> h.propose(group, bytes),
           index -> acked.add(group + "/" + index + "/" + cmd),
           1 + rng.nextInt(nodes),
+          0,
           attempts,
           result);
       return result;
@@ -532,6 +543,7 @@ class HostSimulationTest {
           h -> h.proposeConfChange(group, change),
           index -> {},
           1 + rng.nextInt(nodes),
+          0,
           6,
           result);
       return result;
@@ -542,6 +554,7 @@ class HostSimulationTest {
         java.util.function.Function<RaftHost, CompletableFuture<Long>> op,
         java.util.function.LongConsumer onAck,
         long target,
+        long previous,
         int left,
         CompletableFuture<Long> result) {
       if (!up.get(target)) {
@@ -564,15 +577,20 @@ class HostSimulationTest {
               result.complete(index);
             } else if (left > 1 && e instanceof IllegalArgumentException) {
               // This node's replica was moved away ("no group"): ask the next node.
-              loop.after(20, () -> attempt(group, op, onAck, 1 + (t % nodes), left - 1, result));
+              loop.after(20, () -> attempt(group, op, onAck, 1 + (t % nodes), t, left - 1, result));
             } else if (left > 1
                 && e instanceof ProposalDroppedException d
                 && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
-              long next = d.leaderHint() != 0 ? d.leaderHint() : 1 + (t % nodes);
+              // A hint back to the node just asked is stale (two replicas that each think the other
+              // leads, one of them removed): ask the next node instead.
+              long next =
+                  d.leaderHint() != 0 && d.leaderHint() != previous
+                      ? d.leaderHint()
+                      : 1 + (t % nodes);
               // An overloaded host asks for a back-off; a fixed one would meet the same burst.
               long backoff =
                   d.reason() == ProposalDroppedException.Reason.BACKLOG ? 5 + rng.nextInt(50) : 20;
-              loop.after(backoff, () -> attempt(group, op, onAck, next, left - 1, result));
+              loop.after(backoff, () -> attempt(group, op, onAck, next, t, left - 1, result));
             } else {
               result.completeExceptionally(e);
             }
