@@ -196,6 +196,7 @@ class RaftHostTest {
 
   private <T> T get(CompletableFuture<T> f) {
     run(0);
+    assertTrue(f.isDone(), "the host did not answer: is it stopped?"); // rather than hang
     return f.join();
   }
 
