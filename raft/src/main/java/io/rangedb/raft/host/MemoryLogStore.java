@@ -5,6 +5,7 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.MemoryLogBatch;
 import io.rangedb.raft.MemoryLogStorage;
 import io.rangedb.raft.Snapshot;
@@ -55,7 +56,7 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
-    public io.rangedb.raft.LostLog lostLog() {
+    public LostLog lostLog() {
       return visible.lostLog();
     }
 
@@ -185,9 +186,10 @@ public final class MemoryLogStore implements LogStore {
     // A synced write: everything written before it reaches the disk with it.
     applyToDisk(unsynced.size());
     Log old = logs.remove(groupId);
-    HardState votes = old == null ? HardState.EMPTY : old.disk.hardState();
     if (old != null) {
-      logs.put(groupId, new Log(groupId, MemoryLogStorage.destroyed(votes, old.disk.tail())));
+      logs.put(
+          groupId,
+          new Log(groupId, MemoryLogStorage.destroyed(old.disk.hardState(), old.disk.tail())));
     }
     commits.incrementAndGet();
   }

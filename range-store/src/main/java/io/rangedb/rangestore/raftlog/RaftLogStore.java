@@ -2,6 +2,7 @@ package io.rangedb.rangestore.raftlog;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.HardState;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.host.LogStore;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
@@ -106,7 +107,7 @@ public final class RaftLogStore implements LogStore {
   public void destroy(long group) {
     RocksLogStorage old = storage(group);
     HardState votes = old.hardState();
-    io.rangedb.raft.LostLog tail = old.tail();
+    LostLog tail = old.tail();
     // The cache first: a storage opened in between must not get the run being removed.
     cache.remove(group);
     open.remove(group);
