@@ -23,13 +23,15 @@ public interface LogStore {
   LogStorage storage(long groupId);
 
   /**
-   * Removes {@code groupId}'s log (its replica left this node), durably: a crash after this returns
-   * never brings it back. Only the replica's term and vote stay (as a hard state with commit 0), so
-   * that a replica opened here again never votes twice in one term (replica ids are node ids), and
-   * where the log ended ({@link LogStorage#lostLog()}), so that it votes only as the old replica
-   * would have. Writes made before it are durable too (the store has one ordered write-ahead log).
-   * The caller must not use the group's storage afterwards; {@link #storage} then starts an empty
-   * log with that term and vote.
+   * Stages the removal of {@code groupId}'s log (its replica left this node) into {@code batch}: it
+   * takes effect, durably, when the batch does, so it costs no fsync of its own. Only the replica's
+   * term and vote stay (as a hard state with commit 0), so that a replica opened here again never
+   * votes twice in one term (replica ids are node ids), and where the log ended ({@link
+   * LogStorage#lostLog()}), so that it votes only as the old replica would have. A crash before the
+   * batch is durable keeps the log whole; once it is, a crash never brings it back. Everything
+   * written before the batch is durable with it too (the store has one ordered write-ahead log).
+   * The caller must not use the group's storage afterwards, nor ask for it before the batch is
+   * durable; {@link #storage} then starts an empty log with that term and vote.
    */
-  void destroy(long groupId);
+  void destroy(LogBatch batch, long groupId);
 }

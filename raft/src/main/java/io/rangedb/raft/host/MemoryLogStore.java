@@ -135,12 +135,16 @@ public final class MemoryLogStore implements LogStore {
     final MemoryLogBatch visible = MemoryLogStorage.newBatch();
     final List<Consumer<LongFunction<MemoryLogStorage>>> disk = new ArrayList<>();
 
+    /** Destroyed logs, put in place of the visible ones once the batch is durable. */
+    final List<Runnable> destroys = new ArrayList<>();
+
     @Override
     public void commit() {
       visible.commit();
       synchronized (MemoryLogStore.this) {
         unsynced.addAll(disk);
         applyToDisk(unsynced.size());
+        destroys.forEach(Runnable::run);
       }
       commits.incrementAndGet();
     }
@@ -157,11 +161,14 @@ public final class MemoryLogStore implements LogStore {
     @Override
     public void markDurable() {
       visible.markDurable();
+      synchronized (MemoryLogStore.this) {
+        destroys.forEach(Runnable::run);
+      }
     }
 
     @Override
     public boolean isEmpty() {
-      return visible.isEmpty();
+      return visible.isEmpty() && destroys.isEmpty();
     }
   }
 
@@ -182,16 +189,23 @@ public final class MemoryLogStore implements LogStore {
   }
 
   @Override
-  public synchronized void destroy(long groupId) {
-    // A synced write: everything written before it reaches the disk with it.
-    applyToDisk(unsynced.size());
-    Log old = logs.remove(groupId);
-    if (old != null) {
-      logs.put(
-          groupId,
-          new Log(groupId, MemoryLogStorage.destroyed(old.disk.hardState(), old.disk.tail())));
+  public synchronized void destroy(LogBatch batch, long groupId) {
+    Batch b = (Batch) batch;
+    Log old = logs.get(groupId);
+    if (old == null) {
+      return;
     }
-    commits.incrementAndGet();
+    // What the log holds once every write before this one is on disk: the visible log, which the
+    // host no longer changes.
+    HardState votes = old.visible.hardState();
+    LostLog tail = old.visible.tail();
+    b.disk.add(images -> old.disk = MemoryLogStorage.destroyed(votes, tail));
+    b.destroys.add(
+        () -> {
+          if (logs.get(groupId) == old) {
+            logs.put(groupId, new Log(groupId, MemoryLogStorage.destroyed(votes, tail)));
+          }
+        });
   }
 
   /** Creates a founding member's log for {@code groupId} with the initial membership (durable). */

@@ -216,9 +216,13 @@ public final class RaftHost implements Transport.Receiver {
   private final Map<Long, Group> groups = new HashMap<>();
 
   /**
-   * Groups taken out by {@link #removeGroup} whose log waits for an fsync before it is destroyed.
+   * Groups taken out by {@link #removeGroup} whose log is not destroyed durably yet: waiting for
+   * their last write's fsync, for the next cycle's write, or for that write's fsync.
    */
   private final Map<Long, Group> removing = new HashMap<>();
+
+  /** Removed groups whose log the next write of a cycle destroys. */
+  private final List<Group> toDestroy = new ArrayList<>();
 
   /** The groups that are ticked (not quiesced), by tick slice. */
   private final List<LinkedHashSet<Group>> active = new ArrayList<>();
@@ -297,7 +301,11 @@ public final class RaftHost implements Transport.Receiver {
    * those writes, and is null for the Readys that write nothing.
    */
   private record Flight(
-      List<Group> groups, List<Ready> readies, Map<Long, List<Envelope>> late, LogBatch batch) {}
+      List<Group> groups,
+      List<Ready> readies,
+      Map<Long, List<Envelope>> late,
+      LogBatch batch,
+      List<Group> destroyed) {}
 
   /** Set once the loop failed; from then on every input fails with {@link HostFailedException}. */
   private volatile Throwable failure;
@@ -453,29 +461,12 @@ public final class RaftHost implements Transport.Receiver {
               g.raft.leader(),
               "group " + groupId + ": its replica on node " + nodeId + " was removed");
           g.removal = done;
-          if (g.awaitingSync) {
-            removing.put(groupId, g); // destroyed once its last write is durable (see finish)
-          } else {
-            destroy(g);
+          removing.put(groupId, g);
+          if (!g.awaitingSync) {
+            toDestroy.add(g); // else once its last write is durable (see finish)
           }
         });
     return done;
-  }
-
-  /**
-   * Destroys a removed group's log. Synced, on the loop: every group waits for that one fsync, a
-   * price paid once per replica that leaves the node.
-   */
-  private void destroy(Group g) {
-    try {
-      store.destroy(g.id);
-    } catch (RuntimeException | Error e) {
-      g.removal.completeExceptionally(e); // the loop stops on it; the log stays for a restart
-      throw e;
-    } finally {
-      removing.remove(g.id);
-    }
-    g.removal.complete(null);
   }
 
   private CompletableFuture<Long> proposeEntry(
@@ -705,6 +696,7 @@ public final class RaftHost implements Transport.Receiver {
       g.removal.completeExceptionally(failed);
     }
     removing.clear();
+    toDestroy.clear();
     Runnable r;
     while ((r = inbox.poll()) != null) {
       r.run(); // each fails its caller's future: failure is set
@@ -748,7 +740,7 @@ public final class RaftHost implements Transport.Receiver {
       }
       progress = !ready.isEmpty();
       if (progress) {
-        wrote |= process(ready);
+        wrote |= process(ready, !wrote);
       }
       for (Group g : touched) {
         if (g.awaitingSync) {
@@ -763,6 +755,13 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
     }
+    if (!toDestroy.isEmpty()) {
+      if (wrote) {
+        leftForNextCycle = true;
+      } else {
+        process(List.of(), true); // a write of its own for the removed groups' logs
+      }
+    }
     stats.batchSyncs = syncs.syncs(); // a finished fsync may have started the next one
     if (leftForNextCycle) {
       submit(() -> {}); // the groups stay dirty; an input makes the loop run the next cycle
@@ -772,9 +771,11 @@ public final class RaftHost implements Transport.Receiver {
   /**
    * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
    * Readys that write nothing are finished at once; the others are written together and wait in
-   * {@link #syncs} for their fsync. Returns whether it wrote.
+   * {@link #syncs} for their fsync. With {@code mayWrite} (no write yet this cycle), the write also
+   * destroys the logs of removed groups ({@link #toDestroy}), so that a removal costs no fsync of
+   * its own. Returns whether it wrote.
    */
-  private boolean process(List<Group> ready) {
+  private boolean process(List<Group> ready, boolean mayWrite) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
     Flight now = newFlight(null);
     Flight later = newFlight(store.newBatch());
@@ -795,7 +796,14 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
       flush(early);
-      if (!later.groups().isEmpty()) {
+      if (mayWrite) {
+        for (Group g : toDestroy) {
+          store.destroy(later.batch(), g.id);
+          later.destroyed().add(g);
+        }
+        toDestroy.clear();
+      }
+      if (!later.groups().isEmpty() || !later.destroyed().isEmpty()) {
         synced.write();
         stats.batchCommits++;
         traceEntries(later, CommitTrace.Stage.WRITTEN);
@@ -804,11 +812,12 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     finishCommitted(now);
-    return !later.groups().isEmpty();
+    return !later.groups().isEmpty() || !later.destroyed().isEmpty();
   }
 
   private static Flight newFlight(LogBatch batch) {
-    return new Flight(new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), batch);
+    return new Flight(
+        new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), batch, new ArrayList<>());
   }
 
   /** A flight's batch is durable: make it visible, then finish it. */
@@ -819,10 +828,14 @@ public final class RaftHost implements Transport.Receiver {
     finishCommitted(f);
     for (Group g : f.groups()) {
       if (g.removal != null) {
-        destroy(g);
+        toDestroy.add(g);
       } else {
         dirty.add(g); // its next Ready may have built up meanwhile
       }
+    }
+    for (Group g : f.destroyed()) {
+      removing.remove(g.id);
+      g.removal.complete(null);
     }
   }
 

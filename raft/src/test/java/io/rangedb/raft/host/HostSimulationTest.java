@@ -227,7 +227,7 @@ class HostSimulationTest {
             && !members.get(g).contains(id)
             && !unknownMembers.contains(g)
             && g != movingGroup) {
-          stores.get(id).destroy(g); // moved away before a crash let its host destroy it
+          destroyNow(stores.get(id), g); // moved away before a crash let its host destroy it
         }
         Snapshot snap = stores.get(id).storage(g).snapshot();
         state.put(g, decode(snap.data()));
@@ -595,6 +595,14 @@ class HostSimulationTest {
               result.completeExceptionally(e);
             }
           });
+    }
+  }
+
+  /** Destroys a group's log on a store no host runs on, synced, as a restarting host would. */
+  private static void destroyNow(MemoryLogStore store, long group) {
+    try (io.rangedb.raft.LogBatch b = store.newBatch()) {
+      store.destroy(b, group);
+      b.commit();
     }
   }
 

@@ -2,12 +2,14 @@ package io.rangedb.raft.host;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.LostLog;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,66 @@ class MemoryLogStoreTest {
     b.markDurable();
     assertEquals(2, store.storage(1).lastIndex());
     assertEquals(1, store.commits(), "one sync, one fsync");
+  }
+
+  /**
+   * A log's destruction is staged into a batch like any write: invisible and undone by a crash
+   * until the batch is synced, then permanent, with only the term, vote and where the log ended
+   * left.
+   */
+  private LogBatch batch;
+
+  /**
+   * Group 1 with two entries (term 4, vote 3), destroyed in a batch written with group 2's entry.
+   */
+  private MemoryLogStore stagedDestroyOfGroup1() {
+    MemoryLogStore store = new MemoryLogStore();
+    store.bootstrap(1, THREE);
+    store.bootstrap(2, THREE);
+    commit(store, 1, new HardState(4, 3, 2), 2);
+    batch = store.newBatch();
+    store.destroy(batch, 1);
+    store.storage(2).stage(batch, null, List.of(Entry.normal(1, 2, "e2".getBytes(UTF_8))), null);
+    assertFalse(batch.isEmpty());
+    batch.write();
+    assertEquals(2, store.storage(1).lastIndex(), "visible until the batch is durable");
+    return store;
+  }
+
+  @Test
+  void aDestroyTakesEffectWithItsBatchAndNotBefore() {
+    java.util.Set<String> afterCrashBeforeSync = new java.util.TreeSet<>();
+    for (long seed = 1; seed <= 30; seed++) {
+      MemoryLogStore store = stagedDestroyOfGroup1();
+      store.crash(new SplittableRandom(seed)); // keeps a prefix of the batch's two writes
+      afterCrashBeforeSync.add(
+          store.storage(1).lastIndex()
+              + "/"
+              + store.storage(1).hardState().commit()
+              + " "
+              + store.storage(2).lastIndex());
+    }
+    assertEquals(
+        java.util.Set.of("2/2 1", "0/0 1", "0/0 2"),
+        afterCrashBeforeSync,
+        "whole, destroyed, or destroyed with the other write: never the other write alone");
+    for (String crashAt : List.of("after sync", "never")) {
+      MemoryLogStore store = stagedDestroyOfGroup1();
+      LogBatch b = batch;
+      store.sync();
+      assertEquals(0, store.durable(1).lastIndex(), "durable once synced");
+      if (crashAt.equals("after sync")) {
+        store.crash(new SplittableRandom(0));
+      } else {
+        assertEquals(2, store.storage(1).lastIndex(), "visible only once marked durable");
+        b.markDurable();
+      }
+      LogStorage gone = store.storage(1);
+      assertEquals(0, gone.lastIndex(), crashAt);
+      assertEquals(new HardState(4, 3, 0), gone.hardState(), crashAt);
+      assertEquals(new LostLog(2, 1), gone.lostLog(), crashAt);
+      assertEquals(2, store.storage(2).lastIndex(), crashAt + ": the batch's other write");
+    }
   }
 
   @Test

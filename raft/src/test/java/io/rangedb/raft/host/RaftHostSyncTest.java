@@ -63,8 +63,8 @@ class RaftHostSyncTest {
         }
 
         @Override
-        public void destroy(long groupId) {
-          store.destroy(groupId);
+        public void destroy(io.rangedb.raft.LogBatch batch, long groupId) {
+          store.destroy(batch, groupId);
         }
       };
 
@@ -418,6 +418,50 @@ class RaftHostSyncTest {
     assertTrue(
         assertThrows(CompletionException.class, unknown::join).getCause()
             instanceof IllegalArgumentException);
+  }
+
+  /**
+   * Removing a replica costs no fsync of its own and never stalls the loop on one: its log is
+   * destroyed by the cycle's one batch write, beside other groups' entries, and made durable by the
+   * syncer with them. Until then a crash keeps the log whole and the removal is not complete.
+   */
+  @Test
+  void aRemovalSharesTheCyclesWriteAndItsFsync() {
+    electSoleVoter(GROUP);
+    electSoleVoter(GROUP + 1);
+    long lastOfRemoved = store.durable(GROUP).lastIndex();
+    assertTrue(lastOfRemoved > 0);
+    long writes = host.stats().batchCommits;
+    long fsyncs = store.commits();
+
+    CompletableFuture<Void> removed = host.removeGroup(GROUP);
+    CompletableFuture<Long> other = host.propose(GROUP + 1, "x".getBytes());
+    runLoop();
+    assertEquals(writes + 1, host.stats().batchCommits, "one write for the removal and the entry");
+    assertEquals(fsyncs, store.commits(), "no fsync on the loop");
+    assertEquals(1, syncer.size());
+    assertFalse(removed.isDone(), "not durable yet");
+    assertEquals(lastOfRemoved, store.durable(GROUP).lastIndex(), "a crash now keeps the log");
+
+    runSyncs();
+    assertEquals(fsyncs + 1, store.commits(), "one fsync for both");
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally());
+    assertEquals(0, store.durable(GROUP).lastIndex(), "its log is gone from the disk");
+    assertTrue(store.durable(GROUP).lostLog().index() >= lastOfRemoved, "where it ended is kept");
+    assertTrue(other.isDone() && !other.isCompletedExceptionally(), "the other group committed");
+
+    // A removal with nothing else to write gets a write of its own, synced by the syncer too.
+    CompletableFuture<Void> alone = host.removeGroup(GROUP + 1);
+    runLoop();
+    assertEquals(writes + 2, host.stats().batchCommits);
+    assertEquals(fsyncs + 1, store.commits(), "still no fsync on the loop");
+    assertFalse(alone.isDone());
+    runSyncs();
+    assertTrue(alone.isDone() && !alone.isCompletedExceptionally());
+    assertEquals(0, store.durable(GROUP + 1).lastIndex());
+    CompletableFuture<Void> back = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
+    assertTrue(back.isDone() && !back.isCompletedExceptionally(), "open again once destroyed");
   }
 
   /**

@@ -47,7 +47,7 @@ class SyncPipelineTest {
     }
 
     @Override
-    public void destroy(long groupId) {
+    public void destroy(io.rangedb.raft.LogBatch batch, long groupId) {
       throw new UnsupportedOperationException();
     }
   }

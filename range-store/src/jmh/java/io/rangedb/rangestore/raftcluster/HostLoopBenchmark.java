@@ -220,8 +220,8 @@ public class HostLoopBenchmark {
       }
 
       @Override
-      public void destroy(long groupId) {
-        logs.destroy(groupId);
+      public void destroy(LogBatch batch, long groupId) {
+        logs.destroy(batch, groupId);
       }
     };
   }

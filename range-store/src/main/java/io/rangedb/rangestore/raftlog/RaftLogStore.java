@@ -2,6 +2,7 @@ package io.rangedb.rangestore.raftlog;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.HardState;
+import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LostLog;
 import io.rangedb.raft.host.LogStore;
 import io.rangedb.rangestore.storage.ColumnFamily;
@@ -98,30 +99,33 @@ public final class RaftLogStore implements LogStore {
   }
 
   /**
-   * Removes {@code group}'s log (its replica left this store), keeping only its term and vote with
-   * commit 0, so that a replica opened here again never votes twice in one term, and where its log
-   * ended ({@code LogStorage#lostLog}), so that it votes only as the old replica would have.
-   * Synced.
+   * Stages the removal of {@code group}'s log (its replica left this store) into {@code batch},
+   * keeping only its term and vote with commit 0, so that a replica opened here again never votes
+   * twice in one term, and where its log ended ({@code LogStorage#lostLog}), so that it votes only
+   * as the old replica would have. Durable with the batch; the group's storage is dropped from
+   * memory once the batch is.
    */
   @Override
-  public void destroy(long group) {
+  public void destroy(LogBatch batch, long group) {
+    RocksLogBatch b = (RocksLogBatch) batch;
     RocksLogStorage old = storage(group);
     HardState votes = old.hardState();
     LostLog tail = old.tail();
-    // The cache first: a storage opened in between must not get the run being removed.
-    cache.remove(group);
-    open.remove(group);
-    try (EngineBatch eb = engine.newBatch()) {
-      eb.deleteRange(
-          ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));
-      if (votes.term() > 0) {
-        eb.put(
-            ColumnFamily.RAFT_LOG,
-            RaftLogKeys.hardState(group),
-            RaftLogCodec.hardState(new HardState(votes.term(), votes.vote(), 0)));
-      }
-      eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group), RaftLogCodec.lostLog(tail));
-      engine.write(eb, true);
+    EngineBatch eb = b.engineBatch();
+    eb.deleteRange(
+        ColumnFamily.RAFT_LOG, RaftLogKeys.groupStart(group), RaftLogKeys.groupEnd(group));
+    if (votes.term() > 0) {
+      eb.put(
+          ColumnFamily.RAFT_LOG,
+          RaftLogKeys.hardState(group),
+          RaftLogCodec.hardState(new HardState(votes.term(), votes.vote(), 0)));
     }
+    eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.lost(group), RaftLogCodec.lostLog(tail));
+    b.afterCommit(
+        () -> {
+          // The cache first: a storage opened in between must not get the run being removed.
+          cache.remove(group);
+          open.remove(group, old);
+        });
   }
 }

@@ -456,9 +456,19 @@ class RocksLogStorageTest {
     write(logs, a, new HardState(3, 2, 3), entries(2, 3, 3));
     assertEquals(3, a.lastIndex());
     assertEquals(8, b.lastIndex());
-    logs.destroy(1);
+    // Destroyed in one batch with another group's write: nothing changes before it is durable.
+    try (RocksLogBatch batch = logs.newBatch()) {
+      logs.destroy(batch, 1);
+      b.stage(batch, null, entries(1, 9, 9), null);
+      batch.write();
+      assertEquals(3, a.lastIndex(), "the destroyed log stays visible until durable");
+      assertEquals(8, b.lastIndex());
+      logs.sync();
+      batch.markDurable();
+    }
+    assertEquals(9, b.lastIndex());
     assertEquals(List.of(2L), logs.groups());
-    assertEquals(entries(1, 2, 8), b.entries(2, 9, Long.MAX_VALUE));
+    assertEquals(entries(1, 2, 9), b.entries(2, 10, Long.MAX_VALUE));
     // Only the term and vote stay, so that a replica opened here again never votes twice in one
     // term; also after the store is opened again.
     for (RaftLogStore store : List.of(logs, new RaftLogStore(engine))) {
@@ -477,7 +487,10 @@ class RocksLogStorageTest {
     assertEquals(new LostLog(3, 2), new RaftLogStore(engine).storage(1).lostLog());
     assertEquals(List.of(1L, 2L), logs.groups());
     // Destroyed again: the later of the two ends stays.
-    logs.destroy(1);
+    try (RocksLogBatch batch = logs.newBatch()) {
+      logs.destroy(batch, 1);
+      batch.commit();
+    }
     assertEquals(new LostLog(3, 2), logs.storage(1).lostLog());
   }
 
