@@ -69,18 +69,34 @@ final class Follower {
   void handleHeartbeat(Message m) {
     if (m.commit() <= raft.log.lastIndex()) {
       raft.log.commitTo(m.commit());
-    } else {
-      // A leader sends a commit only up to what this replica acknowledged, so this one is stale:
-      // sent to an earlier replica on this node, since removed, destroyed and opened again empty
-      // (replica ids are node ids). Committing past the log would be wrong, and failing would
-      // take the whole host down for a message in flight; the answer makes the leader catch us up.
+    } else if (raft.log.storage.lostLog() != LostLog.NONE) {
+      // A leader sends a commit only up to what this replica acknowledged, so this one was meant
+      // for an earlier replica on this node, since removed, destroyed and opened again (replica ids
+      // are node ids; the destroyed log's end is recorded). Committing past the log would be wrong,
+      // and failing would take the whole host down for a message in flight; the answer makes the
+      // leader catch us up.
       LOG.log(
           System.Logger.Level.WARNING,
-          "{0}: heartbeat from {1} commits {2}, beyond the last index {3}; ignored as stale",
+          "{0}: heartbeat from {1} commits {2}, beyond the last index {3}; ignored as meant for"
+              + " the replica destroyed here before",
           raft.id,
           m.from(),
           m.commit(),
           raft.log.lastIndex());
+    } else {
+      // No replica was ever destroyed here, so this replica itself acknowledged entries through
+      // the commit, durably, and no longer has them: the disk lost or truncated an fsynced log.
+      // Going on could vote or acknowledge on a log missing what it promised (etcd panics here).
+      throw new IllegalStateException(
+          "replica "
+              + raft.id
+              + ": leader "
+              + m.from()
+              + " commits index "
+              + m.commit()
+              + ", which this replica acknowledged as durable, but its log ends at "
+              + raft.log.lastIndex()
+              + ": the Raft log was lost or truncated on disk");
     }
     if (m.isQuiesce()) {
       return; // the leader stops listening once it quiesces: an answer would be wasted

@@ -750,25 +750,52 @@ class RaftFeaturesTest {
 
   /**
    * A leader tells a follower to commit only what that follower acknowledged, so a heartbeat with a
-   * commit beyond the log is stale: here the replica was removed from its group, destroyed and
-   * opened again empty (replica ids are node ids) while the heartbeat was in flight. It must not
-   * take the replica (and its whole host) down, nor mark anything committed; its answer makes the
-   * leader send what is missing.
+   * commit beyond the log was meant for an earlier replica on this node: here it was removed from
+   * its group, destroyed and opened again (replica ids are node ids) while the heartbeat was in
+   * flight. It must not take the replica (and its whole host) down, nor mark anything committed;
+   * its answer makes the leader send what is missing.
    */
   @Test
   void aStaleHeartbeatToAReplicaOpenedAgainEmptyIsAnsweredWithoutCommitting() {
-    RawNode fresh =
+    RawNode reopened =
         new RawNode(
-            RaftConfig.defaults(4), new MemoryLogStorage(), new java.util.SplittableRandom(1));
-    fresh.step(Message.builder(MessageType.HEARTBEAT).from(1).to(4).term(5).commit(28).build());
-    assertEquals(0, fresh.commitIndex());
-    assertEquals(5, fresh.term());
-    Ready rd = fresh.ready();
+            RaftConfig.defaults(4),
+            MemoryLogStorage.destroyed(new HardState(4, 1, 0), new LostLog(28, 4)),
+            new java.util.SplittableRandom(1));
+    reopened.step(Message.builder(MessageType.HEARTBEAT).from(1).to(4).term(5).commit(28).build());
+    assertEquals(0, reopened.commitIndex());
+    assertEquals(5, reopened.term());
+    Ready rd = reopened.ready();
     List<Message> out = new java.util.ArrayList<>(rd.messages());
     out.addAll(rd.messagesAfterPersist()); // after the new term is durable
     assertTrue(
         out.stream().anyMatch(m -> m.type() == MessageType.HEARTBEAT_RESP && m.to() == 1),
         "answered: " + out);
+  }
+
+  /**
+   * Where no replica was ever destroyed, the same heartbeat means this replica's own fsynced log
+   * lost entries it acknowledged (a disk that lied or was truncated): it stops with that diagnosis
+   * instead of voting and acknowledging on a log missing what it promised.
+   */
+  @Test
+  void aReplicaWhoseAcknowledgedLogIsGoneStopsInsteadOfGoingOn() {
+    MemoryLogStorage truncated = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L, 2L, 3L), null);
+    RawNode node =
+        new RawNode(RaftConfig.defaults(2), truncated, new java.util.SplittableRandom(1));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                node.step(
+                    Message.builder(MessageType.HEARTBEAT)
+                        .from(1)
+                        .to(2)
+                        .term(3)
+                        .commit(9)
+                        .build()));
+    assertTrue(e.getMessage().contains("lost or truncated"), e.getMessage());
+    assertEquals(1, node.commitIndex(), "nothing committed beyond the log");
   }
 
   /**

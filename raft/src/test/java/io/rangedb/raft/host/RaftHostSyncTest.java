@@ -465,6 +465,32 @@ class RaftHostSyncTest {
   }
 
   /**
+   * A follower told to commit entries it acknowledged and no longer has lost its fsynced log (no
+   * replica was destroyed here to explain it): the host stops, saying so, instead of going on with
+   * a log that broke its promise; its callers get {@link HostFailedException}.
+   */
+  @Test
+  void aFollowerThatLostItsAcknowledgedLogStopsTheHost() {
+    long group = 9;
+    store.bootstrap(group, ConfState.ofVoters(1L, 2L));
+    host.addGroup(group, RaftConfig.defaults(1));
+    runLoop();
+    Envelope heartbeat =
+        new Envelope(
+            group, Message.builder(MessageType.HEARTBEAT).from(2).to(1).term(2).commit(40).build());
+    host.receive(2, List.of(heartbeat));
+    runLoop();
+    assertTrue(host.failure() != null, "the host stopped");
+    assertTrue(
+        host.failure().getMessage().contains("lost or truncated"), host.failure().toString());
+    CompletableFuture<Long> after = host.propose(group, "x".getBytes());
+    runLoop();
+    assertTrue(
+        assertThrows(CompletionException.class, after::join).getCause()
+            instanceof HostFailedException);
+  }
+
+  /**
    * A follower's write that carries entries it may apply once durable: removed while it syncs, the
    * group applies none of them when the fsync ends, and its log is destroyed then.
    */
