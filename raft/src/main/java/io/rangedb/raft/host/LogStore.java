@@ -27,11 +27,13 @@ public interface LogStore {
    * takes effect, durably, when the batch does, so it costs no fsync of its own. Only the replica's
    * term and vote stay (as a hard state with commit 0), so that a replica opened here again never
    * votes twice in one term (replica ids are node ids), and where the log ended ({@link
-   * LogStorage#lostLog()}), so that it votes only as the old replica would have. A crash before the
-   * batch is durable keeps the log whole; once it is, a crash never brings it back. Everything
-   * written before the batch is durable with it too (the store has one ordered write-ahead log).
-   * The caller must not use the group's storage afterwards, nor ask for it before the batch is
-   * durable; {@link #storage} then starts an empty log with that term and vote.
+   * LogStorage#lostLog()}), so that it votes only as the old replica would have. Both are taken
+   * from the log as visible now, so no batch written before and not yet durable may hold writes of
+   * the group. A crash before the batch is durable may or may not keep the log, but never keeps the
+   * removal without every write made before it (the store has one ordered write-ahead log); once
+   * the batch is durable the log never comes back. The caller must not use the group's storage
+   * afterwards, nor ask for it before the batch is durable; {@link #storage} then starts an empty
+   * log with that term and vote.
    */
   void destroy(LogBatch batch, long groupId);
 }

@@ -298,7 +298,8 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * Readys of one cycle and what is left to do once their writes are durable; {@code batch} holds
-   * those writes, and is null for the Readys that write nothing.
+   * those writes, and is null for the Readys that write nothing. {@code destroyed}: removed groups
+   * whose logs the batch destroys, whose removals complete once it is durable.
    */
   private record Flight(
       List<Group> groups,
@@ -740,7 +741,7 @@ public final class RaftHost implements Transport.Receiver {
       }
       progress = !ready.isEmpty();
       if (progress) {
-        wrote |= process(ready, !wrote);
+        wrote |= process(ready);
       }
       for (Group g : touched) {
         if (g.awaitingSync) {
@@ -756,11 +757,9 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     if (!toDestroy.isEmpty()) {
-      if (wrote) {
-        leftForNextCycle = true;
-      } else {
-        process(List.of(), true); // a write of its own for the removed groups' logs
-      }
+      // No Ready was processed this cycle (the first process call takes them all): the removed
+      // groups' logs get a write of their own.
+      process(List.of());
     }
     stats.batchSyncs = syncs.syncs(); // a finished fsync may have started the next one
     if (leftForNextCycle) {
@@ -771,11 +770,10 @@ public final class RaftHost implements Transport.Receiver {
   /**
    * Takes the Ready of each group in {@code ready} and sends what may go before persistence. The
    * Readys that write nothing are finished at once; the others are written together and wait in
-   * {@link #syncs} for their fsync. With {@code mayWrite} (no write yet this cycle), the write also
-   * destroys the logs of removed groups ({@link #toDestroy}), so that a removal costs no fsync of
-   * its own. Returns whether it wrote.
+   * {@link #syncs} for their fsync. The write also destroys the logs of removed groups ({@link
+   * #toDestroy}), so that a removal costs no fsync of its own. Returns whether it wrote.
    */
-  private boolean process(List<Group> ready, boolean mayWrite) {
+  private boolean process(List<Group> ready) {
     Map<Long, List<Envelope>> early = new TreeMap<>();
     Flight now = newFlight(null);
     Flight later = newFlight(store.newBatch());
@@ -796,13 +794,13 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
       flush(early);
-      if (mayWrite) {
-        for (Group g : toDestroy) {
-          store.destroy(later.batch(), g.id);
-          later.destroyed().add(g);
-        }
-        toDestroy.clear();
+      // Only inbox tasks add to it, so the first call of a cycle, the only one that may write,
+      // takes every removal of the cycle.
+      for (Group g : toDestroy) {
+        store.destroy(later.batch(), g.id);
+        later.destroyed().add(g);
       }
+      toDestroy.clear();
       if (!later.groups().isEmpty() || !later.destroyed().isEmpty()) {
         synced.write();
         stats.batchCommits++;

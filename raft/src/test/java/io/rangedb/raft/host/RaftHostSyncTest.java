@@ -423,7 +423,8 @@ class RaftHostSyncTest {
   /**
    * Removing a replica costs no fsync of its own and never stalls the loop on one: its log is
    * destroyed by the cycle's one batch write, beside other groups' entries, and made durable by the
-   * syncer with them. Until then a crash keeps the log whole and the removal is not complete.
+   * syncer with them. Until then the removal is not complete, the disk still holds the log, and the
+   * group cannot be opened again.
    */
   @Test
   void aRemovalSharesTheCyclesWriteAndItsFsync() {
@@ -441,7 +442,11 @@ class RaftHostSyncTest {
     assertEquals(fsyncs, store.commits(), "no fsync on the loop");
     assertEquals(1, syncer.size());
     assertFalse(removed.isDone(), "not durable yet");
-    assertEquals(lastOfRemoved, store.durable(GROUP).lastIndex(), "a crash now keeps the log");
+    assertEquals(lastOfRemoved, store.durable(GROUP).lastIndex(), "not on the disk before a sync");
+    CompletableFuture<Void> tooEarly = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
+    Throwable refused = assertThrows(CompletionException.class, tooEarly::join).getCause();
+    assertTrue(refused.getMessage().contains("still being removed"), refused.toString());
 
     runSyncs();
     assertEquals(fsyncs + 1, store.commits(), "one fsync for both");
@@ -462,6 +467,25 @@ class RaftHostSyncTest {
     CompletableFuture<Void> back = host.addGroup(GROUP, RaftConfig.defaults(1));
     runLoop();
     assertTrue(back.isDone() && !back.isCompletedExceptionally(), "open again once destroyed");
+  }
+
+  /**
+   * A host that stops while a removal's write waits for its fsync (here the fsync fails) answers
+   * that removal with the failure: nobody is left waiting.
+   */
+  @Test
+  void aRemovalWhoseWriteNeverBecomesDurableFailsWithTheHost() {
+    electSoleVoter(GROUP);
+    CompletableFuture<Void> removed = host.removeGroup(GROUP);
+    runLoop();
+    assertEquals(1, syncer.size(), "the destroy is written, its fsync queued");
+    failNextSync = new IllegalStateException("disk gone (test)");
+    runSyncs();
+    assertTrue(host.failure() != null);
+    assertTrue(
+        assertThrows(CompletionException.class, removed::join).getCause()
+            instanceof HostFailedException);
+    assertTrue(store.durable(GROUP).lastIndex() > 0, "never synced: the disk keeps the log");
   }
 
   /**

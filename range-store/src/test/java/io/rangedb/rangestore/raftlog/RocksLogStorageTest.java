@@ -3,6 +3,8 @@ package io.rangedb.rangestore.raftlog;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -461,11 +463,12 @@ class RocksLogStorageTest {
       logs.destroy(batch, 1);
       b.stage(batch, null, entries(1, 9, 9), null);
       batch.write();
-      assertEquals(3, a.lastIndex(), "the destroyed log stays visible until durable");
+      assertSame(a, logs.storage(1), "the destroyed log stays in memory until durable");
       assertEquals(8, b.lastIndex());
       logs.sync();
       batch.markDurable();
     }
+    assertNotSame(a, logs.storage(1), "dropped once durable");
     assertEquals(9, b.lastIndex());
     assertEquals(List.of(2L), logs.groups());
     assertEquals(entries(1, 2, 9), b.entries(2, 10, Long.MAX_VALUE));
