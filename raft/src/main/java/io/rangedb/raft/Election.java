@@ -95,10 +95,7 @@ final class Election {
     RaftLog log = raft.log;
     Membership m = null;
     long index = 0;
-    for (Entry e : log.paged(log.applied + 1, log.lastIndex() + 1)) {
-      if (e.type() != EntryType.CONF_CHANGE) {
-        continue;
-      }
+    for (Entry e : log.unappliedConfChanges(log.lastIndex())) {
       try {
         m = ConfChanger.apply(m == null ? raft.tracker.config : m, ConfChange.decode(e.data()));
         index = e.index();
@@ -110,13 +107,7 @@ final class Election {
   }
 
   private boolean hasUnappliedConfChanges() {
-    RaftLog log = raft.log;
-    for (Entry e : log.paged(log.applied + 1, log.committed + 1)) {
-      if (e.type() == EntryType.CONF_CHANGE) {
-        return true;
-      }
-    }
-    return false;
+    return !raft.log.unappliedConfChanges(raft.log.committed).isEmpty();
   }
 
   /** Whether we promised a live leader not to vote (check-quorum), or just started. */

@@ -1,10 +1,12 @@
 package io.rangedb.raft;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.TreeMap;
 
 /**
  * The log as the core sees it: durable entries in storage followed by unstable ones, plus the
@@ -17,6 +19,17 @@ final class RaftLog {
   long applying;
   long applied;
   private final long maxApplyBytes;
+
+  /**
+   * The membership changes among the entries scanned so far, by index: every entry in {@code
+   * (applied, confScannedThrough]} has been looked at, so a candidate reads only what was appended
+   * since its last campaign rather than its whole unapplied log at each one (after a restart that
+   * is all of it, and campaigns repeat until a leader is heard from). Entries at or below {@code
+   * applied} are dropped as they are applied; an overwrite or a snapshot forgets what it replaces.
+   */
+  private final TreeMap<Long, Entry> confChanges = new TreeMap<>();
+
+  private long confScannedThrough;
 
   RaftLog(LogStorage storage, long maxApplyBytes) {
     this.storage = storage;
@@ -127,6 +140,10 @@ final class RaftLog {
     long after = ents.get(0).index() - 1;
     if (after < committed) {
       throw new IllegalStateException("append after " + after + " below committed " + committed);
+    }
+    if (after < confScannedThrough) {
+      confChanges.tailMap(after, false).clear();
+      confScannedThrough = after;
     }
     unstable.truncateAndAppend(ents);
     return lastIndex();
@@ -262,5 +279,25 @@ final class RaftLog {
   void restore(Snapshot s) {
     committed = s.index();
     unstable.restore(s);
+    confChanges.clear();
+    confScannedThrough = s.index();
+  }
+
+  /**
+   * The membership change entries in {@code (applied, through]}, in index order; {@code through} at
+   * most the last index. Reads only the entries not scanned before.
+   */
+  Collection<Entry> unappliedConfChanges(long through) {
+    long from = Math.max(applied, confScannedThrough) + 1;
+    if (from <= through) {
+      for (Entry e : paged(from, through + 1)) {
+        if (e.type() == EntryType.CONF_CHANGE) {
+          confChanges.put(e.index(), e);
+        }
+      }
+      confScannedThrough = through;
+    }
+    confChanges.headMap(applied, true).clear();
+    return confChanges.headMap(through, true).values();
   }
 }
