@@ -69,7 +69,7 @@ final class Follower {
   void handleHeartbeat(Message m) {
     if (m.commit() <= raft.log.lastIndex()) {
       raft.log.commitTo(m.commit());
-    } else if (raft.log.storage.lostLog() != LostLog.NONE) {
+    } else if (!raft.log.storage.lostLog().equals(LostLog.NONE)) {
       // A leader sends a commit only up to what this replica acknowledged, so this one was meant
       // for an earlier replica on this node, since removed, destroyed and opened again (replica ids
       // are node ids; the destroyed log's end is recorded). Committing past the log would be wrong,

@@ -50,6 +50,7 @@ class RaftHostTest {
   private final Map<Long, Boolean> running = new TreeMap<>();
   private final List<String> durabilityViolations = new ArrayList<>();
   private long quiesceHeartbeats;
+  private long preVotes;
   private CommitTrace trace = CommitTrace.NONE;
 
   private final Map<Long, Integer> incarnation = new TreeMap<>();
@@ -170,6 +171,9 @@ class RaftHostTest {
         Message m = e.message();
         if (m.type() == MessageType.HEARTBEAT && m.isQuiesce()) {
           quiesceHeartbeats++;
+        }
+        if (m.type() == MessageType.PRE_VOTE) {
+          preVotes++;
         }
         LogStorage s = store.durable(e.groupId());
         if (m.type() == MessageType.APP_RESP && !m.reject() && s.lastIndex() < m.index()) {
@@ -444,6 +448,41 @@ class RaftHostTest {
       assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
       assertEquals(20, applied.get(h.nodeId()).get(1L).size(), "the followers applied all");
     }
+  }
+
+  /**
+   * A follower of a quiesced group woken by a request of its own (a proposal it must refuse, as it
+   * does not lead) wakes its leader too: the leader heartbeats and quiesces again, the follower
+   * with it, long before the follower's election timer would run out. Before, the leader stayed
+   * silent, so the follower called a pre-vote election after its timeout, and won it wherever
+   * another member had not heard of the leader since a restart (host simulation seed 1003439).
+   */
+  @Test
+  void aFollowerWokenByARequestWakesItsQuiescedLeaderInsteadOfCampaigning() {
+    groups = 1;
+    startHosts();
+    run(3_000);
+    long leader = leaders().get(1L);
+    long follower = leader == 1 ? 2 : 1;
+    for (RaftHost h : hosts.values()) {
+      assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
+    }
+    long term = get(hosts.get(leader).inspect(g -> g.get(1L).term()));
+    long preVotesBefore = preVotes;
+
+    CompletableFuture<Long> refused = hosts.get(follower).propose(1, "x".getBytes());
+    run(0);
+    assertTrue(
+        failureOf(refused) instanceof ProposalDroppedException d
+            && d.reason() == ProposalDroppedException.Reason.NOT_LEADER);
+    run(5 * TICK);
+    for (RaftHost h : hosts.values()) {
+      assertEquals(0, get(h.activeGroups()), "quiesced again on " + h.nodeId());
+    }
+    run(50 * TICK); // several election timeouts
+    assertEquals(preVotesBefore, preVotes, "no election was called");
+    assertEquals(leader, (long) leaders().get(1L));
+    assertEquals(term, (long) get(hosts.get(leader).inspect(g -> g.get(1L).term())));
   }
 
   /**
