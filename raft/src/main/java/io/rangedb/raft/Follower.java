@@ -73,8 +73,9 @@ final class Follower {
       // A leader sends a commit only up to what this replica acknowledged, so this one was meant
       // for an earlier replica on this node, since removed, destroyed and opened again (replica ids
       // are node ids; the destroyed log's end is recorded). Committing past the log would be wrong,
-      // and failing would take the whole host down for a message in flight; the answer makes the
-      // leader catch us up.
+      // and failing would take the whole host down for a message in flight. (A leader that still
+      // counts the old replica's acknowledgements probes above this log until its progress is
+      // reset by a new term or a membership change: a replica is destroyed only once it left.)
       LOG.log(
           System.Logger.Level.WARNING,
           "{0}: heartbeat from {1} commits {2}, beyond the last index {3}; ignored as meant for"

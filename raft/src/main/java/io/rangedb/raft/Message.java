@@ -36,14 +36,6 @@ public record Message(
    */
   public static final byte[] QUIESCE = {'Q'};
 
-  /**
-   * Marks a heartbeat response that a follower's host sends its quiesced leader when the follower's
-   * group wakes for a request of its own: the leader's host wakes the group instead of stepping the
-   * message, so that the leader heartbeats again (and quiesces again) before the follower's
-   * election timer runs out. Never reaches the core.
-   */
-  public static final byte[] WAKE = {'W'};
-
   private static final byte[] EMPTY = new byte[0];
 
   public Message {
@@ -73,10 +65,6 @@ public record Message(
 
   public boolean isQuiesce() {
     return java.util.Arrays.equals(context, QUIESCE);
-  }
-
-  public boolean isWake() {
-    return java.util.Arrays.equals(context, WAKE);
   }
 
   boolean isTransferCampaign() {

@@ -492,8 +492,11 @@ public final class RaftHost implements Transport.Receiver {
             f.completeExceptionally(new IllegalArgumentException("no group " + groupId));
             return;
           }
-          wake(g);
           if (g.raft.role() != Role.LEADER) {
+            // Refused without waking the group: a woken follower ticks while its quiesced leader
+            // stays silent, so it would call an election once its timer ran out, and win it where
+            // another member had not heard of the leader since a restart, superseding proposals
+            // (host simulation seed 1003439). A leader on a silent node wakes its followers anyway.
             long lead = g.raft.leader();
             f.completeExceptionally(
                 new ProposalDroppedException(
@@ -504,6 +507,7 @@ public final class RaftHost implements Transport.Receiver {
                     "group " + groupId));
             return;
           }
+          wake(g);
           try {
             long index = append.applyAsLong(g.raft);
             g.waiters.proposed(index, g.raft.term(), ticks, f);
@@ -1031,7 +1035,7 @@ public final class RaftHost implements Transport.Receiver {
       // A node went silent: the quiesced groups it led must elect someone else.
       for (Group g : groups.values()) {
         if (g.quiesced && g.raft.leader() == peer) {
-          wake(g, peer);
+          wake(g);
         }
       }
     }
@@ -1057,10 +1061,6 @@ public final class RaftHost implements Transport.Receiver {
         continue; // a group not (yet) created here; its leader will retry
       }
       Message m = e.message();
-      if (m.type() == MessageType.HEARTBEAT_RESP && m.isWake()) {
-        wake(g, m.from()); // a follower woke: heartbeat again, then quiesce again
-        continue;
-      }
       if (tracing) {
         traceStep(e);
       }
@@ -1075,7 +1075,7 @@ public final class RaftHost implements Transport.Receiver {
         g.quiesced = true;
         active.get(g.slot).remove(g);
       } else if (!lateAckToQuiescedLeader(g, m)) {
-        wake(g, m.from());
+        wake(g);
       }
     }
   }
@@ -1093,42 +1093,10 @@ public final class RaftHost implements Transport.Receiver {
         && g.raft.canQuiesce(isDown);
   }
 
-  /** Wakes {@code g} for a request of this node's own or a timer (no message woke it). */
   private void wake(Group g) {
-    wake(g, 0);
-  }
-
-  /**
-   * Wakes {@code g} if it is quiesced. A follower woken by anything but its leader's message also
-   * wakes the leader ({@link Message#WAKE}): a quiesced leader does not heartbeat, so the follower,
-   * ticking again, would otherwise call an election once its timer runs out, and win it wherever
-   * another member has not heard of the leader since its restart (the host simulation found
-   * proposals superseded so, seed 1003439).
-   *
-   * @param from the node whose message woke it, 0 for anything else
-   */
-  private void wake(Group g, long from) {
-    if (!g.quiesced) {
-      return;
-    }
-    g.quiesced = false;
-    active.get(g.slot).add(g);
-    long lead = g.raft.leader();
-    if (g.raft.role() == Role.FOLLOWER
-        && lead != 0
-        && lead != from
-        && lead != nodeId
-        && !liveness.isDown(lead)) {
-      Message wake =
-          Message.builder(MessageType.HEARTBEAT_RESP)
-              .from(nodeId)
-              .to(lead)
-              .term(g.raft.term())
-              .context(Message.WAKE)
-              .build();
-      transport.send(lead, List.of(new Envelope(g.id, wake)));
-      stats.sends++;
-      stats.messagesSent++;
+    if (g.quiesced) {
+      g.quiesced = false;
+      active.get(g.slot).add(g);
     }
   }
 }
