@@ -488,6 +488,14 @@ class RaftHostSyncTest {
     assertTrue(store.durable(GROUP).lastIndex() > 0, "never synced: the disk keeps the log");
   }
 
+  /** Opens {@code group}, founded by nodes 1 and 2, on this host (node 1), which has not led it. */
+  private long openAsFollowerOfNodeTwo(long group) {
+    store.bootstrap(group, ConfState.ofVoters(1L, 2L));
+    host.addGroup(group, RaftConfig.defaults(1));
+    runLoop();
+    return group;
+  }
+
   /**
    * A follower told to commit entries it acknowledged and no longer has lost its fsynced log (no
    * replica was destroyed here to explain it): the host stops, saying so, instead of going on with
@@ -495,10 +503,7 @@ class RaftHostSyncTest {
    */
   @Test
   void aFollowerThatLostItsAcknowledgedLogStopsTheHost() {
-    long group = 9;
-    store.bootstrap(group, ConfState.ofVoters(1L, 2L));
-    host.addGroup(group, RaftConfig.defaults(1));
-    runLoop();
+    long group = openAsFollowerOfNodeTwo(9);
     Envelope heartbeat =
         new Envelope(
             group, Message.builder(MessageType.HEARTBEAT).from(2).to(1).term(2).commit(40).build());
@@ -520,10 +525,7 @@ class RaftHostSyncTest {
    */
   @Test
   void aRemovedGroupAppliesNothingOfTheWriteThatWasSyncing() {
-    long group = 9;
-    store.bootstrap(group, ConfState.ofVoters(1L, 2L));
-    host.addGroup(group, RaftConfig.defaults(1));
-    runLoop();
+    long group = openAsFollowerOfNodeTwo(9);
     host.receive(2, List.of(appendFromNodeTwo(group, 3, "a", "b")));
     runLoop();
     assertEquals(1, syncer.size(), "entries 2 and 3 written, waiting for their fsync");
