@@ -798,8 +798,8 @@ public final class RaftHost implements Transport.Receiver {
         }
       }
       flush(early);
-      // Only inbox tasks add to it, so the first call of a cycle, the only one that may write,
-      // takes every removal of the cycle.
+      // Only inbox tasks add to it, so the cycle's first call takes every removal of the cycle and
+      // writes; the cycle's later calls find it empty and write nothing (one write per cycle).
       for (Group g : toDestroy) {
         store.destroy(later.batch(), g.id);
         later.destroyed().add(g);
