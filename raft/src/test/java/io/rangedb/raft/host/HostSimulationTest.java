@@ -464,6 +464,9 @@ class HostSimulationTest {
                             && d.reason() == ProposalDroppedException.Reason.CONF_CHANGE_INVALID) {
                           replace(g, from, to, left - 1); // it still led: transfer again
                         } else {
+                          // The learner added for the move stays in the configuration, untracked
+                          // here: leave the group alone, so that no restart destroys a member.
+                          unknownMembers.add(g);
                           giveUpMove(g, e);
                         }
                       }));
