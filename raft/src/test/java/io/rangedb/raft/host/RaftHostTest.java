@@ -244,6 +244,15 @@ class RaftHostTest {
     return futures;
   }
 
+  /** Starts 3 hosts with one group and lets it elect; returns its leader and one follower. */
+  private long[] startOneGroup() {
+    groups = 1;
+    startHosts();
+    run(3_000);
+    long leader = leaders().get(1L);
+    return new long[] {leader, leader == 1 ? 2 : 1};
+  }
+
   /** Starts 3 hosts with 3 groups, and cuts the leader of group 1 off from the others. */
   private long isolateLeaderOfGroupOne() {
     groups = 3;
@@ -458,11 +467,9 @@ class RaftHostTest {
    */
   @Test
   void aProposalRefusedByAQuiescedFollowerDoesNotStartAnElection() {
-    groups = 1;
-    startHosts();
-    run(3_000);
-    long leader = leaders().get(1L);
-    long follower = leader == 1 ? 2 : 1;
+    long[] lf = startOneGroup();
+    long leader = lf[0];
+    long follower = lf[1];
     for (RaftHost h : hosts.values()) {
       assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
     }
@@ -662,11 +669,9 @@ class RaftHostTest {
    */
   @Test
   void membershipChangesThatCannotBeMadeAreRefusedWithAReason() {
-    groups = 1;
-    startHosts();
-    run(3_000);
-    long leader = leaders().get(1L);
-    long follower = leader == 1 ? 2 : 1;
+    long[] lf = startOneGroup();
+    long leader = lf[0];
+    long follower = lf[1];
     assertRefused(
         hosts.get(follower).proposeConfChange(1, ConfChange.addLearner(4)),
         ProposalDroppedException.Reason.NOT_LEADER);
