@@ -76,7 +76,9 @@ public interface LogStorage {
    * durable in this log; it is what {@link #snapshot()} returns from now on. It need not be synced
    * on return, but must reach the disk in order with the log's other writes: a crash may lose it
    * only with everything written after it (the compaction it allows included). The log is not
-   * compacted here: {@link #compact} does that.
+   * compacted here: {@link #compact} does that. {@code data} is empty when the state machine keeps
+   * its state itself (a host's {@code DurableStateMachine}): the record then says only where the
+   * log starts, and the host takes an image from the state machine when a follower needs one.
    */
   void createSnapshot(long index, ConfState conf, byte[] data);
 

@@ -282,6 +282,15 @@ public final class RawNode {
     return Math.min(raft.log.lastIndex(), raft.tracker.lowestMatch(down));
   }
 
+  /**
+   * The term of the entry at {@code index}, which is in the log or is its snapshot's.
+   *
+   * @throws LogCompactedException if it was compacted away
+   */
+  public long entryTerm(long index) {
+    return raft.log.term(index);
+  }
+
   public long firstIndex() {
     return raft.log.firstIndex();
   }

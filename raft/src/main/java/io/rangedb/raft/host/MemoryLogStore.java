@@ -208,6 +208,16 @@ public final class MemoryLogStore implements LogStore {
         });
   }
 
+  /**
+   * Puts {@code change} on the disk in order with the logs' writes, unsynced, as a state machine
+   * that keeps its state in the same store does (the RocksDB store's column families share one
+   * write-ahead log): a crash keeps it exactly when it keeps every write before it, and any crash
+   * that keeps a later write keeps it. {@code change} updates the caller's own disk image.
+   */
+  public synchronized void writeBeside(Runnable change) {
+    unsynced.add(images -> change.run());
+  }
+
   /** Creates a founding member's log for {@code groupId} with the initial membership (durable). */
   public synchronized void bootstrap(long groupId, ConfState conf) {
     logs.put(groupId, new Log(groupId, MemoryLogStorage.bootstrap(conf, null)));

@@ -6,6 +6,7 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.LostLog;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
@@ -83,13 +84,54 @@ public final class RaftHost implements Transport.Receiver {
     void restore(long groupId, Snapshot snapshot);
 
     /**
-     * An image of the group's state after every entry applied so far, for log compaction. Only
-     * called when {@link Options#compactAfterEntries()} is positive.
+     * An image of the group's state after every entry applied so far: for log compaction, which
+     * stores it in the log (only called when {@link Options#compactAfterEntries()} is positive);
+     * for a {@link DurableStateMachine}, for a follower that needs a snapshot, when it is sent.
      */
     default byte[] snapshot(long groupId) {
       throw new UnsupportedOperationException(
           "this state machine cannot make snapshots; leave compactAfterEntries at 0");
     }
+  }
+
+  /**
+   * A state machine that keeps each group's state durably itself, with the index of the last entry
+   * applied to it (a range replica: its data and applied index in the store beside the Raft log).
+   * The host then never copies that state into the Raft log: a compaction records only where the
+   * log now starts (index, term, membership), and a follower that needs a snapshot gets an image
+   * taken when it is sent, labelled with the index applied by then, which may be past the log's
+   * snapshot (the follower answers with its new last index, which the leader takes as its match).
+   *
+   * <p>Its writes must reach the disk in order with the host's log writes: a crash that keeps a log
+   * write made after {@link #apply} or {@link #restore} returned keeps what they did too (one
+   * RocksDB store for both, whose write-ahead log is shared, does this). A snapshot received from a
+   * leader stays in the log, with its data, until the next compaction, so that a crash before the
+   * state machine's restore reached the disk is repaired from it when the group is opened again.
+   */
+  public interface DurableStateMachine extends StateMachine {
+    /**
+     * The index of the last entry applied to the group's state as this state machine holds it,
+     * which the host resumes from when it opens the group; 0 if it holds nothing of the group. When
+     * it is behind the log's snapshot, the host restores it from that snapshot first: a founding
+     * member's initial state (no image: an empty state at index 1), or one received from a leader.
+     */
+    long appliedIndex(long groupId);
+
+    /**
+     * An image of the group's state after every entry applied so far, for a follower that needs a
+     * snapshot; taken on the loop, so nothing is applied meanwhile. Never empty: an empty record in
+     * the log means a compaction's, which holds no image.
+     */
+    @Override
+    byte[] snapshot(long groupId);
+
+    /**
+     * The group's replica left this node: drop its state, so that a replica opened here again
+     * starts empty. Called on the loop once the destruction of the group's log is durable, before
+     * {@link #removeGroup} completes; and when the group is opened on a log destroyed here while
+     * the state machine still holds state (a crash came between the two).
+     */
+    void destroy(long groupId);
   }
 
   /**
@@ -201,6 +243,10 @@ public final class RaftHost implements Transport.Receiver {
   private final SyncPipeline<Flight> syncs;
   private final RandomGenerator.SplittableGenerator rng;
   private final StateMachine stateMachine;
+
+  /** The state machine when it keeps its state itself, else null. */
+  private final DurableStateMachine durable;
+
   private final Options options;
   private final CommitTrace trace;
   private final boolean tracing;
@@ -332,6 +378,7 @@ public final class RaftHost implements Transport.Receiver {
     this.syncs = new SyncPipeline<>(store, syncer, this::submit, this::finish);
     this.rng = rng;
     this.stateMachine = stateMachine;
+    this.durable = stateMachine instanceof DurableStateMachine d ? d : null;
     this.options = options;
     this.trace = options.trace();
     this.tracing = trace != CommitTrace.NONE;
@@ -380,14 +427,17 @@ public final class RaftHost implements Transport.Receiver {
             return;
           }
           LogStorage storage = store.storage(groupId);
-          Snapshot latest = storage.snapshot();
-          if (config.applied() == 0 && holdsState(latest)) {
-            stateMachine.restore(groupId, latest);
+          RaftConfig resumed;
+          try {
+            resumed = resume(groupId, storage, config);
+          } catch (IllegalStateException e) {
+            done.completeExceptionally(e);
+            return;
           }
           Group g =
               new Group(
                   groupId,
-                  new RawNode(config.withDeferCommitBroadcast(true), storage, rng.split()),
+                  new RawNode(resumed.withDeferCommitBroadcast(true), storage, rng.split()),
                   storage,
                   nextSlot++ % options.tickSlices());
           groups.put(groupId, g);
@@ -436,8 +486,9 @@ public final class RaftHost implements Transport.Receiver {
    * replica may never learn it, so this does not wait for it to), or the whole group is deleted.
    * Proposals waiting on the replica fail with {@link ProposalOutcomeUnknownException} (they may
    * still commit through the others), reads with {@code READ_ABANDONED}; messages for the group are
-   * then ignored. Completes once the log is gone; the caller drops the state machine's data. Until
-   * then the group cannot be opened again here.
+   * then ignored. Completes once the log is gone; a {@link DurableStateMachine} has dropped the
+   * group's state by then, any other state machine's data the caller drops. Until then the group
+   * cannot be opened again here.
    *
    * <p>The store keeps the replica's term and vote ({@link LogStore#destroy}): replica ids are node
    * ids, so a replica opened here again must not vote a second time in a term the old one voted in,
@@ -790,8 +841,8 @@ public final class RaftHost implements Transport.Receiver {
         if (rd.softState() != null) {
           g.waiters.abandonReads(g.raft.leader(), "leadership changed");
         }
-        route(g.id, rd.messages(), early);
-        route(g.id, rd.messagesAfterPersist(), f.late());
+        route(g, rd.messages(), early);
+        route(g, rd.messagesAfterPersist(), f.late());
         if (rd.mustPersist()) {
           g.storage.stage(f.batch(), rd.hardState(), rd.entries(), rd.snapshot());
           stats.readiesPersisted++;
@@ -836,6 +887,9 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     for (Group g : f.destroyed()) {
+      if (durable != null) {
+        durable.destroy(g.id);
+      }
       removing.remove(g.id);
       g.removal.complete(null);
     }
@@ -872,6 +926,9 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
+  /** A compaction's snapshot record for a durable state machine: no image. */
+  private static final byte[] NO_IMAGE = new byte[0];
+
   /**
    * Snapshots a group whose log grew past the threshold and drops the older half of its log. Half
    * stays so that a follower slightly behind catches up from the log, not with a snapshot.
@@ -881,7 +938,9 @@ public final class RaftHost implements Transport.Receiver {
     if (every <= 0 || g.applied - g.storage.firstIndex() + 1 < every) {
       return;
     }
-    g.storage.createSnapshot(g.applied, g.raft.confState(), stateMachine.snapshot(g.id));
+    // A durable state machine keeps its state itself: the log records only where it now starts.
+    byte[] image = durable == null ? stateMachine.snapshot(g.id) : NO_IMAGE;
+    g.storage.createSnapshot(g.applied, g.raft.confState(), image);
     stats.snapshotsCreated++;
     long to = g.applied - every / 2;
     if (to >= g.storage.firstIndex()) {
@@ -898,15 +957,88 @@ public final class RaftHost implements Transport.Receiver {
     return g.waiters.expire(ticks - options.waitTicks(), g.raft.leader(), expiredWhy);
   }
 
+  /**
+   * Where a group being opened resumes applying: at {@code config}'s applied index if it gives one;
+   * else, for a durable state machine, at the index it holds, unless that is behind the log's
+   * snapshot (a crash came before its restore of a received snapshot reached the disk); else from
+   * the log's latest snapshot, which the state machine is restored from.
+   *
+   * @throws IllegalStateException if the state machine holds more than the log or less than it can
+   *     be repaired from
+   */
+  private RaftConfig resume(long groupId, LogStorage storage, RaftConfig config) {
+    if (config.applied() != 0) {
+      return config;
+    }
+    Snapshot latest = storage.snapshot();
+    if (durable != null) {
+      long held = durable.appliedIndex(groupId);
+      if (held > 0 && storage.lastIndex() == 0 && !storage.lostLog().equals(LostLog.NONE)) {
+        // The state of a replica whose log was destroyed here, left by a crash before the state
+        // machine dropped it: the log has had nothing since, so nothing applied belongs to it.
+        durable.destroy(groupId);
+        held = 0;
+      }
+      if (held > storage.lastIndex()) {
+        throw new IllegalStateException(
+            "group "
+                + groupId
+                + ": the state machine has applied through index "
+                + held
+                + ", past the end of its Raft log at "
+                + storage.lastIndex()
+                + ": the log lost entries it had");
+      }
+      if (held >= latest.index()) {
+        return held == 0 ? config : config.withApplied(held);
+      }
+      if (latest.data().length == 0 && latest.index() > 1) {
+        throw new IllegalStateException(
+            "group "
+                + groupId
+                + ": the state machine has applied through index "
+                + held
+                + ", behind the log's snapshot at "
+                + latest.index()
+                + ", a compaction's, which holds no image to restore: the state machine lost"
+                + " applied state");
+      }
+      // A received snapshot, or a founding member's initial state (no image: nothing applied).
+      stateMachine.restore(groupId, latest);
+      return config;
+    }
+    if (holdsState(latest)) {
+      stateMachine.restore(groupId, latest);
+    }
+    return config;
+  }
+
   /** Whether a snapshot holds more than a founding member's empty initial state. */
   private static boolean holdsState(Snapshot s) {
     return s.index() > 1 || s.data().length > 0;
   }
 
-  private void route(long groupId, List<Message> msgs, Map<Long, List<Envelope>> byNode) {
+  /**
+   * A durable state machine's snapshot message: the log's snapshot record holds no image, so the
+   * image is taken now, labelled with the index applied so far, its term, and the membership as of
+   * it (conf changes reach Raft as they are applied).
+   */
+  private Message withImageTakenNow(Group g, Message snap) {
+    byte[] image = durable.snapshot(g.id);
+    if (image.length == 0) {
+      throw new IllegalStateException(
+          "the durable state machine gave an empty image of group " + g.id);
+    }
+    Snapshot s = new Snapshot(g.applied, g.raft.entryTerm(g.applied), g.raft.confState(), image);
+    return snap.toBuilder().snapshot(s).build();
+  }
+
+  private void route(Group g, List<Message> msgs, Map<Long, List<Envelope>> byNode) {
+    long groupId = g.id;
     for (Message m : msgs) {
       if (m.type() == MessageType.SNAP) {
-        transport.sendSnapshot(m.to(), new Envelope(groupId, m));
+        Message snap = durable == null ? m : withImageTakenNow(g, m);
+        transport.sendSnapshot(m.to(), new Envelope(groupId, snap));
         stats.messagesSent++;
       } else {
         byNode.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new Envelope(groupId, m));

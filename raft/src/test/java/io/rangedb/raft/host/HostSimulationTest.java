@@ -25,10 +25,12 @@ import org.junit.jupiter.api.Test;
  * Seeded simulation of three {@link RaftHost}s with many groups each under message loss,
  * duplication, delay, and host crash-restarts (a restarted host recovers every group from its log
  * store). Odd seeds run four hosts and move groups' replicas between them meanwhile (a learner
- * added, then a joint change replacing a member by it, then the old replica destroyed). Checks per
- * group that no two hosts ever apply different entries at one index, that every acknowledged
- * proposal is in the log at its index exactly once, and that after the faults heal every group
- * serves proposals again (quiesced groups included).
+ * added, then a joint change replacing a member by it, then the old replica destroyed); seeds 1 mod
+ * 4 of them keep the state machine durable beside the log ({@link RaftHost.DurableStateMachine}),
+ * whose state a crash keeps only as far as the writes around it. Checks per group that no two hosts
+ * ever apply different entries at one index, that every acknowledged proposal is in the log at its
+ * index exactly once, and that after the faults heal every group serves proposals again (quiesced
+ * groups included).
  *
  * <p>Seeds 1..{@code raft.hostsim.seeds} (100) by default; {@code -Draft.hostsim.seed=S} replays
  * one; {@code -Draft.hostsim.seconds=T} (or {@code -Psoak}) runs as many as fit in T seconds from
@@ -58,6 +60,7 @@ class HostSimulationTest {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     long unsyncedAtCrashes = 0;
     long moved = 0;
+    long images = 0;
     long ran = 0;
     for (long seed = first; ran < count && (seconds == 0 || System.nanoTime() < deadline); seed++) {
       ran++;
@@ -66,6 +69,7 @@ class HostSimulationTest {
         run.go();
         unsyncedAtCrashes += run.lostUnsynced;
         moved += run.movesDone;
+        images += run.imagesTaken;
       } catch (AssertionError | RuntimeException e) {
         throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
@@ -76,8 +80,13 @@ class HostSimulationTest {
             + " seeds passed, from seed "
             + first
             + "; replicas moved: "
-            + moved);
+            + moved
+            + "; images taken for snapshots by durable state machines: "
+            + images);
     assertTrue(ran < 10 || moved > 0, "replicas must move between hosts in the odd seeds");
+    assertTrue(
+        ran < 10 || images > 0,
+        "durable state machines (seeds 1 mod 4) must send snapshots taken when they are sent");
     assertTrue(
         ran < 10 || unsyncedAtCrashes > 0,
         "crashes must also hit writes made without sync, or the crash model tests nothing of them");
@@ -111,6 +120,20 @@ class HostSimulationTest {
 
     final int nodes;
 
+    /**
+     * Seeds 1 mod 4 give the hosts a {@link RaftHost.DurableStateMachine}: its state survives a
+     * crash as far as the store's writes around it do, the host resumes from it instead of
+     * rebuilding it from the log, and compactions store no image. The other seeds rebuild the state
+     * machine from the log's snapshot at each start.
+     */
+    final boolean durableState;
+
+    /** Per node, per group: the durable state machine's image as its disk holds it. */
+    final Map<Long, Map<Long, TreeMap<Long, String>>> disks = new TreeMap<>();
+
+    /** Groups a starting host failed to open: none may. */
+    final List<String> openFailures = new ArrayList<>();
+
     /** Each group's voters, as acknowledged membership changes left them (sorted: replayable). */
     final Map<Long, java.util.TreeSet<Long>> members = new HashMap<>();
 
@@ -129,6 +152,7 @@ class HostSimulationTest {
       this.hostCompacts = (seed & 1) == 1;
       this.moves = hostCompacts;
       this.nodes = moves ? 4 : 3;
+      this.durableState = seed % 4 == 1;
       this.rng = new SplittableRandom(seed);
       this.network = new SimulatedNetwork(rng.split(), loop);
     }
@@ -184,6 +208,7 @@ class HostSimulationTest {
             last.get(i).isDone() && !last.get(i).isCompletedExceptionally(),
             "group " + (i + 1) + " serves proposals after the heal: " + outcome(last.get(i)));
       }
+      assertTrue(openFailures.isEmpty(), "groups failed to open: " + openFailures);
       for (String a : acked) {
         String[] p = a.split("/", 3);
         String at = committed.get(Long.parseLong(p[0])).get(Long.parseLong(p[1]));
@@ -212,15 +237,20 @@ class HostSimulationTest {
           + " snapshotsInstalled="
           + snapshotsInstalled
           + " moves="
-          + movesDone;
+          + movesDone
+          + (durableState
+              ? " durableState imagesTaken=" + imagesTaken + " stateDestroys=" + stateDestroys
+              : "");
     }
 
     void start(long id) {
       int inc = incarnation.merge(id, 1, Integer::sum);
       up.put(id, true);
       network.setDown(id, false);
-      // The state machine of this incarnation: per group, the applied log (index -> command). It
-      // starts from each group's durable snapshot, as a real state machine is durable with it.
+      // The state machine of this incarnation: per group, the applied log (index -> command). A
+      // durable one starts from what its disk kept; the others from each group's durable snapshot,
+      // as a real state machine is durable with it.
+      Map<Long, TreeMap<Long, String>> disk = disks.computeIfAbsent(id, k -> new HashMap<>());
       Map<Long, TreeMap<Long, String>> state = new HashMap<>();
       for (long g = 1; g <= GROUPS; g++) {
         if (moves
@@ -228,14 +258,20 @@ class HostSimulationTest {
             && !unknownMembers.contains(g)
             && g != movingGroup) {
           destroyNow(stores.get(id), g); // moved away before a crash let its host destroy it
+          disk.remove(g);
         }
-        Snapshot snap = stores.get(id).storage(g).snapshot();
-        state.put(g, decode(snap.data()));
-        lastApplied(state.get(g), snap.index());
+        if (durableState) {
+          state.put(g, new TreeMap<>(disk.getOrDefault(g, new TreeMap<>())));
+        } else {
+          Snapshot snap = stores.get(id).storage(g).snapshot();
+          state.put(g, decode(snap.data()));
+          lastApplied(state.get(g), snap.index());
+        }
       }
       states.put(id, state);
-      RaftHost.StateMachine sm =
-          new RaftHost.StateMachine() {
+      MemoryLogStore store = stores.get(id);
+      RaftHost.DurableStateMachine sm =
+          new RaftHost.DurableStateMachine() {
             @Override
             public void apply(long groupId, Entry e) {
               String cmd =
@@ -247,6 +283,15 @@ class HostSimulationTest {
               }
               mine.put(e.index(), cmd);
               lastApplied(mine, e.index());
+              if (durableState) {
+                long index = e.index();
+                store.writeBeside(
+                    () -> {
+                      TreeMap<Long, String> d = disk.computeIfAbsent(groupId, k -> new TreeMap<>());
+                      d.put(index, cmd);
+                      lastApplied(d, index);
+                    });
+              }
               String prev =
                   committed
                       .computeIfAbsent(groupId, k -> new HashMap<>())
@@ -259,6 +304,9 @@ class HostSimulationTest {
 
             @Override
             public byte[] snapshot(long groupId) {
+              if (durableState) {
+                imagesTaken++;
+              }
               return encode(state.get(groupId));
             }
 
@@ -272,9 +320,38 @@ class HostSimulationTest {
                       throw new AssertionError("snapshot disagrees at " + groupId + "/" + index);
                     }
                   });
+              // An image holds every entry through its index (the founders' state is index 1).
+              for (long i = 2; i <= snapshot.index(); i++) {
+                if (!image.containsKey(i)) {
+                  throw new AssertionError(
+                      "the snapshot of group "
+                          + groupId
+                          + " at "
+                          + snapshot.index()
+                          + " lacks "
+                          + i);
+                }
+              }
               lastApplied(image, snapshot.index());
               state.put(groupId, image);
+              if (durableState) {
+                TreeMap<Long, String> copy = new TreeMap<>(image);
+                store.writeBeside(() -> disk.put(groupId, copy));
+              }
               snapshotsInstalled++;
+            }
+
+            @Override
+            public long appliedIndex(long groupId) {
+              TreeMap<Long, String> mine = state.get(groupId);
+              return mine == null || !mine.containsKey(-1L) ? 0 : lastApplied(mine);
+            }
+
+            @Override
+            public void destroy(long groupId) {
+              stateDestroys++;
+              state.put(groupId, new TreeMap<>());
+              store.writeBeside(() -> disk.remove(groupId));
             }
           };
       SplittableRandom fsyncDelays = rng.split();
@@ -302,14 +379,41 @@ class HostSimulationTest {
                         }
                       }),
               rng.split(),
-              sm,
+              durableState ? sm : rebuiltFromTheLog(sm),
               options());
       self[0] = host;
       hosts.put(id, host);
       for (long g = 1; g <= GROUPS; g++) {
-        host.addGroup(g, RaftConfig.defaults(id));
+        long group = g;
+        host.addGroup(g, RaftConfig.defaults(id))
+            .whenComplete(
+                (v, e) -> {
+                  if (e != null && !(e.getCause() instanceof HostFailedException)) {
+                    openFailures.add("group " + group + " on node " + id + ": " + e);
+                  }
+                });
       }
       tick(id, inc);
+    }
+
+    /** {@code sm} as a state machine the host rebuilds from the log: not durable. */
+    static RaftHost.StateMachine rebuiltFromTheLog(RaftHost.StateMachine sm) {
+      return new RaftHost.StateMachine() {
+        @Override
+        public void apply(long groupId, Entry entry) {
+          sm.apply(groupId, entry);
+        }
+
+        @Override
+        public void restore(long groupId, Snapshot snapshot) {
+          sm.restore(groupId, snapshot);
+        }
+
+        @Override
+        public byte[] snapshot(long groupId) {
+          return sm.snapshot(groupId);
+        }
+      };
     }
 
     /**
@@ -342,6 +446,12 @@ class HostSimulationTest {
     final Map<Long, Map<Long, TreeMap<Long, String>>> states = new TreeMap<>();
     int snapshotsInstalled;
     int compactions;
+
+    /** Images a durable state machine gave for a snapshot being sent. */
+    int imagesTaken;
+
+    /** Groups whose state a durable state machine dropped: removed replicas, crash leftovers. */
+    int stateDestroys;
 
     /** The applied index is kept under key -1 of the image. */
     static long lastApplied(TreeMap<Long, String> image) {

@@ -25,8 +25,9 @@ import java.util.List;
  * Thread-safe, with the one rule {@link LogStorage} gives: no {@link #createSnapshot} or {@link
  * #compact} while a batch that staged a snapshot for this log is written but not yet visible.
  *
- * <p>The latest snapshot is stored whole. That suits state machines whose image is small; a range's
- * replica will instead produce its snapshot from its MVCC data when one is requested.
+ * <p>The latest snapshot is stored whole. For a state machine that keeps its state itself (the
+ * host's {@code DurableStateMachine}, as a range replica will) a compaction's snapshot holds no
+ * image, and the host takes one from the state machine when a follower needs it.
  */
 public final class RocksLogStorage implements LogStorage {
   private final StoreEngine engine;

@@ -1,0 +1,455 @@
+package io.rangedb.raft.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Entry;
+import io.rangedb.raft.EntryType;
+import io.rangedb.raft.HardState;
+import io.rangedb.raft.LogBatch;
+import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.Role;
+import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.SimulatedNetwork;
+import io.rangedb.raft.transport.VirtualTime;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hosts over a {@link RaftHost.DurableStateMachine}, which keeps its state itself (as a range
+ * replica keeps its data in the store): compactions copy no state into the Raft log, a follower
+ * that needs a snapshot gets an image taken when it is sent, and a reopened group resumes where its
+ * state machine stands instead of replaying the log.
+ */
+class DurableStateMachineTest {
+  private static final long GROUP = 1;
+  private static final long TICK = 10;
+  private static final long COMPACT_AFTER = 20;
+
+  private final VirtualTime loop = new VirtualTime();
+  private final SplittableRandom rng = new SplittableRandom(5);
+  private final SimulatedNetwork network = new SimulatedNetwork(rng.split(), loop);
+  private final Map<Long, MemoryLogStore> stores = new TreeMap<>();
+  private final Map<Long, Machine> machines = new TreeMap<>();
+  private final Map<Long, RaftHost> hosts = new TreeMap<>();
+  private final Map<Long, Integer> incarnation = new TreeMap<>();
+  private final Map<Long, Boolean> running = new TreeMap<>();
+  private int nextCommand;
+
+  /**
+   * One node's state machine: per group, the commands applied in order and the index of the last
+   * entry applied. It outlives its host, as state on disk does: a restarted host gets it back.
+   */
+  private static final class Machine implements RaftHost.DurableStateMachine {
+    final Map<Long, List<String>> commands = new TreeMap<>();
+    final Map<Long, Long> applied = new TreeMap<>();
+    int imagesTaken;
+    int restores;
+    int entriesApplied;
+
+    /** The index each image this machine took was labelled with, by the host that sent it. */
+    final List<Long> imageIndexes = new ArrayList<>();
+
+    /** The index of each snapshot this machine was restored from. */
+    final List<Long> restoredIndexes = new ArrayList<>();
+
+    @Override
+    public void apply(long groupId, Entry e) {
+      long last = appliedIndex(groupId);
+      if (e.index() != last + 1) {
+        throw new AssertionError("group " + groupId + " applied " + e.index() + " after " + last);
+      }
+      if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+        commands
+            .computeIfAbsent(groupId, g -> new ArrayList<>())
+            .add(new String(e.data(), StandardCharsets.UTF_8));
+      }
+      applied.put(groupId, e.index());
+      entriesApplied++;
+    }
+
+    @Override
+    public void restore(long groupId, Snapshot snapshot) {
+      List<String> image = new ArrayList<>();
+      if (snapshot.data().length == 0) {
+        // A founding member's initial state: nothing applied yet.
+        assertEquals(1, snapshot.index(), "only the founders' initial state has no image");
+        commands.put(groupId, image);
+        applied.put(groupId, snapshot.index());
+        return;
+      }
+      ByteBuffer in = ByteBuffer.wrap(snapshot.data());
+      long index = in.getLong();
+      assertEquals(snapshot.index(), index, "an image is labelled with the index it was taken at");
+      while (in.hasRemaining()) {
+        byte[] cmd = new byte[in.getInt()];
+        in.get(cmd);
+        image.add(new String(cmd, StandardCharsets.UTF_8));
+      }
+      commands.put(groupId, image);
+      applied.put(groupId, snapshot.index());
+      restores++;
+      restoredIndexes.add(snapshot.index());
+    }
+
+    @Override
+    public byte[] snapshot(long groupId) {
+      List<String> mine = commands.getOrDefault(groupId, List.of());
+      int size = Long.BYTES + mine.stream().mapToInt(c -> Integer.BYTES + c.length()).sum();
+      ByteBuffer out = ByteBuffer.allocate(size).putLong(appliedIndex(groupId));
+      for (String c : mine) {
+        byte[] b = c.getBytes(StandardCharsets.UTF_8);
+        out.putInt(b.length).put(b);
+      }
+      imagesTaken++;
+      imageIndexes.add(appliedIndex(groupId));
+      return out.array();
+    }
+
+    @Override
+    public long appliedIndex(long groupId) {
+      return applied.getOrDefault(groupId, 0L);
+    }
+
+    @Override
+    public void destroy(long groupId) {
+      commands.remove(groupId);
+      applied.remove(groupId);
+      destroyed.add(groupId);
+    }
+
+    final List<Long> destroyed = new ArrayList<>();
+  }
+
+  private void startNodes(int count) {
+    network.conditions.minDelay = 1;
+    network.conditions.maxDelay = 3;
+    for (long id = 1; id <= count; id++) {
+      MemoryLogStore store = new MemoryLogStore();
+      store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
+      stores.put(id, store);
+      machines.put(id, new Machine());
+      start(id);
+    }
+    run(3_000);
+  }
+
+  /** Starts (or restarts) a node's host over its store and its state machine. */
+  private void start(long node) {
+    int inc = incarnation.merge(node, 1, Integer::sum);
+    running.put(node, true);
+    network.setDown(node, false);
+    RaftHost[] self = new RaftHost[1];
+    RaftHost host =
+        new RaftHost(
+            node,
+            stores.get(node),
+            network.attach(node, new Forward(self)),
+            task -> loop.after(0, () -> runIfCurrent(node, inc, task)),
+            task -> loop.after(1, () -> runIfCurrent(node, inc, task)),
+            rng.split(),
+            machines.get(node),
+            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER));
+    self[0] = host;
+    hosts.put(node, host);
+    host.addGroup(GROUP, RaftConfig.defaults(node));
+    tick(node, inc);
+  }
+
+  private void runIfCurrent(long node, int inc, Runnable task) {
+    if (running.get(node) && incarnation.get(node) == inc) {
+      task.run(); // a stopped host does nothing more
+    }
+  }
+
+  private void tick(long node, int inc) {
+    loop.after(
+        TICK,
+        () -> {
+          if (running.get(node) && incarnation.get(node) == inc) {
+            hosts.get(node).tick();
+            tick(node, inc);
+          }
+        });
+  }
+
+  /** Stops a node's host: nothing it has written is lost (its store is not crashed). */
+  private void stop(long node) {
+    running.put(node, false);
+    network.setDown(node, true);
+  }
+
+  /** The network delivers to whichever host object the node has now. */
+  private record Forward(RaftHost[] host) implements io.rangedb.raft.transport.Transport.Receiver {
+    @Override
+    public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
+      host[0].receive(fromNode, batch);
+    }
+
+    @Override
+    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+      host[0].snapshotStatus(groupId, toNode, delivered);
+    }
+  }
+
+  private void run(long millis) {
+    loop.runUntil(loop.now() + millis);
+  }
+
+  private long leader() {
+    for (var e : hosts.entrySet()) {
+      if (!running.get(e.getKey())) {
+        continue;
+      }
+      CompletableFuture<Role> role =
+          e.getValue()
+              .inspect(groups -> groups.get(GROUP) == null ? null : groups.get(GROUP).role());
+      run(0);
+      if (role.join() == Role.LEADER) {
+        return e.getKey();
+      }
+    }
+    throw new AssertionError("group " + GROUP + " has no leader");
+  }
+
+  /** Proposes {@code n} commands one after another through the leader, each applied there. */
+  private void commitCommands(int n) {
+    for (int i = 0; i < n; i++) {
+      CompletableFuture<Long> f =
+          hosts
+              .get(leader())
+              .propose(GROUP, ("c" + nextCommand++).getBytes(StandardCharsets.UTF_8));
+      run(50);
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "committed: " + f);
+    }
+    run(500); // followers learn the last commit (quiesce heartbeat) and apply it
+  }
+
+  private Snapshot logSnapshot(long node) {
+    return stores.get(node).storage(GROUP).snapshot();
+  }
+
+  @Test
+  void compactionsRecordWhereTheLogStartsAndCopyNoState() {
+    startNodes(3);
+    commitCommands(60);
+    List<String> expected = machines.get(leader()).commands.get(GROUP);
+    assertEquals(60, expected.size());
+    for (long node = 1; node <= 3; node++) {
+      Snapshot s = logSnapshot(node);
+      assertTrue(s.index() >= COMPACT_AFTER, "node " + node + " compacted: " + s);
+      assertEquals(0, s.data().length, "node " + node + "'s compactions hold no image: " + s);
+      assertTrue(stores.get(node).storage(GROUP).firstIndex() > 1, "node " + node + " truncated");
+      assertEquals(0, machines.get(node).imagesTaken, "no image is taken for a compaction");
+      assertEquals(expected, machines.get(node).commands.get(GROUP), "node " + node);
+    }
+  }
+
+  @Test
+  void aFollowerBehindTheCompactedLogGetsAnImageTakenWhenItIsSent() {
+    startNodes(3);
+    commitCommands(5);
+    long lagging = leader() == 3 ? 2 : 3;
+    stop(lagging);
+    commitCommands(60);
+    long leader = leader();
+    long compactedThrough = logSnapshot(leader).index();
+    assertTrue(
+        compactedThrough >= stores.get(lagging).storage(GROUP).lastIndex(),
+        "the log the lagging node needs is gone from the leader");
+
+    start(lagging);
+    run(2_000);
+
+    Machine sender = machines.get(leader);
+    Machine receiver = machines.get(lagging);
+    assertEquals(1, receiver.restores, "the lagging node was restored from one snapshot");
+    assertEquals(List.of(receiver.restoredIndexes.get(0)), sender.imageIndexes);
+    assertTrue(
+        sender.imageIndexes.get(0) >= compactedThrough,
+        "the image is labelled with what the leader had applied when it sent it, "
+            + sender.imageIndexes
+            + ", not with its log's compaction at "
+            + compactedThrough);
+    assertEquals(0, logSnapshot(leader).data().length, "the leader's log still holds no image");
+    assertTrue(
+        logSnapshot(lagging).data().length > 0,
+        "the received snapshot stays in the log with its image until the next compaction");
+    assertEquals(sender.commands.get(GROUP), receiver.commands.get(GROUP));
+
+    // Replication goes on from the image's index, though the leader sent its log's older one.
+    commitCommands(5);
+    assertEquals(70, receiver.commands.get(GROUP).size());
+    assertEquals(sender.commands.get(GROUP), receiver.commands.get(GROUP));
+  }
+
+  @Test
+  void aReopenedGroupResumesWhereItsStateMachineStandsWithoutReplayingTheLog() {
+    startNodes(3);
+    commitCommands(30);
+    long follower = leader() == 1 ? 2 : 1;
+    Machine m = machines.get(follower);
+    long appliedBefore = m.appliedIndex(GROUP);
+    int entriesBefore = m.entriesApplied;
+    stop(follower);
+    start(follower);
+    run(500);
+    // Had it replayed anything at or below its applied index, apply would have thrown.
+    assertEquals(entriesBefore, m.entriesApplied, "nothing applied again after the restart");
+    assertEquals(appliedBefore, m.appliedIndex(GROUP));
+    assertEquals(0, m.restores);
+
+    commitCommands(10);
+    assertEquals(40, m.commands.get(GROUP).size());
+    assertEquals(machines.get(leader()).commands.get(GROUP), m.commands.get(GROUP));
+  }
+
+  @Test
+  void aRestoreThatDidNotReachTheDiskIsRepairedFromTheSnapshotKeptInTheLog() {
+    startNodes(3);
+    commitCommands(5);
+    long lagging = leader() == 3 ? 2 : 3;
+    stop(lagging);
+    commitCommands(60);
+    start(lagging);
+    run(2_000);
+    Machine receiver = machines.get(lagging);
+    assertEquals(1, receiver.restores);
+    Snapshot kept = logSnapshot(lagging);
+    assertTrue(kept.data().length > 0, "the received snapshot is in the log with its image");
+
+    // A crash lost the state machine's restore (and what it applied after it), not the log's
+    // record of the snapshot, which was durable before the restore began.
+    stop(lagging);
+    receiver.commands.put(GROUP, new ArrayList<>(List.of("c0", "c1", "c2", "c3", "c4")));
+    receiver.applied.put(GROUP, kept.index() - 60);
+    start(lagging);
+    run(1_000);
+
+    assertEquals(2, receiver.restores, "restored again, from the log");
+    assertEquals(kept.index(), receiver.restoredIndexes.get(1));
+    commitCommands(5);
+    assertEquals(machines.get(leader()).commands.get(GROUP), receiver.commands.get(GROUP));
+    assertEquals(70, receiver.commands.get(GROUP).size());
+  }
+
+  @Test
+  void aStateMachineAheadOfItsLogIsRefused() {
+    MemoryLogStore store = new MemoryLogStore();
+    store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
+    Machine m = new Machine();
+    m.applied.put(GROUP, 50L);
+    Throwable why = openAlone(store, m);
+    assertInstanceOf(IllegalStateException.class, why);
+    assertTrue(why.getMessage().contains("past the end of its Raft log"), why.getMessage());
+  }
+
+  @Test
+  void aStateMachineBehindACompactionWhichHoldsNoImageIsRefused() {
+    MemoryLogStore store = logOfThirtyEntries();
+    LogStorage log = store.storage(GROUP);
+    log.createSnapshot(20, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
+    log.compact(20);
+    Machine m = new Machine();
+    m.applied.put(GROUP, 10L);
+
+    Throwable why = openAlone(store, m);
+    assertInstanceOf(IllegalStateException.class, why);
+    assertTrue(why.getMessage().contains("holds no image"), why.getMessage());
+  }
+
+  @Test
+  void removingAReplicaDropsItsStateOnceItsLogIsDestroyed() {
+    MemoryLogStore store = logOfThirtyEntries();
+    Machine m = new Machine();
+    List<Runnable> tasks = new ArrayList<>();
+    RaftHost host = aloneOn(store, m, tasks);
+    CompletableFuture<Void> opened = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runAll(tasks);
+    assertTrue(opened.isDone() && !opened.isCompletedExceptionally(), "opened: " + opened);
+    assertEquals(30, m.appliedIndex(GROUP), "it applied what the log holds committed");
+
+    CompletableFuture<Void> removed = host.removeGroup(GROUP);
+    runAll(tasks);
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), "removed: " + removed);
+    assertEquals(List.of(GROUP), m.destroyed);
+    assertEquals(0, store.storage(GROUP).lastIndex(), "the log is destroyed");
+  }
+
+  @Test
+  void stateLeftByACrashAfterTheLogWasDestroyedIsDroppedWhenTheGroupIsOpenedAgain() {
+    MemoryLogStore store = logOfThirtyEntries();
+    try (LogBatch b = store.newBatch()) {
+      store.destroy(b, GROUP);
+      b.commit();
+    }
+    Machine m = new Machine();
+    m.applied.put(GROUP, 30L); // its own destroy did not reach the disk
+    m.commands.put(GROUP, new ArrayList<>(List.of("old")));
+
+    assertEquals(null, openAlone(store, m));
+    assertEquals(List.of(GROUP), m.destroyed);
+    assertEquals(0, m.appliedIndex(GROUP), "a replica opened again starts empty");
+  }
+
+  /** A founding member's log of group {@link #GROUP} with entries through index 30. */
+  private static MemoryLogStore logOfThirtyEntries() {
+    MemoryLogStore store = new MemoryLogStore();
+    store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
+    LogStorage log = store.storage(GROUP);
+    List<Entry> entries = new ArrayList<>();
+    for (long i = log.lastIndex() + 1; i <= 30; i++) {
+      entries.add(new Entry(1, i, EntryType.NORMAL, new byte[] {1}));
+    }
+    try (LogBatch batch = store.newBatch()) {
+      log.stage(batch, new HardState(1, 0, 30), entries, null);
+      batch.commit();
+    }
+    return store;
+  }
+
+  /** Opens the group on a single host over {@code store}; returns why it failed, or null. */
+  private Throwable openAlone(MemoryLogStore store, Machine m) {
+    List<Runnable> tasks = new ArrayList<>();
+    CompletableFuture<Void> opened =
+        aloneOn(store, m, tasks).addGroup(GROUP, RaftConfig.defaults(1));
+    runAll(tasks);
+    assertTrue(opened.isDone());
+    try {
+      opened.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause();
+    }
+  }
+
+  /** A host with no peers whose loop and syncer tasks go to {@code tasks}. */
+  private RaftHost aloneOn(MemoryLogStore store, Machine m, List<Runnable> tasks) {
+    return new RaftHost(
+        1,
+        store,
+        new NowhereTransport(),
+        tasks::add,
+        tasks::add,
+        rng.split(),
+        m,
+        RaftHost.Options.defaults());
+  }
+
+  private static void runAll(List<Runnable> tasks) {
+    while (!tasks.isEmpty()) {
+      tasks.remove(0).run();
+    }
+  }
+}
