@@ -93,6 +93,7 @@ final class LocalRaftCluster implements AutoCloseable {
             tickMillis,
             id * 1_000_003L + restarts++,
             rememberCommands,
+            false,
             hostOptions);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());

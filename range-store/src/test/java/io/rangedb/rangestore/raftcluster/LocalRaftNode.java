@@ -52,11 +52,14 @@ final class LocalRaftNode implements AutoCloseable {
       long tickMillis,
       long seed,
       boolean rememberCommands,
+      boolean storedState,
       RaftHost.Options hostOptions)
       throws IOException {
     this.id = id;
     this.stateMachine = new RecordingStateMachine(rememberCommands);
     engine = StoreEngine.open(store);
+    RaftHost.StateMachine machine =
+        storedState ? new StoredRecordingStateMachine(stateMachine, engine) : stateMachine;
     RaftLogStore logs = new RaftLogStore(engine);
     HostReceiver receiver = new HostReceiver();
     transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
@@ -70,7 +73,7 @@ final class LocalRaftNode implements AutoCloseable {
             loop,
             syncer,
             new SplittableRandom(seed),
-            stateMachine,
+            machine,
             hostOptions);
     receiver.host = host;
     server =
@@ -89,7 +92,8 @@ final class LocalRaftNode implements AutoCloseable {
 
   /**
    * Starts a node on the store {@code store} describes; with {@code bootstrap}, first creates every
-   * group's log as a founder.
+   * group's log as a founder. With {@code storedState} the record of applied commands is kept in
+   * the store ({@link StoredRecordingStateMachine}) instead of being rebuilt from the Raft log.
    */
   static LocalRaftNode start(
       long id,
@@ -102,6 +106,7 @@ final class LocalRaftNode implements AutoCloseable {
       long tickMillis,
       long seed,
       boolean rememberCommands,
+      boolean storedState,
       RaftHost.Options hostOptions)
       throws Exception {
     if (bootstrap) {
@@ -114,7 +119,15 @@ final class LocalRaftNode implements AutoCloseable {
     }
     LocalRaftNode node =
         new LocalRaftNode(
-            id, store, port, addresses, tickMillis, seed, rememberCommands, hostOptions);
+            id,
+            store,
+            port,
+            addresses,
+            tickMillis,
+            seed,
+            rememberCommands,
+            storedState,
+            hostOptions);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
       added.add(node.host.addGroup(g, RaftConfig.defaults(id)));

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.raftcluster.RecordingStateMachine.Applied;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -100,13 +101,33 @@ class RaftKillNineTest {
     }
   }
 
+  /** Whether the nodes keep their state machines in their stores, for the test running. */
+  private boolean storedState;
+
   @Test
   void acknowledgedProposalsSurviveKillNineOfAnyNode() throws Throwable {
+    killAndCheck("acknowledgedProposalsSurviveKillNineOfAnyNode");
+  }
+
+  /**
+   * The same with state machines that keep their record in the node's store beside the Raft log
+   * ({@link RaftHost.DurableStateMachine}): a killed node resumes after what its store says it
+   * applied, replaying nothing, and compactions copy no state into the log.
+   */
+  @Test
+  void acknowledgedProposalsSurviveKillNineOfAnyNodeWithStateMachinesKeptInTheStore()
+      throws Throwable {
+    storedState = true;
+    killAndCheck("acknowledgedProposalsSurviveKillNineOfAnyNodeWithStateMachinesKeptInTheStore");
+  }
+
+  private void killAndCheck(String method) throws Throwable {
     long seed = Long.getLong("raftkill.seed", System.nanoTime());
     int rounds =
         Integer.getInteger("raftkill.rounds", Boolean.getBoolean("raftkill.long") ? 12 : 3);
     String replay =
-        "bin/mvn -B -o -pl wire,txn,raft,range-store verify -Dtest=RaftKillNineTest"
+        "bin/mvn -B -o -pl wire,txn,raft,range-store verify -Dtest=RaftKillNineTest#"
+            + method
             + " -Dsurefire.failIfNoSpecifiedTests=false -Draftkill.seed="
             + seed
             + " -Draftkill.rounds="
@@ -457,6 +478,7 @@ class RaftKillNineTest {
       cmd.add("-XX:+UseSerialGC");
       cmd.add("-XX:TieredStopAtLevel=1");
       cmd.add("-Draftnode.compactAfterEntries=" + COMPACT_AFTER_ENTRIES);
+      cmd.add("-Draftnode.storedState=" + storedState);
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(RaftNodeProcess.class.getName());

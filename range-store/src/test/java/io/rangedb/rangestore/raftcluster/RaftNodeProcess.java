@@ -68,6 +68,13 @@ public final class RaftNodeProcess {
    */
   static final long COMPACT_AFTER_ENTRIES = Long.getLong("raftnode.compactAfterEntries", 0);
 
+  /**
+   * Whether the record of applied commands is kept in the store ({@link
+   * StoredRecordingStateMachine}) rather than rebuilt from the Raft log at each start; system
+   * property {@code raftnode.storedState}.
+   */
+  static final boolean STORED_STATE = Boolean.getBoolean("raftnode.storedState");
+
   /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
   static final long WRITE_BUFFER_BYTES = 1L << 20;
 
@@ -115,8 +122,9 @@ public final class RaftNodeProcess {
             tickMillis,
             seed,
             true,
-            // The record keeps nothing on disk: a restart rebuilds it from the group's latest
-            // snapshot (which holds the whole record) and the log after it.
+            // Unless stored, the record keeps nothing on disk: a restart rebuilds it from the
+            // group's latest snapshot (which holds the whole record) and the log after it.
+            STORED_STATE,
             RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES));
     // One writer, so that answers completed on the Raft loop never wait on the pipe.
     ExecutorService out =

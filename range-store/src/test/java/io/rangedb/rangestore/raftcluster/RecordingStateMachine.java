@@ -85,6 +85,11 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
     applied.put(groupId, list);
   }
 
+  /** Sets what {@code groupId} has applied, as a store that kept it says. */
+  void replace(long groupId, List<Applied> list) {
+    applied.put(groupId, new ArrayList<>(list));
+  }
+
   /** Snapshots this state machine was rebuilt from. */
   long restores() {
     return restores.get();
