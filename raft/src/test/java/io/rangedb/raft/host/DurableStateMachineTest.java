@@ -155,7 +155,7 @@ class DurableStateMachineTest {
         new RaftHost(
             node,
             stores.get(node),
-            network.attach(node, new Forward(self)),
+            network.attach(node, new CurrentHostReceiver(self)),
             task -> loop.after(0, () -> runIfCurrent(node, inc, task)),
             task -> loop.after(1, () -> runIfCurrent(node, inc, task)),
             rng.split(),
@@ -188,19 +188,6 @@ class DurableStateMachineTest {
   private void stop(long node) {
     running.put(node, false);
     network.setDown(node, true);
-  }
-
-  /** The network delivers to whichever host object the node has now. */
-  private record Forward(RaftHost[] host) implements io.rangedb.raft.transport.Transport.Receiver {
-    @Override
-    public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
-      host[0].receive(fromNode, batch);
-    }
-
-    @Override
-    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
-      host[0].snapshotStatus(groupId, toNode, delivered);
-    }
   }
 
   private void run(long millis) {

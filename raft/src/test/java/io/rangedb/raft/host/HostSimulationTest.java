@@ -360,7 +360,7 @@ class HostSimulationTest {
           new RaftHost(
               id,
               stores.get(id),
-              network.attach(id, new Receiver(self)),
+              network.attach(id, new CurrentHostReceiver(self)),
               task ->
                   loop.after(
                       0,
@@ -716,19 +716,6 @@ class HostSimulationTest {
     try (io.rangedb.raft.LogBatch b = store.newBatch()) {
       store.destroy(b, group);
       b.commit();
-    }
-  }
-
-  /** Forwards transport deliveries to the current host object of a node. */
-  private record Receiver(RaftHost[] host) implements io.rangedb.raft.transport.Transport.Receiver {
-    @Override
-    public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
-      host[0].receive(fromNode, batch);
-    }
-
-    @Override
-    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
-      host[0].snapshotStatus(groupId, toNode, delivered);
     }
   }
 }
