@@ -114,11 +114,19 @@ final class Raft {
       vote = hs.vote();
       log.commitTo(hs.commit());
     }
-    long applied = cfg.applied() > 0 ? cfg.applied() : storage.snapshot().index();
+    long snapshotIndex = storage.snapshot().index();
+    long applied = cfg.applied() > 0 ? cfg.applied() : snapshotIndex;
     // What was applied was committed, and the stored commit index may be older
     // (LogStorage#hardState). An applied index beyond the log fails: the state machine is ahead
     // of its own log.
     log.commitTo(applied);
+    // The membership above is the snapshot's. A state machine that resumes past it applied the
+    // changes in between, which the host will not hand out again: take them from the log.
+    for (Entry e : log.paged(snapshotIndex + 1, applied + 1)) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        membership.applyConfChange(ConfChange.decode(e.data()));
+      }
+    }
     log.appliedTo(applied);
     becomeFollower(term, 0);
   }

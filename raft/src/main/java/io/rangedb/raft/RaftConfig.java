@@ -18,7 +18,8 @@ package io.rangedb.raft;
  *     one election timeout; the lease is shortened by this much
  * @param forwardProposals whether a follower forwards proposals to its leader, or refuses them
  * @param applied the index the host's state machine already contains on restart (0 = use the
- *     storage's snapshot index)
+ *     storage's snapshot index); the membership changes between the snapshot and it are taken from
+ *     the log when the replica is built, since the host will not apply them again
  * @param maxUncommittedBytes bytes of proposed but not yet committed commands a leader accepts
  *     before refusing more (backpressure when followers lag; one proposal is always accepted)
  * @param deferCommitBroadcast whether a leader holds back the appends that would only tell

@@ -283,7 +283,8 @@ public final class RawNode {
   }
 
   /**
-   * The term of the entry at {@code index}, which is in the log or is its snapshot's.
+   * The term of the entry at {@code index}, which is in the log or is its snapshot's; 0 past the
+   * end of the log.
    *
    * @throws LogCompactedException if it was compacted away
    */

@@ -211,8 +211,9 @@ public final class MemoryLogStore implements LogStore {
   /**
    * Puts {@code change} on the disk in order with the logs' writes, unsynced, as a state machine
    * that keeps its state in the same store does (the RocksDB store's column families share one
-   * write-ahead log): a crash keeps it exactly when it keeps every write before it, and any crash
-   * that keeps a later write keeps it. {@code change} updates the caller's own disk image.
+   * write-ahead log): a crash keeps it only if it keeps every write before it (a kept prefix may
+   * also end just before it), and any crash that keeps a later write keeps it. {@code change}
+   * updates the caller's own disk image.
    */
   public synchronized void writeBeside(Runnable change) {
     unsynced.add(images -> change.run());

@@ -1021,9 +1021,17 @@ public final class RaftHost implements Transport.Receiver {
   /**
    * A durable state machine's snapshot message: the log's snapshot record holds no image, so the
    * image is taken now, labelled with the index applied so far, its term, and the membership as of
-   * it (conf changes reach Raft as they are applied).
+   * it (conf changes reach Raft as they are applied). Null if the replica no longer leads in the
+   * message's term: it may have installed a newer leader's snapshot since the core built the
+   * message (in the same cycle), so that what it applied is no longer in its log; a message of a
+   * lost leadership would be refused anyway.
    */
   private Message withImageTakenNow(Group g, Message snap) {
+    if (g.raft.role() != Role.LEADER
+        || g.raft.term() != snap.term()
+        || g.applied < g.raft.firstIndex() - 1) {
+      return null;
+    }
     byte[] image = durable.snapshot(g.id);
     if (image.length == 0) {
       throw new IllegalStateException(
@@ -1038,6 +1046,9 @@ public final class RaftHost implements Transport.Receiver {
     for (Message m : msgs) {
       if (m.type() == MessageType.SNAP) {
         Message snap = durable == null ? m : withImageTakenNow(g, m);
+        if (snap == null) {
+          continue;
+        }
         transport.sendSnapshot(m.to(), new Envelope(groupId, snap));
         stats.messagesSent++;
       } else {

@@ -1,5 +1,6 @@
 package io.rangedb.raft.host;
 
+import static io.rangedb.raft.ConfChange.addLearner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +11,15 @@ import io.rangedb.raft.EntryType;
 import io.rangedb.raft.HardState;
 import io.rangedb.raft.LogBatch;
 import io.rangedb.raft.LogStorage;
+import io.rangedb.raft.Message;
+import io.rangedb.raft.MessageType;
 import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.RawNode;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.SimulatedNetwork;
+import io.rangedb.raft.transport.Transport;
 import io.rangedb.raft.transport.VirtualTime;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -122,8 +128,12 @@ class DurableStateMachineTest {
       return applied.getOrDefault(groupId, 0L);
     }
 
+    /** Runs when the host destroys a group's state: a test's check of what holds by then. */
+    Runnable onDestroy = () -> {};
+
     @Override
     public void destroy(long groupId) {
+      onDestroy.run();
       commands.remove(groupId);
       applied.remove(groupId);
       destroyed.add(groupId);
@@ -367,6 +377,12 @@ class DurableStateMachineTest {
     assertTrue(opened.isDone() && !opened.isCompletedExceptionally(), "opened: " + opened);
     assertEquals(30, m.appliedIndex(GROUP), "it applied what the log holds committed");
 
+    m.onDestroy =
+        () ->
+            assertEquals(
+                0,
+                store.durable(GROUP).lastIndex(),
+                "the state goes only once the log's destruction is on disk");
     CompletableFuture<Void> removed = host.removeGroup(GROUP);
     runAll(tasks);
     assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), "removed: " + removed);
@@ -388,6 +404,119 @@ class DurableStateMachineTest {
     assertEquals(null, openAlone(store, m));
     assertEquals(List.of(GROUP), m.destroyed);
     assertEquals(0, m.appliedIndex(GROUP), "a replica opened again starts empty");
+  }
+
+  @Test
+  void aReopenedGroupKeepsTheMembershipItsAppliedChangesMade() {
+    startNodes(3);
+    commitCommands(3);
+    long leader = leader();
+    CompletableFuture<Long> added = hosts.get(leader).proposeConfChange(GROUP, addLearner(4));
+    run(500);
+    assertTrue(added.isDone() && !added.isCompletedExceptionally(), "added: " + added);
+    commitCommands(3);
+    long follower = leader == 1 ? 2 : 1;
+    ConfState before = confState(follower);
+    assertEquals(java.util.Set.of(4L), before.learners(), "the follower applied the change");
+    assertTrue(logSnapshot(follower).index() < added.join(), "the change is after the snapshot");
+
+    stop(follower);
+    start(follower);
+    run(500);
+    // Resumed past the change, so the host does not apply it again: the core takes it from the log.
+    assertEquals(before, confState(follower), "membership after reopening");
+  }
+
+  @Test
+  void aSnapshotMessageOfALeadershipLostInTheSameCycleIsDropped() {
+    MemoryLogStore store = logOfThirtyEntries();
+    LogStorage log = store.storage(GROUP);
+    log.createSnapshot(30, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
+    log.compact(25);
+    Machine m = new Machine();
+    m.applied.put(GROUP, 30L);
+    List<Runnable> tasks = new ArrayList<>();
+    List<Message> sent = new ArrayList<>();
+    Transport recording =
+        new Transport() {
+          @Override
+          public void send(long toNode, List<Envelope> batch) {
+            batch.forEach(e -> sent.add(e.message()));
+          }
+
+          @Override
+          public void sendSnapshot(long toNode, Envelope e) {
+            sent.add(e.message());
+          }
+        };
+    RaftHost host =
+        new RaftHost(
+            1,
+            store,
+            recording,
+            tasks::add,
+            tasks::add,
+            rng.split(),
+            m,
+            RaftHost.Options.defaults());
+    host.addGroup(GROUP, RaftConfig.defaults(1));
+    runAll(tasks);
+    // Node 1 wins an election with node 2's votes.
+    host.inspect(groups -> groups.get(GROUP)).thenAccept(RawNode::campaign);
+    runAll(tasks);
+    host.receive(2, List.of(env(toNode1(MessageType.PRE_VOTE_RESP, highestTerm(sent)))));
+    runAll(tasks);
+    long term = highestTerm(sent);
+    host.receive(2, List.of(env(toNode1(MessageType.VOTE_RESP, term))));
+    runAll(tasks);
+    CompletableFuture<Role> role = host.inspect(groups -> groups.get(GROUP).role());
+    runAll(tasks);
+    assertEquals(Role.LEADER, role.join());
+
+    // In one batch: node 3 turns out to need a snapshot (its log ends below the compaction), and
+    // node 2, leading in a newer term, installs one past everything node 1 applied.
+    sent.clear();
+    byte[] image = ByteBuffer.allocate(Long.BYTES).putLong(50).array();
+    host.receive(
+        3,
+        List.of(
+            env(
+                toNode1(MessageType.APP_RESP, term)
+                    .from(3)
+                    .index(30)
+                    .reject(true)
+                    .rejectHint(5)
+                    .logTerm(1)),
+            env(
+                toNode1(MessageType.SNAP, term + 1)
+                    .snapshot(new Snapshot(50, term + 1, ConfState.ofVoters(1L, 2L, 3L), image)))));
+    runAll(tasks);
+
+    assertEquals(null, host.failure(), "the host keeps running");
+    assertEquals(List.of(50L), m.restoredIndexes, "node 1 installed the newer leader's snapshot");
+    assertEquals(0, m.imagesTaken, "and sent no image of the leadership it lost");
+    assertTrue(
+        sent.stream().noneMatch(x -> x.type() == MessageType.SNAP),
+        "no snapshot message left: " + sent);
+  }
+
+  private static Message.Builder toNode1(MessageType type, long term) {
+    return Message.builder(type).from(2).to(1).term(term);
+  }
+
+  private static Envelope env(Message.Builder m) {
+    return new Envelope(GROUP, m.build());
+  }
+
+  private static long highestTerm(List<Message> sent) {
+    return sent.stream().mapToLong(Message::term).max().orElse(1);
+  }
+
+  private ConfState confState(long node) {
+    CompletableFuture<ConfState> cs =
+        hosts.get(node).inspect(groups -> groups.get(GROUP).confState());
+    run(0);
+    return cs.join();
   }
 
   /** A founding member's log of group {@link #GROUP} with entries through index 30. */
