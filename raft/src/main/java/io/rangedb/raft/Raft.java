@@ -115,6 +115,18 @@ final class Raft {
       log.commitTo(hs.commit());
     }
     long snapshotIndex = storage.snapshot().index();
+    if (cfg.applied() > 0 && cfg.applied() < snapshotIndex) {
+      // Entries up to the snapshot would be handed out again, or skipped, and its membership
+      // would take changes it already holds a second time.
+      throw new IllegalStateException(
+          "replica "
+              + id
+              + ": its state machine has applied through index "
+              + cfg.applied()
+              + ", behind the log's snapshot at "
+              + snapshotIndex
+              + ": restore the state machine from that snapshot first");
+    }
     long applied = cfg.applied() > 0 ? cfg.applied() : snapshotIndex;
     // What was applied was committed, and the stored commit index may be older
     // (LogStorage#hardState). An applied index beyond the log fails: the state machine is ahead

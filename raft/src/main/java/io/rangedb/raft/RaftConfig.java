@@ -19,7 +19,8 @@ package io.rangedb.raft;
  * @param forwardProposals whether a follower forwards proposals to its leader, or refuses them
  * @param applied the index the host's state machine already contains on restart (0 = use the
  *     storage's snapshot index); the membership changes between the snapshot and it are taken from
- *     the log when the replica is built, since the host will not apply them again
+ *     the log when the replica is built, since the host will not apply them again. Below the
+ *     snapshot's index it is refused: restore the state machine from the snapshot first
  * @param maxUncommittedBytes bytes of proposed but not yet committed commands a leader accepts
  *     before refusing more (backpressure when followers lag; one proposal is always accepted)
  * @param deferCommitBroadcast whether a leader holds back the appends that would only tell

@@ -427,19 +427,16 @@ public final class RaftHost implements Transport.Receiver {
             return;
           }
           LogStorage storage = store.storage(groupId);
-          RaftConfig resumed;
+          RawNode raft;
           try {
-            resumed = resume(groupId, storage, config);
+            RaftConfig resumed = resume(groupId, storage, config);
+            raft = new RawNode(resumed.withDeferCommitBroadcast(true), storage, rng.split());
           } catch (IllegalStateException e) {
+            // The state machine and the log disagree: this group cannot open, the others can.
             done.completeExceptionally(e);
             return;
           }
-          Group g =
-              new Group(
-                  groupId,
-                  new RawNode(resumed.withDeferCommitBroadcast(true), storage, rng.split()),
-                  storage,
-                  nextSlot++ % options.tickSlices());
+          Group g = new Group(groupId, raft, storage, nextSlot++ % options.tickSlices());
           groups.put(groupId, g);
           active.get(g.slot).add(g);
           dirty.add(g);
