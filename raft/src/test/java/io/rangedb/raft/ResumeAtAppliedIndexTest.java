@@ -102,14 +102,21 @@ class ResumeAtAppliedIndexTest {
     }
   }
 
-  @Test
-  void resumePastACompactionSnapshotReplaysOnlyWhatFollowsIt() {
+  /**
+   * The log of {@link #ENTRIES} as the host compacts it: a snapshot at its applied index (7) with
+   * the membership then ({@code expected}), the older half dropped.
+   */
+  private static MemoryLogStorage compactedAtSeven(List<ConfState> expected) {
     MemoryLogStorage s = log(ENTRIES, 14);
-    long[] ignored = new long[ENTRIES.size() + 2];
-    List<ConfState> expected = appliedInOrder(log(ENTRIES, 14), ignored);
-    // As the host compacts: snapshot at its applied index (7) with the membership then, keep half.
     s.createSnapshot(7, expected.get(7), new byte[0]);
     s.compact(4);
+    return s;
+  }
+
+  @Test
+  void resumePastACompactionSnapshotReplaysOnlyWhatFollowsIt() {
+    List<ConfState> expected = appliedInOrder(log(ENTRIES, 14), new long[ENTRIES.size() + 2]);
+    MemoryLogStorage s = compactedAtSeven(expected);
     for (long applied = 7; applied <= 14; applied++) {
       RawNode r =
           new RawNode(RaftConfig.defaults(1).withApplied(applied), s, new SplittableRandom(2));
@@ -138,11 +145,8 @@ class ResumeAtAppliedIndexTest {
    */
   @Test
   void anAppliedIndexBelowTheSnapshotIsRefused() {
-    MemoryLogStorage s = log(ENTRIES, 14);
-    long[] ignored = new long[ENTRIES.size() + 2];
-    List<ConfState> expected = appliedInOrder(log(ENTRIES, 14), ignored);
-    s.createSnapshot(7, expected.get(7), new byte[0]);
-    s.compact(4);
+    MemoryLogStorage s =
+        compactedAtSeven(appliedInOrder(log(ENTRIES, 14), new long[ENTRIES.size() + 2]));
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,

@@ -345,11 +345,7 @@ class DurableStateMachineTest {
   void aStateMachineAheadOfItsLogIsRefused() {
     MemoryLogStore store = new MemoryLogStore();
     store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
-    Machine m = new Machine();
-    m.applied.put(GROUP, 50L);
-    Throwable why = openAlone(store, m);
-    assertInstanceOf(IllegalStateException.class, why);
-    assertTrue(why.getMessage().contains("past the end of its Raft log"), why.getMessage());
+    assertRefusedToOpen(store, 50, "past the end of its Raft log");
   }
 
   @Test
@@ -358,12 +354,16 @@ class DurableStateMachineTest {
     LogStorage log = store.storage(GROUP);
     log.createSnapshot(20, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
     log.compact(20);
-    Machine m = new Machine();
-    m.applied.put(GROUP, 10L);
+    assertRefusedToOpen(store, 10, "holds no image");
+  }
 
-    Throwable why = openAlone(store, m);
-    assertInstanceOf(IllegalStateException.class, why);
-    assertTrue(why.getMessage().contains("holds no image"), why.getMessage());
+  /** Opening the group with a state machine that applied through {@code held} fails, saying why. */
+  private void assertRefusedToOpen(MemoryLogStore store, long held, String why) {
+    Machine m = new Machine();
+    m.applied.put(GROUP, held);
+    Throwable refused = openAlone(store, m);
+    assertInstanceOf(IllegalStateException.class, refused);
+    assertTrue(refused.getMessage().contains(why), refused.getMessage());
   }
 
   @Test
