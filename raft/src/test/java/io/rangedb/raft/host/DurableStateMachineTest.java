@@ -350,11 +350,7 @@ class DurableStateMachineTest {
 
   @Test
   void aStateMachineBehindACompactionWhichHoldsNoImageIsRefused() {
-    MemoryLogStore store = logOfThirtyEntries();
-    LogStorage log = store.storage(GROUP);
-    log.createSnapshot(20, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
-    log.compact(20);
-    assertRefusedToOpen(store, 10, "holds no image");
+    assertRefusedToOpen(compactedWithoutImage(20, 20), 10, "holds no image");
   }
 
   /** Opening the group with a state machine that applied through {@code held} fails, saying why. */
@@ -429,10 +425,7 @@ class DurableStateMachineTest {
 
   @Test
   void aSnapshotMessageOfALeadershipLostInTheSameCycleIsDropped() {
-    MemoryLogStore store = logOfThirtyEntries();
-    LogStorage log = store.storage(GROUP);
-    log.createSnapshot(30, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
-    log.compact(25);
+    MemoryLogStore store = compactedWithoutImage(30, 25);
     Machine m = new Machine();
     m.applied.put(GROUP, 30L);
     List<Runnable> tasks = new ArrayList<>();
@@ -517,6 +510,18 @@ class DurableStateMachineTest {
         hosts.get(node).inspect(groups -> groups.get(GROUP).confState());
     run(0);
     return cs.join();
+  }
+
+  /**
+   * {@link #logOfThirtyEntries} compacted as for a durable state machine: a snapshot record at
+   * {@code snapshotAt} without an image, entries through {@code through} dropped.
+   */
+  private static MemoryLogStore compactedWithoutImage(long snapshotAt, long through) {
+    MemoryLogStore store = logOfThirtyEntries();
+    LogStorage log = store.storage(GROUP);
+    log.createSnapshot(snapshotAt, ConfState.ofVoters(1L, 2L, 3L), new byte[0]);
+    log.compact(through);
+    return store;
   }
 
   /** A founding member's log of group {@link #GROUP} with entries through index 30. */
