@@ -28,6 +28,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final long tickMillis;
   private final boolean rememberCommands;
   private final RaftHost.Options hostOptions;
+  private final boolean storedState;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -48,8 +49,25 @@ final class LocalRaftCluster implements AutoCloseable {
       boolean rememberCommands,
       RaftHost.Options hostOptions)
       throws Exception {
+    this(root, size, groupCount, tickMillis, rememberCommands, false, hostOptions);
+  }
+
+  /**
+   * @param storedState whether each node keeps its record of applied commands in its store ({@link
+   *     StoredRecordingStateMachine}) instead of rebuilding it from the Raft log
+   */
+  LocalRaftCluster(
+      Path root,
+      int size,
+      int groupCount,
+      long tickMillis,
+      boolean rememberCommands,
+      boolean storedState,
+      RaftHost.Options hostOptions)
+      throws Exception {
     this.root = root;
     this.rememberCommands = rememberCommands;
+    this.storedState = storedState;
     this.hostOptions = hostOptions;
     this.size = size;
     this.tickMillis = tickMillis;
@@ -93,7 +111,7 @@ final class LocalRaftCluster implements AutoCloseable {
             tickMillis,
             id * 1_000_003L + restarts++,
             rememberCommands,
-            false,
+            storedState,
             hostOptions);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());

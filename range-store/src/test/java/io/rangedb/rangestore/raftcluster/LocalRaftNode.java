@@ -36,6 +36,10 @@ final class LocalRaftNode implements AutoCloseable {
   final RecordingStateMachine stateMachine;
   final RaftHost host;
   final CountingTransport sent;
+
+  /** Every group's Raft log in this node's store. */
+  final RaftLogStore logs;
+
   private final StoreEngine engine;
   private final GrpcRaftTransport transport;
   private final Server server;
@@ -60,7 +64,7 @@ final class LocalRaftNode implements AutoCloseable {
     engine = StoreEngine.open(store);
     RaftHost.StateMachine machine =
         storedState ? new StoredRecordingStateMachine(stateMachine, engine) : stateMachine;
-    RaftLogStore logs = new RaftLogStore(engine);
+    logs = new RaftLogStore(engine);
     HostReceiver receiver = new HostReceiver();
     transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
     loop = RaftThreads.newLoop("raft-loop-n" + id);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.host.RaftHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 3's integration test: 3 Raft hosts in one JVM over real gRPC on 127.0.0.1 and real RocksDB
@@ -72,10 +75,17 @@ class RaftClusterTest {
     }
   }
 
-  @Test
-  void aHostThatMissedCompactedEntriesCatchesUpFromSnapshotsOverGrpc() throws Exception {
+  /**
+   * With {@code storedState} the state machines keep their record in their stores ({@link
+   * io.rangedb.raft.host.RaftHost.DurableStateMachine}): compactions then store no image, node 3
+   * gets images taken when they are sent, and a restarted node resumes from its own store.
+   */
+  @ParameterizedTest(name = "state machines kept in the stores: {0}")
+  @ValueSource(booleans = {false, true})
+  void aHostThatMissedCompactedEntriesCatchesUpFromSnapshotsOverGrpc(boolean storedState)
+      throws Exception {
     int groups = 8;
-    try (LocalRaftCluster cluster = compactingCluster(groups)) {
+    try (LocalRaftCluster cluster = compactingCluster(groups, storedState)) {
       cluster.balanceLeaders(1.0);
       cluster.stop(3);
       List<String> acknowledged = new ArrayList<>();
@@ -88,6 +98,17 @@ class RaftClusterTest {
           cluster.liveNodes().stream().mapToLong(n -> n.host.stats().snapshotsCreated).sum();
       assertTrue(created >= groups, "logs were compacted: " + created + " snapshots");
 
+      for (long node = 1; node <= 2; node++) {
+        for (long g = 1; g <= groups; g++) {
+          Snapshot s = cluster.node(node).logs.storage(g).snapshot();
+          assertTrue(s.index() > 1, "group " + g + " compacted on node " + node);
+          assertEquals(
+              storedState,
+              s.data().length == 0,
+              "group " + g + " on node " + node + ": an image in the log only when not stored");
+        }
+      }
+
       cluster.restart(3);
       List<LocalRaftNode> nodes = cluster.liveNodes();
       awaitConvergence(cluster, nodes, 60);
@@ -96,11 +117,13 @@ class RaftClusterTest {
           "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
       assertSameEverywhere(cluster, nodes, acknowledged);
 
-      // A node whose log is compacted restarts from its own snapshot, then its log.
+      // A node whose log is compacted restarts from its own snapshot, then its log; or, keeping
+      // its state in its store, from there, restoring nothing.
       cluster.stop(1);
       cluster.restart(1);
       nodes = cluster.liveNodes();
-      assertTrue(cluster.node(1).stateMachine.restores() >= groups);
+      long restores = cluster.node(1).stateMachine.restores();
+      assertTrue(storedState ? restores == 0 : restores >= groups, "restores: " + restores);
       awaitConvergence(cluster, nodes, 60);
       assertSameEverywhere(cluster, nodes, acknowledged);
     }
@@ -217,8 +240,18 @@ class RaftClusterTest {
 
   /** Three nodes whose hosts snapshot and truncate every group's log every 20 entries. */
   private LocalRaftCluster compactingCluster(int groups) throws Exception {
+    return compactingCluster(groups, false);
+  }
+
+  private LocalRaftCluster compactingCluster(int groups, boolean storedState) throws Exception {
     return new LocalRaftCluster(
-        dir, 3, groups, TICK_MILLIS, true, RaftHost.Options.defaults().withCompactAfterEntries(20));
+        dir,
+        3,
+        groups,
+        TICK_MILLIS,
+        true,
+        storedState,
+        RaftHost.Options.defaults().withCompactAfterEntries(20));
   }
 
   /** Client threads proposing to random groups of {@code cluster}, after leaders are spread. */
