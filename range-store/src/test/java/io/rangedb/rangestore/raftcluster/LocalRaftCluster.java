@@ -39,22 +39,9 @@ final class LocalRaftCluster implements AutoCloseable {
   /**
    * @param rememberCommands whether nodes keep every applied command (for checks) or only count
    *     them (for benchmarks)
-   * @param hostOptions every host's options (log compaction, commit tracing)
-   */
-  LocalRaftCluster(
-      Path root,
-      int size,
-      int groupCount,
-      long tickMillis,
-      boolean rememberCommands,
-      RaftHost.Options hostOptions)
-      throws Exception {
-    this(root, size, groupCount, tickMillis, rememberCommands, false, hostOptions);
-  }
-
-  /**
    * @param storedState whether each node keeps its record of applied commands in its store ({@link
    *     StoredRecordingStateMachine}) instead of rebuilding it from the Raft log
+   * @param hostOptions every host's options (log compaction, commit tracing)
    */
   LocalRaftCluster(
       Path root,

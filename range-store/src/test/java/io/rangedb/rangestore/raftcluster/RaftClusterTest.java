@@ -37,7 +37,8 @@ class RaftClusterTest {
   @Test
   void acknowledgedProposalsSurviveAHostRestartAndApplyOnceInOneOrderEverywhere() throws Exception {
     try (LocalRaftCluster cluster =
-            new LocalRaftCluster(dir, 3, GROUPS, TICK_MILLIS, true, RaftHost.Options.defaults());
+            new LocalRaftCluster(
+                dir, 3, GROUPS, TICK_MILLIS, true, false, RaftHost.Options.defaults());
         ProposalStream acked = startProposals(cluster, 8, GROUPS, "c", 3_000)) {
       acked.awaitMore(500);
       long led =

@@ -78,7 +78,7 @@ public final class RaftCommitBenchmark {
       for (int groups : groupCounts) {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
-                root.resolve("g" + groups), 3, groups, tickMillis, false, hostOptions)) {
+                root.resolve("g" + groups), 3, groups, tickMillis, false, false, hostOptions)) {
           cluster.balanceLeaders(0.9);
           // Warm-up, not reported: long enough at full load for the JIT to compile the hot paths,
           // which otherwise compete for the two cores during the first measured case.
