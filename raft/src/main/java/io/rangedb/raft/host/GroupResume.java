@@ -16,8 +16,9 @@ final class GroupResume {
   /**
    * Where a group being opened resumes applying: at {@code config}'s applied index if it gives one;
    * else, for a durable state machine, at the index it holds, unless that is behind the log's
-   * snapshot (a crash came before its restore of a received snapshot reached the disk); else from
-   * the log's latest snapshot, which the state machine is restored from.
+   * snapshot (a crash came before its restore of a received image reached the disk: it is restored
+   * from the image it still holds); else from the log's latest snapshot, which the state machine is
+   * restored from.
    *
    * @throws IllegalStateException if the state machine holds more than the log or less than it can
    *     be repaired from
@@ -49,7 +50,7 @@ final class GroupResume {
       if (held >= latest.index()) {
         return held == 0 ? config : config.withApplied(held);
       }
-      if (latest.data().length == 0 && latest.index() > 1) {
+      if (latest.index() > 1 && !durable.holdsImage(groupId, latest.index())) {
         throw new IllegalStateException(
             "group "
                 + groupId
@@ -57,10 +58,9 @@ final class GroupResume {
                 + held
                 + ", behind the log's snapshot at "
                 + latest.index()
-                + ", a compaction's, which holds no image to restore: the state machine lost"
-                + " applied state");
+                + ", and holds no image received for it: the state machine lost applied state");
       }
-      // A received snapshot, or a founding member's initial state (no image: nothing applied).
+      // A received image whose restore a crash lost, or a founding member's initial state.
       stateMachine.restore(groupId, latest);
       return config;
     }

@@ -15,7 +15,10 @@ import io.rangedb.raft.RawNode;
 import io.rangedb.raft.Ready;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.AssemblingSink;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -83,9 +86,9 @@ public final class RaftHost implements Transport.Receiver {
     void restore(long groupId, Snapshot snapshot);
 
     /**
-     * An image of the group's state after every entry applied so far: for log compaction, which
-     * stores it in the log (only called when {@link Options#compactAfterEntries()} is positive);
-     * for a {@link DurableStateMachine}, for a follower that needs a snapshot, when it is sent.
+     * An image of the group's state after every entry applied so far, for log compaction, which
+     * stores it in the log (only called when {@link Options#compactAfterEntries()} is positive, and
+     * never for a {@link DurableStateMachine}, which streams its images instead).
      */
     default byte[] snapshot(long groupId) {
       throw new UnsupportedOperationException(
@@ -100,29 +103,55 @@ public final class RaftHost implements Transport.Receiver {
    * log now starts (index, term, membership), and a follower that needs a snapshot gets an image
    * taken when it is sent, labelled with the index applied by then, which may be past the log's
    * snapshot (the follower answers with its new last index, which the leader takes as its match).
+   * Images are streamed: read from a {@link ImageSource} by the sender's transport and written into
+   * an {@link ImageSink} on the receiver as they arrive, neither on a loop nor whole in memory.
    *
    * <p>Its writes must reach the disk in order with the host's log writes: a crash that keeps a log
-   * write made after {@link #apply} or {@link #restore} returned keeps what they did too (one
-   * RocksDB store for both, whose write-ahead log is shared, does this). A snapshot received from a
-   * leader stays in the log, with its data, until the next compaction, so that a crash before the
-   * state machine's restore reached the disk is repaired from it when the group is opened again.
+   * write made after {@link #apply}, {@link #restore} or a received image's {@link
+   * ImageSink#finish} returned keeps what they did too (one RocksDB store for both, whose
+   * write-ahead log is shared, does this). The log records a received snapshot only after its image
+   * is finished, and the state machine keeps that image until it restores it, so a crash before the
+   * restore reached the disk is repaired from the held image when the group is opened again.
    */
   public interface DurableStateMachine extends StateMachine {
     /**
      * The index of the last entry applied to the group's state as this state machine holds it,
      * which the host resumes from when it opens the group; 0 if it holds nothing of the group. When
      * it is behind the log's snapshot, the host restores it from that snapshot first: a founding
-     * member's initial state (no image: an empty state at index 1), or one received from a leader.
+     * member's initial state (an empty state at index 1), or an image received from a leader.
      */
     long appliedIndex(long groupId);
 
     /**
-     * An image of the group's state after every entry applied so far, for a follower that needs a
-     * snapshot; taken on the loop, so nothing is applied meanwhile. Never empty: an empty record in
-     * the log means a compaction's, which holds no image.
+     * Replaces the group's state with the snapshot's, which holds no data: at index 1 (or 0) the
+     * founders' empty initial state, else the image received for exactly this index through {@link
+     * #receiveImage} (finished, and held since). Called on the loop once the log's record of the
+     * snapshot is durable; what it writes must reach the disk in order with later log writes. It
+     * may then drop that image and any older one of the group.
      */
     @Override
-    byte[] snapshot(long groupId);
+    void restore(long groupId, Snapshot snapshot);
+
+    /**
+     * An image of the group's state after every entry applied so far, for a follower that needs a
+     * snapshot: taken on the loop, so nothing is applied meanwhile; read afterwards by the
+     * transport, off the loop, while the group goes on applying (a range replica: a storage
+     * snapshot taken now, iterated later).
+     */
+    ImageSource takeImage(long groupId);
+
+    /**
+     * Where an image of the group received from a leader is written as it arrives: called on the
+     * transport's thread, not the loop, while the group may go on applying; the snapshot's metadata
+     * says the index, term and membership it is of. Once {@link ImageSink#finish} returns, the
+     * image must be held (durably, in order with later log writes) until {@link #restore} takes it,
+     * a restore of a later index or {@link #destroy} drops it; a second image of the same index may
+     * replace the first (they are equal). An aborted image leaves nothing behind.
+     */
+    ImageSink receiveImage(long groupId, Snapshot snapshot);
+
+    /** Whether a finished image of the group received for exactly {@code index} is held. */
+    boolean holdsImage(long groupId, long index);
 
     /**
      * The group's replica left this node: drop its state, so that a replica opened here again
@@ -301,6 +330,12 @@ public final class RaftHost implements Transport.Receiver {
 
     /** Proposals refused with {@code BACKLOG} because the inbox was full. */
     public final AtomicLong proposalsRefused = new AtomicLong();
+
+    /** Snapshot streams received whole, their chunks, and those that broke before their end. */
+    public final AtomicLong snapshotsReceived = new AtomicLong();
+
+    public final AtomicLong snapshotChunksReceived = new AtomicLong();
+    public final AtomicLong snapshotStreamsAborted = new AtomicLong();
   }
 
   private final class Group {
@@ -653,6 +688,41 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
+  /**
+   * A durable state machine takes a received image into its own {@link
+   * DurableStateMachine#receiveImage sink}; once finished, the snapshot message goes to the loop
+   * without data. Otherwise the image is assembled in memory and stored in the log.
+   */
+  @Override
+  public ImageSink snapshotSink(long fromNode, Envelope header) {
+    ImageSink image =
+        durable == null
+            ? AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)))
+            : durable.receiveImage(header.groupId(), header.message().snapshot());
+    return new ImageSink() {
+      @Override
+      public void write(byte[] chunk) {
+        stats.snapshotChunksReceived.incrementAndGet();
+        image.write(chunk);
+      }
+
+      @Override
+      public void finish() {
+        image.finish();
+        stats.snapshotsReceived.incrementAndGet();
+        if (durable != null) {
+          receive(fromNode, List.of(header));
+        }
+      }
+
+      @Override
+      public void abort() {
+        stats.snapshotStreamsAborted.incrementAndGet();
+        image.abort();
+      }
+    };
+  }
+
   @Override
   public void snapshotStatus(long groupId, long toNode, boolean delivered) {
     submit(
@@ -955,24 +1025,19 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * A durable state machine's snapshot message: the log's snapshot record holds no image, so the
-   * image is taken now, labelled with the index applied so far, its term, and the membership as of
-   * it (conf changes reach Raft as they are applied). Null if the replica no longer leads in the
-   * message's term: it may have installed a newer leader's snapshot since the core built the
-   * message (in the same cycle), so that what it applied is no longer in its log; a message of a
-   * lost leadership would be refused anyway.
+   * image is taken now ({@link DurableStateMachine#takeImage}) and the message labelled with the
+   * index applied so far, its term, and the membership as of it (conf changes reach Raft as they
+   * are applied). Null if the replica no longer leads in the message's term: it may have installed
+   * a newer leader's snapshot since the core built the message (in the same cycle), so that what it
+   * applied is no longer in its log; a message of a lost leadership would be refused anyway.
    */
-  private Message withImageTakenNow(Group g, Message snap) {
+  private Message labelledNow(Group g, Message snap) {
     if (g.raft.role() != Role.LEADER
         || g.raft.term() != snap.term()
         || g.applied < g.raft.firstIndex() - 1) {
       return null;
     }
-    byte[] image = durable.snapshot(g.id);
-    if (image.length == 0) {
-      throw new IllegalStateException(
-          "the durable state machine gave an empty image of group " + g.id);
-    }
-    Snapshot s = new Snapshot(g.applied, g.raft.entryTerm(g.applied), g.raft.confState(), image);
+    Snapshot s = new Snapshot(g.applied, g.raft.entryTerm(g.applied), g.raft.confState(), null);
     return snap.toBuilder().snapshot(s).build();
   }
 
@@ -980,16 +1045,26 @@ public final class RaftHost implements Transport.Receiver {
     long groupId = g.id;
     for (Message m : msgs) {
       if (m.type() == MessageType.SNAP) {
-        Message snap = durable == null ? m : withImageTakenNow(g, m);
-        if (snap == null) {
-          continue;
-        }
-        transport.sendSnapshot(m.to(), new Envelope(groupId, snap));
-        stats.messagesSent++;
+        sendSnapshot(g, m);
       } else {
         byNode.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new Envelope(groupId, m));
       }
     }
+  }
+
+  private void sendSnapshot(Group g, Message m) {
+    if (durable == null) {
+      // The image is the one in the log's snapshot record, already in memory.
+      ImageSource image = ImageSource.of(m.snapshot().data());
+      transport.sendSnapshot(m.to(), new Envelope(g.id, m), image);
+    } else {
+      Message labelled = labelledNow(g, m);
+      if (labelled == null) {
+        return;
+      }
+      transport.sendSnapshot(m.to(), new Envelope(g.id, labelled), durable.takeImage(g.id));
+    }
+    stats.messagesSent++;
   }
 
   private void flush(Map<Long, List<Envelope>> byNode) {

@@ -13,8 +13,10 @@ import java.util.random.RandomGenerator;
  * split nodes into sides that cannot talk. Time is whatever the injected {@link Scheduler} says:
  * nothing here reads a clock or starts a thread, so a seed replays exactly.
  *
- * <p>Snapshots are chunked and streamed in order; losing any chunk (or a partition or crash during
- * the stream) fails the whole stream, and the sender is told either way, as a real stream would.
+ * <p>Snapshots are chunked and streamed in order, each chunk read from the sender's image and
+ * written into the receiver's sink when its turn comes; losing any chunk (or a partition, or either
+ * node going down during the stream) fails the whole stream, and the sender is told either way, as
+ * a real stream would.
  */
 public final class SimulatedNetwork {
 
@@ -37,6 +39,10 @@ public final class SimulatedNetwork {
   private final Scheduler scheduler;
   private final Map<Long, Transport.Receiver> receivers = new HashMap<>();
   private final Set<Long> down = new HashSet<>();
+
+  /** How many times each node went down: a stream breaks if either end did while it ran. */
+  private final Map<Long, Integer> downs = new HashMap<>();
+
   private final Map<Long, Integer> side = new HashMap<>();
   private long sent;
   private long delivered;
@@ -56,6 +62,7 @@ public final class SimulatedNetwork {
   public void setDown(long node, boolean isDown) {
     if (isDown) {
       down.add(node);
+      downs.merge(node, 1, Integer::sum);
     } else {
       down.remove(node);
     }
@@ -116,14 +123,54 @@ public final class SimulatedNetwork {
     }
 
     @Override
-    public void sendSnapshot(long toNode, Envelope snap) {
-      List<SnapshotChunk> chunks = SnapshotChunker.split(snap, conditions.snapshotChunkBytes);
-      SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
-      long at = delay();
-      for (SnapshotChunk c : chunks) {
-        at += rng.nextInt(2); // in order, pipelined: a stream never reorders its chunks
-        boolean lost = rng.nextDouble() < conditions.lossRate;
-        scheduler.after(at, () -> streamChunk(self, toNode, c, assembler, lost));
+    public void sendSnapshot(long toNode, Envelope snap, ImageSource image) {
+      SnapshotChunker.Outgoing out =
+          new SnapshotChunker.Outgoing(snap, image, conditions.snapshotChunkBytes);
+      scheduler.after(delay(), new SnapshotStream(self, toNode, out)::nextChunk);
+    }
+  }
+
+  /** One snapshot stream: a chunk at a time, each read and written when it is delivered. */
+  private final class SnapshotStream {
+    private final long from;
+    private final long to;
+    private final SnapshotChunker.Outgoing out;
+    private final int fromDowns;
+    private final int toDowns;
+    private SnapshotChunker.Incoming in;
+
+    SnapshotStream(long from, long to, SnapshotChunker.Outgoing out) {
+      this.from = from;
+      this.to = to;
+      this.out = out;
+      this.fromDowns = downs.getOrDefault(from, 0);
+      this.toDowns = downs.getOrDefault(to, 0);
+    }
+
+    void nextChunk() {
+      boolean lost = rng.nextDouble() < conditions.lossRate;
+      Transport.Receiver r = receivers.get(to);
+      if (lost
+          || r == null
+          || !canTalk(from, to)
+          || downs.getOrDefault(from, 0) != fromDowns
+          || downs.getOrDefault(to, 0) != toDowns) {
+        out.close();
+        if (in != null) {
+          in.abort();
+        }
+        reportSnapshot(from, to, out.groupId(), false);
+        return;
+      }
+      if (in == null) {
+        in = new SnapshotChunker.Incoming(r, from);
+      }
+      if (in.add(out.next())) {
+        snapshotsDelivered++;
+        delivered++;
+        reportSnapshot(from, to, out.groupId(), true);
+      } else {
+        scheduler.after(rng.nextInt(2), this::nextChunk); // in order: a stream never reorders
       }
     }
   }
@@ -136,30 +183,6 @@ public final class SimulatedNetwork {
     delivered++;
     r.receive(from, List.of(e));
   }
-
-  private void streamChunk(
-      long from, long to, SnapshotChunk c, SnapshotChunker.Assembler assembler, boolean lost) {
-    if (assembler == null) {
-      return;
-    }
-    if (failed.contains(assembler)) {
-      return; // the stream already broke
-    }
-    if (lost || !canTalk(from, to) || receivers.get(to) == null) {
-      failed.add(assembler);
-      reportSnapshot(from, to, c.groupId(), false);
-      return;
-    }
-    Envelope whole = assembler.add(c);
-    if (whole != null) {
-      snapshotsDelivered++;
-      delivered++;
-      receivers.get(to).receive(from, List.of(whole));
-      reportSnapshot(from, to, c.groupId(), true);
-    }
-  }
-
-  private final Set<SnapshotChunker.Assembler> failed = new HashSet<>();
 
   private void reportSnapshot(long from, long to, long groupId, boolean ok) {
     scheduler.after(

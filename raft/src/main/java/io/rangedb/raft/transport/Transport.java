@@ -13,10 +13,12 @@ public interface Transport {
   void send(long toNode, List<Envelope> batch);
 
   /**
-   * Streams a snapshot message (its data in chunks) to {@code toNode}; reports the outcome to the
-   * sender's {@link Receiver#snapshotStatus} so the leader can stop waiting on it.
+   * Streams a snapshot to {@code toNode}: {@code snapshotMessage}'s metadata first, then {@code
+   * image}'s bytes in chunks, read as the stream goes (not on the caller's thread); closes {@code
+   * image} when the stream ends. Reports the outcome to the sender's {@link
+   * Receiver#snapshotStatus} so the leader can stop waiting on it. Must not block.
    */
-  void sendSnapshot(long toNode, Envelope snapshotMessage);
+  void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image);
 
   /** The receiving side, implemented by the host. */
   interface Receiver {
@@ -25,5 +27,15 @@ public interface Transport {
 
     /** The snapshot for {@code groupId} sent to {@code toNode} was delivered, or failed. */
     void snapshotStatus(long groupId, long toNode, boolean delivered);
+
+    /**
+     * A snapshot stream from {@code fromNode} began with {@code header}, a SNAP message whose
+     * snapshot holds no data: where its image's chunks go as they arrive. The sink's {@link
+     * ImageSink#finish} hands the snapshot on. Called on the transport's thread, not a host's loop.
+     * (An {@link AssemblingSink} assembles the image in memory and hands on the whole message.)
+     *
+     * @throws RuntimeException to refuse the stream
+     */
+    ImageSink snapshotSink(long fromNode, Envelope header);
   }
 }

@@ -1,6 +1,7 @@
 package io.rangedb.raft.host;
 
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
 import io.rangedb.raft.transport.Transport;
 import java.util.List;
 
@@ -17,5 +18,10 @@ record CurrentHostReceiver(RaftHost[] host) implements Transport.Receiver {
   @Override
   public void snapshotStatus(long groupId, long toNode, boolean delivered) {
     host[0].snapshotStatus(groupId, toNode, delivered);
+  }
+
+  @Override
+  public ImageSink snapshotSink(long fromNode, Envelope header) {
+    return host[0].snapshotSink(fromNode, header);
   }
 }

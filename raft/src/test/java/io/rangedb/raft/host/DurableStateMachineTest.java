@@ -17,7 +17,10 @@ import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.RawNode;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.AssemblingSink;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.raft.transport.VirtualTime;
@@ -67,6 +70,8 @@ class DurableStateMachineTest {
     /** The index each image this machine took was labelled with, by the host that sent it. */
     final List<Long> imageIndexes = new ArrayList<>();
 
+    byte[] lastRestoredImage;
+
     /** The index of each snapshot this machine was restored from. */
     final List<Long> restoredIndexes = new ArrayList<>();
 
@@ -85,17 +90,38 @@ class DurableStateMachineTest {
       entriesApplied++;
     }
 
+    /** Per group, the images received and not yet restored, by index (its disk holds them). */
+    final Map<Long, TreeMap<Long, byte[]>> held = new TreeMap<>();
+
+    @Override
+    public ImageSink receiveImage(long groupId, Snapshot snapshot) {
+      return new AssemblingSink(
+          image ->
+              held.computeIfAbsent(groupId, g -> new TreeMap<>()).put(snapshot.index(), image));
+    }
+
+    @Override
+    public boolean holdsImage(long groupId, long index) {
+      return held.getOrDefault(groupId, new TreeMap<>()).containsKey(index);
+    }
+
     @Override
     public void restore(long groupId, Snapshot snapshot) {
+      assertEquals(0, snapshot.data().length, "the log's snapshot carries no image");
       List<String> image = new ArrayList<>();
-      if (snapshot.data().length == 0) {
+      if (snapshot.index() <= 1) {
         // A founding member's initial state: nothing applied yet.
-        assertEquals(1, snapshot.index(), "only the founders' initial state has no image");
         commands.put(groupId, image);
         applied.put(groupId, snapshot.index());
         return;
       }
-      ByteBuffer in = ByteBuffer.wrap(snapshot.data());
+      byte[] data = held.getOrDefault(groupId, new TreeMap<>()).get(snapshot.index());
+      if (data == null) {
+        throw new AssertionError("no image received for " + snapshot);
+      }
+      held.get(groupId).headMap(snapshot.index(), true).clear();
+      lastRestoredImage = data;
+      ByteBuffer in = ByteBuffer.wrap(data);
       long index = in.getLong();
       assertEquals(snapshot.index(), index, "an image is labelled with the index it was taken at");
       while (in.hasRemaining()) {
@@ -110,7 +136,7 @@ class DurableStateMachineTest {
     }
 
     @Override
-    public byte[] snapshot(long groupId) {
+    public ImageSource takeImage(long groupId) {
       List<String> mine = commands.getOrDefault(groupId, List.of());
       int size = Long.BYTES + mine.stream().mapToInt(c -> Integer.BYTES + c.length()).sum();
       ByteBuffer out = ByteBuffer.allocate(size).putLong(appliedIndex(groupId));
@@ -120,7 +146,7 @@ class DurableStateMachineTest {
       }
       imagesTaken++;
       imageIndexes.add(appliedIndex(groupId));
-      return out.array();
+      return ImageSource.of(out.array());
     }
 
     @Override
@@ -136,6 +162,7 @@ class DurableStateMachineTest {
       onDestroy.run();
       commands.remove(groupId);
       applied.remove(groupId);
+      held.remove(groupId);
       destroyed.add(groupId);
     }
 
@@ -280,15 +307,51 @@ class DurableStateMachineTest {
             + ", not with its log's compaction at "
             + compactedThrough);
     assertEquals(0, logSnapshot(leader).data().length, "the leader's log still holds no image");
-    assertTrue(
-        logSnapshot(lagging).data().length > 0,
-        "the received snapshot stays in the log with its image until the next compaction");
+    assertEquals(
+        receiver.restoredIndexes.get(0),
+        logSnapshot(lagging).index(),
+        "the receiver's log records the snapshot");
+    assertEquals(0, logSnapshot(lagging).data().length, "without its image");
+    RaftHost.Stats stats = hosts.get(lagging).stats();
+    assertTrue(stats.snapshotChunksReceived.get() > 1, "the image arrived in chunks");
+    assertEquals(1, stats.snapshotsReceived.get(), "into the state machine's sink");
+    assertEquals(Map.of(GROUP, new TreeMap<Long, byte[]>()), receiver.held, "and was let go");
     assertEquals(sender.commands.get(GROUP), receiver.commands.get(GROUP));
 
     // Replication goes on from the image's index, though the leader sent its log's older one.
     commitCommands(5);
     assertEquals(70, receiver.commands.get(GROUP).size());
     assertEquals(sender.commands.get(GROUP), receiver.commands.get(GROUP));
+  }
+
+  @Test
+  void aSnapshotStreamBrokenHalfWayLeavesNothingBehindAndTheNextOneIsRestored() {
+    network.conditions.snapshotChunkBytes = 16; // a stream of many chunks
+    startNodes(3);
+    commitCommands(5);
+    long lagging = leader() == 3 ? 2 : 3;
+    stop(lagging);
+    commitCommands(60);
+    Machine receiver = machines.get(lagging);
+
+    start(lagging);
+    RaftHost.Stats stats = hosts.get(lagging).stats();
+    for (int i = 0; i < 5_000 && stats.snapshotChunksReceived.get() == 0; i++) {
+      run(1);
+    }
+    assertTrue(stats.snapshotChunksReceived.get() > 0, "an image began to arrive");
+    assertEquals(0, stats.snapshotsReceived.get(), "and was not finished yet");
+    stop(lagging); // the stream breaks with the node
+    run(500);
+    assertEquals(1, stats.snapshotStreamsAborted.get(), "the half-received image was dropped");
+    assertEquals(Map.of(), receiver.held, "nothing of it is held");
+    assertEquals(0, receiver.restores);
+
+    start(lagging);
+    run(3_000);
+    assertEquals(1, receiver.restores, "the next stream was received whole and restored");
+    commitCommands(5);
+    assertEquals(machines.get(leader()).commands.get(GROUP), receiver.commands.get(GROUP));
   }
 
   @Test
@@ -313,7 +376,7 @@ class DurableStateMachineTest {
   }
 
   @Test
-  void aRestoreThatDidNotReachTheDiskIsRepairedFromTheSnapshotKeptInTheLog() {
+  void aRestoreThatDidNotReachTheDiskIsRepairedFromTheImageTheStateMachineStillHolds() {
     startNodes(3);
     commitCommands(5);
     long lagging = leader() == 3 ? 2 : 3;
@@ -324,17 +387,20 @@ class DurableStateMachineTest {
     Machine receiver = machines.get(lagging);
     assertEquals(1, receiver.restores);
     Snapshot kept = logSnapshot(lagging);
-    assertTrue(kept.data().length > 0, "the received snapshot is in the log with its image");
+    assertEquals(kept.index(), receiver.restoredIndexes.get(0), "the log records the snapshot");
+    byte[] image = receiver.lastRestoredImage;
 
-    // A crash lost the state machine's restore (and what it applied after it), not the log's
-    // record of the snapshot, which was durable before the restore began.
+    // A crash lost the state machine's restore (and what it applied after it, and its dropping
+    // of the image, written with it), not the log's record of the snapshot, which was durable
+    // before the restore began, nor the image, which was before that.
     stop(lagging);
+    receiver.held.computeIfAbsent(GROUP, g -> new TreeMap<>()).put(kept.index(), image);
     receiver.commands.put(GROUP, new ArrayList<>(List.of("c0", "c1", "c2", "c3", "c4")));
     receiver.applied.put(GROUP, kept.index() - 60);
     start(lagging);
     run(1_000);
 
-    assertEquals(2, receiver.restores, "restored again, from the log");
+    assertEquals(2, receiver.restores, "restored again, from the image it held");
     assertEquals(kept.index(), receiver.restoredIndexes.get(1));
     commitCommands(5);
     assertEquals(machines.get(leader()).commands.get(GROUP), receiver.commands.get(GROUP));
@@ -438,7 +504,8 @@ class DurableStateMachineTest {
           }
 
           @Override
-          public void sendSnapshot(long toNode, Envelope e) {
+          public void sendSnapshot(long toNode, Envelope e, ImageSource image) {
+            image.close();
             sent.add(e.message());
           }
         };
@@ -470,6 +537,7 @@ class DurableStateMachineTest {
     // node 2, leading in a newer term, installs one past everything node 1 applied.
     sent.clear();
     byte[] image = ByteBuffer.allocate(Long.BYTES).putLong(50).array();
+    m.held.computeIfAbsent(GROUP, g -> new TreeMap<>()).put(50L, image); // streamed in before
     host.receive(
         3,
         List.of(
@@ -482,7 +550,7 @@ class DurableStateMachineTest {
                     .logTerm(1)),
             env(
                 toNode1(MessageType.SNAP, term + 1)
-                    .snapshot(new Snapshot(50, term + 1, ConfState.ofVoters(1L, 2L, 3L), image)))));
+                    .snapshot(new Snapshot(50, term + 1, ConfState.ofVoters(1L, 2L, 3L), null)))));
     runAll(tasks);
 
     assertEquals(null, host.failure(), "the host keeps running");

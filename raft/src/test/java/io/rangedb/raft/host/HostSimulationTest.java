@@ -9,6 +9,9 @@ import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.sim.SeedFailure;
+import io.rangedb.raft.transport.AssemblingSink;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +64,7 @@ class HostSimulationTest {
     long unsyncedAtCrashes = 0;
     long moved = 0;
     long images = 0;
+    long received = 0;
     long ran = 0;
     for (long seed = first; ran < count && (seconds == 0 || System.nanoTime() < deadline); seed++) {
       ran++;
@@ -70,6 +74,7 @@ class HostSimulationTest {
         unsyncedAtCrashes += run.lostUnsynced;
         moved += run.movesDone;
         images += run.imagesTaken;
+        received += run.imagesReceived;
       } catch (AssertionError | RuntimeException e) {
         throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
@@ -82,11 +87,15 @@ class HostSimulationTest {
             + "; replicas moved: "
             + moved
             + "; images taken for snapshots by durable state machines: "
-            + images);
+            + images
+            + ", received whole: "
+            + received);
     assertTrue(ran < 10 || moved > 0, "replicas must move between hosts in the odd seeds");
     assertTrue(
         ran < 10 || images > 0,
         "durable state machines (seeds 1 mod 4) must send snapshots taken when they are sent");
+    assertTrue(
+        ran < 10 || received > 0, "and receive them streamed into their sinks, not in the log");
     assertTrue(
         ran < 10 || unsyncedAtCrashes > 0,
         "crashes must also hit writes made without sync, or the crash model tests nothing of them");
@@ -130,6 +139,12 @@ class HostSimulationTest {
 
     /** Per node, per group: the durable state machine's image as its disk holds it. */
     final Map<Long, Map<Long, TreeMap<Long, String>>> disks = new TreeMap<>();
+
+    /**
+     * Per node, per group, the images a durable state machine received and holds until it restores
+     * them, by index: on its disk, so that a crash keeps them when it keeps the log's later writes.
+     */
+    final Map<Long, Map<Long, TreeMap<Long, byte[]>>> heldImages = new TreeMap<>();
 
     /** Groups a starting host failed to open: none may. */
     final List<String> openFailures = new ArrayList<>();
@@ -243,7 +258,12 @@ class HostSimulationTest {
           + " moves="
           + movesDone
           + (durableState
-              ? " durableState imagesTaken=" + imagesTaken + " stateDestroys=" + stateDestroys
+              ? " durableState imagesTaken="
+                  + imagesTaken
+                  + " imagesReceived="
+                  + imagesReceived
+                  + " stateDestroys="
+                  + stateDestroys
               : "");
     }
 
@@ -255,6 +275,8 @@ class HostSimulationTest {
       // durable one starts from what its disk kept; the others from each group's durable snapshot,
       // as a real state machine is durable with it.
       Map<Long, TreeMap<Long, String>> disk = disks.computeIfAbsent(id, k -> new HashMap<>());
+      Map<Long, TreeMap<Long, byte[]>> heldDisk =
+          heldImages.computeIfAbsent(id, k -> new HashMap<>());
       Map<Long, TreeMap<Long, String>> state = new HashMap<>();
       for (long g = 1; g <= GROUPS; g++) {
         if (moves
@@ -263,6 +285,7 @@ class HostSimulationTest {
             && g != movingGroup) {
           destroyNow(stores.get(id), g); // moved away before a crash let its host destroy it
           disk.remove(g);
+          heldDisk.remove(g);
         }
         if (durableState) {
           state.put(g, new TreeMap<>(disk.getOrDefault(g, new TreeMap<>())));
@@ -273,6 +296,8 @@ class HostSimulationTest {
         }
       }
       states.put(id, state);
+      Map<Long, TreeMap<Long, byte[]>> held = new HashMap<>();
+      heldDisk.forEach((g, images) -> held.put(g, new TreeMap<>(images)));
       MemoryLogStore store = stores.get(id);
       RaftHost.DurableStateMachine sm =
           new RaftHost.DurableStateMachine() {
@@ -308,15 +333,50 @@ class HostSimulationTest {
 
             @Override
             public byte[] snapshot(long groupId) {
-              if (durableState) {
-                imagesTaken++;
-              }
               return encode(state.get(groupId));
             }
 
             @Override
+            public ImageSource takeImage(long groupId) {
+              imagesTaken++;
+              return ImageSource.of(encode(state.get(groupId)));
+            }
+
+            @Override
+            public ImageSink receiveImage(long groupId, Snapshot snapshot) {
+              return new AssemblingSink(
+                  image -> {
+                    imagesReceived++;
+                    held.computeIfAbsent(groupId, k -> new TreeMap<>())
+                        .put(snapshot.index(), image);
+                    store.writeBeside(
+                        () ->
+                            heldDisk
+                                .computeIfAbsent(groupId, k -> new TreeMap<>())
+                                .put(snapshot.index(), image));
+                  });
+            }
+
+            @Override
+            public boolean holdsImage(long groupId, long index) {
+              return held.getOrDefault(groupId, new TreeMap<>()).containsKey(index);
+            }
+
+            @Override
             public void restore(long groupId, Snapshot snapshot) {
-              TreeMap<Long, String> image = decode(snapshot.data());
+              byte[] data = snapshot.data();
+              if (durableState && snapshot.index() > 1) {
+                data = held.getOrDefault(groupId, new TreeMap<>()).get(snapshot.index());
+                if (data == null) {
+                  throw new AssertionError(
+                      "restore of group "
+                          + groupId
+                          + " at "
+                          + snapshot.index()
+                          + " without an image received for it");
+                }
+              }
+              TreeMap<Long, String> image = decode(data);
               image.forEach(
                   (index, cmd) -> {
                     String known = committed.get(groupId).get(index);
@@ -340,7 +400,13 @@ class HostSimulationTest {
               state.put(groupId, image);
               if (durableState) {
                 TreeMap<Long, String> copy = new TreeMap<>(image);
-                store.writeBeside(() -> disk.put(groupId, copy));
+                long index = snapshot.index();
+                held.getOrDefault(groupId, new TreeMap<>()).headMap(index, true).clear();
+                store.writeBeside(
+                    () -> {
+                      disk.put(groupId, copy);
+                      heldDisk.getOrDefault(groupId, new TreeMap<>()).headMap(index, true).clear();
+                    });
               }
               snapshotsInstalled++;
             }
@@ -355,7 +421,12 @@ class HostSimulationTest {
             public void destroy(long groupId) {
               stateDestroys++;
               state.put(groupId, new TreeMap<>());
-              store.writeBeside(() -> disk.remove(groupId));
+              held.remove(groupId);
+              store.writeBeside(
+                  () -> {
+                    disk.remove(groupId);
+                    heldDisk.remove(groupId);
+                  });
             }
           };
       SplittableRandom fsyncDelays = rng.split();
@@ -453,6 +524,9 @@ class HostSimulationTest {
 
     /** Images a durable state machine gave for a snapshot being sent. */
     int imagesTaken;
+
+    /** Images a durable state machine received whole (streams that broke are not counted). */
+    int imagesReceived;
 
     /** Groups whose state a durable state machine dropped: removed replicas, crash leftovers. */
     int stateDestroys;

@@ -1,6 +1,7 @@
 package io.rangedb.raft.host;
 
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import java.util.List;
 
@@ -10,5 +11,7 @@ final class NowhereTransport implements Transport {
   public void send(long toNode, List<Envelope> batch) {}
 
   @Override
-  public void sendSnapshot(long toNode, Envelope snapshotMessage) {}
+  public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
+    image.close();
+  }
 }

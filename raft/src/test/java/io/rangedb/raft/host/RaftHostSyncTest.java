@@ -16,6 +16,7 @@ import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -87,7 +88,8 @@ class RaftHostSyncTest {
             }
 
             @Override
-            public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+            public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
+              image.close();
               sent.add(snapshotMessage);
             }
           },

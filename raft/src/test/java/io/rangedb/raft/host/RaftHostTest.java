@@ -15,6 +15,7 @@ import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.raft.transport.VirtualTime;
@@ -189,8 +190,8 @@ class RaftHostTest {
     }
 
     @Override
-    public void sendSnapshot(long toNode, Envelope snapshotMessage) {
-      inner.get().sendSnapshot(toNode, snapshotMessage);
+    public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
+      inner.get().sendSnapshot(toNode, snapshotMessage, image);
     }
   }
 

@@ -9,6 +9,8 @@ import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
+import io.rangedb.raft.transport.InlineSnapshots;
 import io.rangedb.raft.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -60,8 +62,11 @@ class RaftHostThreadsTest {
               }
 
               @Override
-              public void sendSnapshot(long toNode, Envelope snapshotMessage) {
-                send(toNode, List.of(snapshotMessage));
+              public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
+                RaftHost to = hosts.get(toNode);
+                if (to != null) {
+                  InlineSnapshots.deliver(snapshotMessage, image, node, to);
+                }
                 RaftHost self = hosts.get(node);
                 self.snapshotStatus(snapshotMessage.groupId(), toNode, true);
               }

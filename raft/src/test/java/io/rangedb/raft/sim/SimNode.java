@@ -18,7 +18,10 @@ import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.Status;
 import io.rangedb.raft.host.MemoryLogStore;
+import io.rangedb.raft.transport.AssemblingSink;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -245,6 +248,11 @@ final class SimNode implements Transport.Receiver {
   }
 
   @Override
+  public ImageSink snapshotSink(long fromNode, Envelope header) {
+    return AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)));
+  }
+
+  @Override
   public void snapshotStatus(long groupId, long toNode, boolean delivered) {
     if (!alive) {
       return;
@@ -305,7 +313,7 @@ final class SimNode implements Transport.Receiver {
     Map<Long, List<Envelope>> byNode = new TreeMap<>();
     for (Message m : msgs) {
       if (m.type() == MessageType.SNAP) {
-        transport.sendSnapshot(m.to(), new Envelope(GROUP, m));
+        transport.sendSnapshot(m.to(), new Envelope(GROUP, m), ImageSource.of(m.snapshot().data()));
       } else {
         byNode.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(new Envelope(GROUP, m));
       }

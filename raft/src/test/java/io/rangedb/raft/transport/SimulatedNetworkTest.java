@@ -50,6 +50,11 @@ class SimulatedNetworkTest {
     }
 
     @Override
+    public ImageSink snapshotSink(long fromNode, Envelope header) {
+      return AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)));
+    }
+
+    @Override
     public void snapshotStatus(long groupId, long toNode, boolean delivered) {
       snapshotOutcomes.add(delivered);
     }
@@ -131,14 +136,14 @@ class SimulatedNetworkTest {
             .snapshot(new Snapshot(30, 2, ConfState.ofVoters(1L, 2L), data))
             .build();
     network.conditions.snapshotChunkBytes = 100;
-    one.sendSnapshot(2, new Envelope(7, snap));
+    one.sendSnapshot(2, new Envelope(7, snap), ImageSource.of(data));
     time.runUntil(100);
     assertEquals(1, inbox.snapshots.size());
     assertArrayEquals(data, inbox.snapshots.get(0).message().snapshot().data());
     assertEquals(List.of(true), senderInbox.snapshotOutcomes);
 
     network.conditions.lossRate = 1; // every chunk lost
-    one.sendSnapshot(2, new Envelope(7, snap));
+    one.sendSnapshot(2, new Envelope(7, snap), ImageSource.of(data));
     time.runUntil(200);
     assertEquals(1, inbox.snapshots.size(), "no partial snapshot is ever delivered");
     assertEquals(List.of(true, false), senderInbox.snapshotOutcomes);

@@ -11,6 +11,7 @@ import io.rangedb.raft.host.LogStore;
 import io.rangedb.raft.host.MemoryLogStore;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.raft.transport.VirtualTime;
@@ -334,6 +335,11 @@ public class HostLoopBenchmark {
     @Override
     public void snapshotStatus(long groupId, long toNode, boolean delivered) {
       host.snapshotStatus(groupId, toNode, delivered);
+    }
+
+    @Override
+    public ImageSink snapshotSink(long fromNode, Envelope header) {
+      return host.snapshotSink(fromNode, header);
     }
   }
 

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.time.Duration;
@@ -171,9 +172,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   }
 
   @Override
-  public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+  public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
     Peer peer = peer(toNode);
     if (peer == null) {
+      image.close();
       receiver.snapshotStatus(snapshotMessage.groupId(), toNode, false);
       return;
     }
@@ -182,6 +184,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         localNode,
         toNode,
         snapshotMessage,
+        image,
         options.snapshotChunkBytes(),
         options.snapshotTimeoutPerChunk(),
         receiver);

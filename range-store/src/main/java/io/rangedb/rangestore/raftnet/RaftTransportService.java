@@ -113,27 +113,29 @@ final class RaftTransportService implements BindableService {
   }
 
   /**
-   * Assembles one snapshot in memory. A stream whose data goes past {@code maxSnapshotBytes} is
-   * refused at once with RESOURCE_EXHAUSTED and what it brought is dropped, so a buggy or hostile
-   * peer cannot fill this node's heap; other malformed streams are refused when they end.
+   * Receives one snapshot, writing each chunk into the receiver's sink as it arrives. A stream
+   * whose data goes past {@code maxSnapshotBytes} is refused at once with RESOURCE_EXHAUSTED and
+   * what it brought is dropped, so a buggy or hostile peer cannot fill this node's memory or disk;
+   * other malformed streams are refused when they end. A stream that breaks leaves nothing behind
+   * (the sink is aborted); the snapshot reaches the host only after its last chunk.
    */
   private StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {
-      private SnapshotChunker.Assembler assembler = new SnapshotChunker.Assembler();
+      private SnapshotChunker.Incoming incoming;
       private long groupId = -1;
       private long fromNode;
       private long bytes;
-      private Envelope whole;
+      private boolean whole;
       private String error;
       private boolean answered;
 
       @Override
       public void onNext(SnapshotChunk chunk) {
-        if (answered || error != null || whole != null) {
+        if (answered || error != null || whole) {
           return;
         }
         try {
-          if (groupId < 0) {
+          if (incoming == null) {
             if (!chunk.hasHeader()) {
               throw new IllegalArgumentException("the first snapshot chunk has no header");
             }
@@ -142,21 +144,29 @@ final class RaftTransportService implements BindableService {
             if (chunk.getHeader().getTo() == 0) {
               throw new IllegalArgumentException("snapshot without a receiver");
             }
+            incoming = new SnapshotChunker.Incoming(receiver, fromNode);
           }
           bytes += chunk.getData().size();
           if (bytes > maxSnapshotBytes) {
             refuseTooLarge();
             return;
           }
-          whole = assembler.add(RaftMessageCodec.decode(chunk, groupId));
-        } catch (IllegalArgumentException | IllegalStateException e) {
-          error = e.getMessage();
-          assembler = null;
+          whole = incoming.add(RaftMessageCodec.decode(chunk, groupId));
+        } catch (RuntimeException e) {
+          // Malformed or out of order, or the sink could not take it (its disk): refused.
+          error = e.getMessage() == null ? e.toString() : e.getMessage();
+          abort();
+        }
+      }
+
+      private void abort() {
+        if (incoming != null) {
+          incoming.abort();
         }
       }
 
       private void refuseTooLarge() {
-        assembler = null; // the partial snapshot goes now, not when the peer stops sending
+        abort(); // the partial snapshot goes now, not when the peer stops sending
         answered = true;
         String why =
             "snapshot of group "
@@ -173,8 +183,7 @@ final class RaftTransportService implements BindableService {
       @Override
       public void onError(Throwable t) {
         // The sender gave up (or its deadline passed); it learns the outcome on its own side.
-        assembler = null;
-        whole = null;
+        abort();
       }
 
       @Override
@@ -183,17 +192,16 @@ final class RaftTransportService implements BindableService {
           return;
         }
         answered = true;
-        if (error == null && whole == null) {
+        if (error == null && !whole) {
           error = "the snapshot stream ended before its last chunk";
+          abort();
         }
         if (error != null) {
           log.warn("refusing a snapshot from node {}: {}", fromNode, error);
           response.onNext(SnapshotResponse.newBuilder().setAccepted(false).setError(error).build());
         } else {
-          receiver.receive(fromNode, List.of(whole));
           response.onNext(SnapshotResponse.newBuilder().setAccepted(true).build());
         }
-        whole = null;
         response.onCompleted();
       }
     };

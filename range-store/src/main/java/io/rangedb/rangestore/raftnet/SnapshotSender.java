@@ -4,21 +4,22 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.SnapshotChunk;
 import io.rangedb.raft.transport.SnapshotChunker;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import io.rangedb.wire.proto.SnapshotResponse;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams one snapshot to one peer in chunks, as fast as the stream's flow control allows, and
- * tells the sending host whether the peer took it, so the leader stops waiting either way.
+ * Streams one snapshot to one peer in chunks, as fast as the stream's flow control allows, reading
+ * each from the image only when the stream can take it (on gRPC's executor, not the host's loop),
+ * and tells the sending host whether the peer took it, so the leader stops waiting either way. The
+ * image is closed when the call ends, however it ends.
  */
 final class SnapshotSender
     implements ClientResponseObserver<io.rangedb.wire.proto.SnapshotChunk, SnapshotResponse> {
@@ -27,43 +28,46 @@ final class SnapshotSender
   private final long localNode;
   private final long peer;
   private final long groupId;
-  private final Iterator<SnapshotChunk> chunks;
+  private final SnapshotChunker.Outgoing chunks;
   private final Transport.Receiver receiver;
   private ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests;
   private boolean done;
+  private boolean sentLast;
 
   private SnapshotSender(
       long localNode,
       long peer,
       long groupId,
-      List<SnapshotChunk> chunks,
+      SnapshotChunker.Outgoing chunks,
       Transport.Receiver receiver) {
     this.localNode = localNode;
     this.peer = peer;
     this.groupId = groupId;
-    this.chunks = chunks.iterator();
+    this.chunks = chunks;
     this.receiver = receiver;
   }
 
   /**
-   * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the one extra for
-   * the peer's answer: a peer that stalls (frozen, or never answering) fails the call with
-   * DEADLINE_EXCEEDED, reported as not delivered, and the leader retries later.
+   * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the chunks counted
+   * from the image's size estimate, the one extra for the peer's answer: a peer that stalls
+   * (frozen, or never answering) fails the call with DEADLINE_EXCEEDED, reported as not delivered,
+   * and the leader retries later.
    */
   static void send(
       RaftTransportGrpc.RaftTransportStub stub,
       long localNode,
       long peer,
       Envelope snapshot,
+      ImageSource image,
       int chunkBytes,
       Duration timeoutPerChunk,
       Transport.Receiver receiver) {
-    List<SnapshotChunk> list = SnapshotChunker.split(snapshot, chunkBytes);
-    stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, list.size()), TimeUnit.NANOSECONDS)
-        .snapshot(new SnapshotSender(localNode, peer, snapshot.groupId(), list, receiver));
+    SnapshotChunker.Outgoing chunks = new SnapshotChunker.Outgoing(snapshot, image, chunkBytes);
+    stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, chunks.maxChunks()), TimeUnit.NANOSECONDS)
+        .snapshot(new SnapshotSender(localNode, peer, snapshot.groupId(), chunks, receiver));
   }
 
-  static long deadlineNanos(Duration timeoutPerChunk, int chunks) {
+  static long deadlineNanos(Duration timeoutPerChunk, long chunks) {
     long perChunk = timeoutPerChunk.toNanos();
     long n = chunks + 1L;
     return perChunk > Long.MAX_VALUE / n ? Long.MAX_VALUE : perChunk * n;
@@ -76,9 +80,18 @@ final class SnapshotSender
   }
 
   private synchronized void pump() {
-    while (!done && chunks.hasNext() && requests.isReady()) {
-      requests.onNext(RaftMessageCodec.encode(chunks.next(), localNode));
-      if (!chunks.hasNext()) {
+    while (!done && !sentLast && requests.isReady()) {
+      SnapshotChunk c;
+      try {
+        c = chunks.next();
+      } catch (RuntimeException e) {
+        log.warn("could not read the image of group {} for node {}", groupId, peer, e);
+        requests.onError(e); // cancels the call; onError below reports it
+        return;
+      }
+      requests.onNext(RaftMessageCodec.encode(c, localNode));
+      if (c.last()) {
+        sentLast = true;
         requests.onCompleted();
       }
     }
@@ -115,6 +128,7 @@ final class SnapshotSender
         return;
       }
       done = true;
+      chunks.close();
     }
     receiver.snapshotStatus(groupId, peer, delivered);
   }

@@ -2,6 +2,7 @@ package io.rangedb.rangestore.raftcluster;
 
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import java.util.EnumMap;
 import java.util.List;
@@ -26,9 +27,9 @@ final class CountingTransport implements Transport {
   }
 
   @Override
-  public void sendSnapshot(long toNode, Envelope snapshotMessage) {
+  public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
     counts.incrementAndGet(MessageType.SNAP.ordinal());
-    delegate.sendSnapshot(toNode, snapshotMessage);
+    delegate.sendSnapshot(toNode, snapshotMessage, image);
   }
 
   Map<MessageType, Long> counts() {

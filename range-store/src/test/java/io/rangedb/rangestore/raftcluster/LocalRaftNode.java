@@ -7,6 +7,7 @@ import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.host.RaftThreads;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.rangestore.raftlog.RaftLogStore;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
@@ -41,6 +42,12 @@ final class LocalRaftNode implements AutoCloseable {
   final RaftLogStore logs;
 
   private final StoreEngine engine;
+
+  /** Keys of snapshot images received and not yet restored, in this node's store. */
+  long heldImageKeys() {
+    return StoredImages.heldKeys(engine);
+  }
+
   private final GrpcRaftTransport transport;
   private final Server server;
   private final ExecutorService loop;
@@ -195,6 +202,15 @@ final class LocalRaftNode implements AutoCloseable {
       if (h != null) {
         h.snapshotStatus(groupId, toNode, delivered);
       }
+    }
+
+    @Override
+    public ImageSink snapshotSink(long fromNode, Envelope header) {
+      RaftHost h = host;
+      if (h == null) {
+        throw new IllegalStateException("node not started yet");
+      }
+      return h.snapshotSink(fromNode, header);
     }
   }
 }

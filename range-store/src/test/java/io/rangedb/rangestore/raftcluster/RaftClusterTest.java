@@ -117,6 +117,16 @@ class RaftClusterTest {
           cluster.node(3).stateMachine.restores() >= groups,
           "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
       assertSameEverywhere(cluster, nodes, acknowledged);
+      if (storedState) {
+        for (long g = 1; g <= groups; g++) {
+          assertEquals(
+              0,
+              cluster.node(3).logs.storage(g).snapshot().data().length,
+              "group " + g + ": node 3's log records the snapshots it received without images");
+        }
+        // Streamed into its store chunk by chunk, each image was dropped once restored.
+        assertEquals(0, cluster.node(3).heldImageKeys(), "images held after their restores");
+      }
 
       // A node whose log is compacted restarts from its own snapshot, then its log; or, keeping
       // its state in its store, from there, restoring nothing.

@@ -85,6 +85,12 @@ final class RecordingStateMachine implements RaftHost.StateMachine {
     applied.put(groupId, list);
   }
 
+  /** Replaces what {@code groupId} has applied with a snapshot's records (a restore). */
+  void restored(long groupId, List<Applied> list) {
+    restores.incrementAndGet();
+    replace(groupId, list);
+  }
+
   /** Sets what {@code groupId} has applied, as a store that kept it says. */
   void replace(long groupId, List<Applied> list) {
     applied.put(groupId, new ArrayList<>(list));

@@ -4,6 +4,8 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.rangestore.raftcluster.RecordingStateMachine.Applied;
 import io.rangedb.rangestore.storage.ColumnFamily;
 import io.rangedb.rangestore.storage.EngineBatch;
@@ -32,11 +34,13 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
   private final RecordingStateMachine view;
   private final StoreEngine engine;
   private final Map<Long, Long> appliedIndexes = new ConcurrentHashMap<>();
+  private final StoredImages images;
 
   /** Loads what the store holds into {@code view}, which must be empty. */
   StoredRecordingStateMachine(RecordingStateMachine view, StoreEngine engine) {
     this.view = view;
     this.engine = engine;
+    this.images = new StoredImages(engine);
     Map<Long, List<Applied>> records = new java.util.TreeMap<>();
     byte[] end = PREFIX.clone();
     end[end.length - 1]++;
@@ -71,26 +75,58 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
     appliedIndexes.put(groupId, entry.index());
   }
 
+  /**
+   * Restores the image received for the snapshot's index (none at the founders' index 1), and drops
+   * it and any older one, in one write.
+   */
   @Override
   public void restore(long groupId, Snapshot snapshot) {
-    view.restore(groupId, snapshot);
+    List<Applied> list = new ArrayList<>();
+    if (snapshot.index() > 1) {
+      images.read(
+          groupId,
+          snapshot.index(),
+          (index, command) ->
+              list.add(new Applied(index, new String(command, StandardCharsets.UTF_8))));
+    }
     try (EngineBatch b = engine.newBatch()) {
       b.deleteRange(ColumnFamily.LOCAL, key(groupId, 0), key(groupId + 1, 0));
-      for (Applied a : view.appliedWithIndexes(groupId)) {
+      for (Applied a : list) {
         b.put(
             ColumnFamily.LOCAL,
             key(groupId, a.index()),
             a.command().getBytes(StandardCharsets.UTF_8));
       }
       b.put(ColumnFamily.LOCAL, key(groupId, 0), longBytes(snapshot.index()));
+      StoredImages.dropThrough(b, groupId, snapshot.index());
       engine.write(b, false);
     }
+    view.restored(groupId, list);
     appliedIndexes.put(groupId, snapshot.index());
   }
 
+  /** The group's records as of now, read from a storage snapshot as the transport streams them. */
   @Override
-  public byte[] snapshot(long groupId) {
-    return view.snapshot(groupId); // never empty: it starts with the count of commands
+  public ImageSource takeImage(long groupId) {
+    long size = 0;
+    for (Applied a : view.appliedWithIndexes(groupId)) {
+      size += 12 + a.command().getBytes(StandardCharsets.UTF_8).length;
+    }
+    return images.take(
+        key(groupId, 1),
+        key(groupId + 1, 0),
+        size,
+        (k, v) -> StoredImages.record(ByteBuffer.wrap(k, PREFIX.length + 8, 8).getLong(), v));
+  }
+
+  @Override
+  public ImageSink receiveImage(long groupId, Snapshot snapshot) {
+    return images.receive(groupId, snapshot.index());
+  }
+
+  @Override
+  public boolean holdsImage(long groupId, long index) {
+    return images.holds(groupId, index);
   }
 
   @Override
@@ -103,6 +139,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
     view.replace(groupId, List.of());
     try (EngineBatch b = engine.newBatch()) {
       b.deleteRange(ColumnFamily.LOCAL, key(groupId, 0), key(groupId + 1, 0));
+      StoredImages.dropAll(b, groupId);
       engine.write(b, false);
     }
     appliedIndexes.remove(groupId);

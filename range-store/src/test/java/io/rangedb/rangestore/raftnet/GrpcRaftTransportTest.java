@@ -24,7 +24,10 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.transport.AssemblingSink;
 import io.rangedb.raft.transport.Envelope;
+import io.rangedb.raft.transport.ImageSink;
+import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftTransportGrpc;
@@ -141,6 +144,39 @@ class GrpcRaftTransportTest {
     public void snapshotStatus(long groupId, long toNode, boolean delivered) {
       snapshotStatus.add(groupId + "->" + toNode + ":" + delivered);
     }
+
+    /** Chunks written into this node's sinks, and sinks aborted. */
+    final AtomicInteger chunksWritten = new AtomicInteger();
+
+    final AtomicInteger sinksAborted = new AtomicInteger();
+
+    @Override
+    public ImageSink snapshotSink(long fromNode, Envelope header) {
+      AssemblingSink whole = AssemblingSink.ofMessage(header, e -> receive(fromNode, List.of(e)));
+      return new ImageSink() {
+        @Override
+        public void write(byte[] chunk) {
+          chunksWritten.incrementAndGet();
+          whole.write(chunk);
+        }
+
+        @Override
+        public void finish() {
+          whole.finish();
+        }
+
+        @Override
+        public void abort() {
+          sinksAborted.incrementAndGet();
+          whole.abort();
+        }
+      };
+    }
+  }
+
+  /** Sends a snapshot message whose image is its data, as a host keeping images in its log. */
+  private static void sendSnapshot(Node from, long to, Envelope snapshot) {
+    from.transport.sendSnapshot(to, snapshot, ImageSource.of(snapshot.message().snapshot().data()));
   }
 
   @AfterEach
@@ -265,7 +301,7 @@ class GrpcRaftTransportTest {
                 .term(3)
                 .snapshot(new Snapshot(500, 3, conf, image))
                 .build());
-    a.transport.sendSnapshot(2, snap);
+    sendSnapshot(a, 2, snap);
     Envelope got = b.received.poll(10, TimeUnit.SECONDS);
     assertNotNull(got);
     assertEquals(9, got.groupId());
@@ -278,6 +314,64 @@ class GrpcRaftTransportTest {
         (image.length + OPTIONS.snapshotChunkBytes() - 1) / OPTIONS.snapshotChunkBytes(),
         b.messagesReceived.get(method).get(),
         "chunks of at most snapshotChunkBytes");
+    assertEquals(
+        b.messagesReceived.get(method).get(),
+        b.chunksWritten.get(),
+        "each chunk went into the receiver's sink as it arrived");
+    assertEquals(0, b.sinksAborted.get());
+  }
+
+  /** An image that fails after {@code goodReads} reads, and says whether it was closed. */
+  private static final class FailingImage implements ImageSource {
+    private final ImageSource inner = ImageSource.of(new byte[100_000]);
+    private int reads;
+    private final int goodReads;
+    final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+    FailingImage(int goodReads) {
+      this.goodReads = goodReads;
+    }
+
+    @Override
+    public long sizeBytes() {
+      return inner.sizeBytes();
+    }
+
+    @Override
+    public byte[] read(int maxBytes) {
+      if (++reads > goodReads) {
+        throw new IllegalStateException("the disk under the image failed");
+      }
+      return inner.read(maxBytes);
+    }
+
+    @Override
+    public void close() {
+      closed.countDown();
+    }
+  }
+
+  @Test
+  void anImageThatCannotBeReadFailsTheStreamAndTheReceiverDropsWhatItGot() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    FailingImage image = new FailingImage(3);
+    a.transport.sendSnapshot(2, snapshot(5, 1, 2, 0), image);
+    assertEquals("5->2:false", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    assertTrue(image.closed.await(10, TimeUnit.SECONDS), "the image was closed");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (b.sinksAborted.get() == 0 && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    assertEquals(1, b.sinksAborted.get(), "the receiver dropped the chunks it had written");
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+
+    // The same peer takes the next snapshot whole, and that image is closed too.
+    FailingImage good = new FailingImage(1_000);
+    a.transport.sendSnapshot(2, snapshot(6, 1, 2, 0), good);
+    assertEquals("6->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    assertEquals(100_000, b.received.poll(10, TimeUnit.SECONDS).message().snapshot().data().length);
+    assertTrue(good.closed.await(10, TimeUnit.SECONDS));
   }
 
   @Test
@@ -288,7 +382,8 @@ class GrpcRaftTransportTest {
     for (int i = 0; i < 50; i++) {
       a.transport.send(2, List.of(append(1, 1, 2, 2, 1))); // must not block or throw
     }
-    a.transport.sendSnapshot(
+    sendSnapshot(
+        a,
         2,
         new Envelope(
             4,
@@ -487,7 +582,7 @@ class GrpcRaftTransportTest {
     closeables.add(hole);
     addresses.put(2L, "127.0.0.1:" + hole.port());
     a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
-    a.transport.sendSnapshot(2, snapshot(4, 1, 2, 10_000));
+    sendSnapshot(a, 2, snapshot(4, 1, 2, 10_000));
     assertEquals("4->2:false", a.snapshotStatus.poll(KEEPALIVE_BOUND_SECONDS, TimeUnit.SECONDS));
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(KEEPALIVE_BOUND_SECONDS);
     while (a.transport.brokenStreams() == 0 && System.nanoTime() < end) {
@@ -540,7 +635,7 @@ class GrpcRaftTransportTest {
             .start();
     closeables.add(() -> stuck.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     addresses.put(2L, "127.0.0.1:" + stuck.getPort());
-    a.transport.sendSnapshot(2, snapshot(6, 1, 2, 10_000)); // 3 chunks: a 4 s deadline
+    sendSnapshot(a, 2, snapshot(6, 1, 2, 10_000)); // 3 chunks: a 4 s deadline
     assertEquals("6->2:false", a.snapshotStatus.poll(60, TimeUnit.SECONDS));
   }
 
@@ -548,9 +643,10 @@ class GrpcRaftTransportTest {
   void aSnapshotOverTheReceiversLimitIsRefusedAndDropped() throws Exception {
     Node a = new Node(1);
     Node b = new Node(2, OPTIONS.withMaxSnapshotBytes(50_000));
-    a.transport.sendSnapshot(2, snapshot(7, 1, 2, 100_000));
+    sendSnapshot(a, 2, snapshot(7, 1, 2, 100_000));
     assertEquals("7->2:false", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
-    a.transport.sendSnapshot(2, snapshot(8, 1, 2, 50_000)); // at the limit: taken
+    assertEquals(1, b.sinksAborted.get(), "what arrived of it was dropped");
+    sendSnapshot(a, 2, snapshot(8, 1, 2, 50_000)); // at the limit: taken
     assertEquals("8->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
     Envelope got = b.received.poll(10, TimeUnit.SECONDS);
     assertNotNull(got);
