@@ -112,7 +112,13 @@ final class StoredImages {
       }
 
       @Override
-      public synchronized void finish() {
+      public void finish() {
+        synchronized (StoredImages.this) { // two streams of one index finishing: one mark wins
+          mark();
+        }
+      }
+
+      private void mark() {
         byte[] mark = key(FINISHED, group, index);
         try (EngineBatch b = engine.newBatch()) {
           byte[] before = engine.get(ColumnFamily.LOCAL, mark);
@@ -163,21 +169,25 @@ final class StoredImages {
 
   /** Visits the records of the finished image of {@code group} at {@code index}, in order. */
   void read(long group, long index, RecordVisitor visitor) {
-    byte[] mark = engine.get(ColumnFamily.LOCAL, key(FINISHED, group, index));
-    if (mark == null) {
-      throw new IllegalStateException("no image of group " + group + " at " + index + " is held");
-    }
-    long stream = ByteBuffer.wrap(mark).getLong();
-    byte[] from = key(CHUNKS, group, index, stream);
-    byte[] to = key(CHUNKS, group, index, stream + 1);
-    RecordParser parser = new RecordParser(visitor);
-    try (EngineIterator it =
-        engine.newIterator(ColumnFamily.LOCAL, IterOptions.bounded(from, to))) {
-      for (it.seek(from); it.valid(); it.next()) {
-        parser.add(it.value());
+    // One storage snapshot for the mark and the chunks: a stream of the same index finishing
+    // meanwhile replaces the mark and deletes the chunks it pointed to.
+    try (EngineSnapshot snap = engine.snapshot()) {
+      byte[] mark = snap.get(ColumnFamily.LOCAL, key(FINISHED, group, index));
+      if (mark == null) {
+        throw new IllegalStateException("no image of group " + group + " at " + index + " is held");
       }
+      long stream = ByteBuffer.wrap(mark).getLong();
+      byte[] from = key(CHUNKS, group, index, stream);
+      byte[] to = key(CHUNKS, group, index, stream + 1);
+      RecordParser parser = new RecordParser(visitor);
+      try (EngineIterator it =
+          snap.newIterator(ColumnFamily.LOCAL, IterOptions.bounded(from, to))) {
+        for (it.seek(from); it.valid(); it.next()) {
+          parser.add(it.value());
+        }
+      }
+      parser.end();
     }
-    parser.end();
   }
 
   /** Takes the records of an image in order. */
