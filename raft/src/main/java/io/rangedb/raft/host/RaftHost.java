@@ -145,8 +145,10 @@ public final class RaftHost implements Transport.Receiver {
      * transport's thread, not the loop, while the group may go on applying; the snapshot's metadata
      * says the index, term and membership it is of. Once {@link ImageSink#finish} returns, the
      * image must be held (durably, in order with later log writes) until {@link #restore} takes it,
-     * a restore of a later index or {@link #destroy} drops it; a second image of the same index may
-     * replace the first (they are equal). An aborted image leaves nothing behind.
+     * a restore of a later index or {@link #destroy} drops it, or the group has applied through its
+     * index (it is then never asked for: an image whose message Raft refused, a deposed leader's
+     * say, should go then); a second image of the same index may replace the first (they are
+     * equal). An aborted image leaves nothing behind.
      */
     ImageSink receiveImage(long groupId, Snapshot snapshot);
 

@@ -10,6 +10,10 @@ import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.rangestore.storage.StoreEngine;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,8 +34,37 @@ final class StoredImages {
   private final StoreEngine engine;
   private final AtomicLong streams = new AtomicLong(System.nanoTime());
 
+  /** Per group, the indexes of the finished images held: what an apply checks. */
+  private final Map<Long, NavigableSet<Long>> held = new ConcurrentHashMap<>();
+
+  /** Loads which images the store holds. */
   StoredImages(StoreEngine engine) {
     this.engine = engine;
+    byte[] end = {FINISHED[0], (byte) (FINISHED[1] + 1)};
+    try (EngineIterator it =
+        engine.newIterator(ColumnFamily.LOCAL, IterOptions.bounded(FINISHED, end))) {
+      for (it.seek(FINISHED); it.valid(); it.next()) {
+        ByteBuffer k = ByteBuffer.wrap(it.key(), FINISHED.length, 16);
+        long group = k.getLong();
+        indexes(group).add(k.getLong());
+      }
+    }
+  }
+
+  /**
+   * Deletes, in {@code b}, the group's images at or below {@code applied}: once the group has
+   * applied through an image's index it is never restored (a stale leader's image the core refused
+   * would otherwise stay).
+   */
+  void dropApplied(EngineBatch b, long group, long applied) {
+    NavigableSet<Long> indexes = held.get(group);
+    if (indexes != null && !indexes.isEmpty() && indexes.first() <= applied) {
+      dropThrough(b, group, applied);
+    }
+  }
+
+  private NavigableSet<Long> indexes(long group) {
+    return held.computeIfAbsent(group, g -> new ConcurrentSkipListSet<>());
   }
 
   /**
@@ -132,6 +165,7 @@ final class StoredImages {
           b.put(ColumnFamily.LOCAL, mark, ByteBuffer.allocate(8).putLong(stream).array());
           engine.write(b, false);
         }
+        indexes(group).add(index);
       }
 
       @Override
@@ -196,15 +230,17 @@ final class StoredImages {
   }
 
   /** Deletes, in {@code b}, the group's received images at or below {@code through}. */
-  static void dropThrough(EngineBatch b, long group, long through) {
+  void dropThrough(EngineBatch b, long group, long through) {
     b.deleteRange(ColumnFamily.LOCAL, key(CHUNKS, group), key(CHUNKS, group, through + 1));
     b.deleteRange(ColumnFamily.LOCAL, key(FINISHED, group), key(FINISHED, group, through + 1));
+    indexes(group).headSet(through, true).clear();
   }
 
   /** Deletes, in {@code b}, every image of the group received here. */
-  static void dropAll(EngineBatch b, long group) {
+  void dropAll(EngineBatch b, long group) {
     b.deleteRange(ColumnFamily.LOCAL, key(CHUNKS, group), key(CHUNKS, group + 1));
     b.deleteRange(ColumnFamily.LOCAL, key(FINISHED, group), key(FINISHED, group + 1));
+    held.remove(group);
   }
 
   private static byte[] key(byte[] prefix, long... parts) {

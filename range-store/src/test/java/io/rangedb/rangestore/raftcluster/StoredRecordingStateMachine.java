@@ -70,6 +70,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
         b.put(ColumnFamily.LOCAL, key(groupId, entry.index()), entry.data());
       }
       b.put(ColumnFamily.LOCAL, key(groupId, 0), longBytes(entry.index()));
+      images.dropApplied(b, groupId, entry.index());
       engine.write(b, false);
     }
     appliedIndexes.put(groupId, entry.index());
@@ -98,7 +99,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
             a.command().getBytes(StandardCharsets.UTF_8));
       }
       b.put(ColumnFamily.LOCAL, key(groupId, 0), longBytes(snapshot.index()));
-      StoredImages.dropThrough(b, groupId, snapshot.index());
+      images.dropThrough(b, groupId, snapshot.index());
       engine.write(b, false);
     }
     view.restored(groupId, list);
@@ -139,7 +140,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
     view.replace(groupId, List.of());
     try (EngineBatch b = engine.newBatch()) {
       b.deleteRange(ColumnFamily.LOCAL, key(groupId, 0), key(groupId + 1, 0));
-      StoredImages.dropAll(b, groupId);
+      images.dropAll(b, groupId);
       engine.write(b, false);
     }
     appliedIndexes.remove(groupId);
