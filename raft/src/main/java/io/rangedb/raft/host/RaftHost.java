@@ -148,7 +148,10 @@ public final class RaftHost implements Transport.Receiver {
      * a restore of a later index or {@link #destroy} drops it, or the group has applied through its
      * index (it is then never asked for: an image whose message Raft refused, a deposed leader's
      * say, should go then); a second image of the same index may replace the first (they are
-     * equal). An aborted image leaves nothing behind.
+     * equal). An aborted image leaves nothing behind. A drop that covers an image still arriving (a
+     * removal or restore during its stream) must make that sink's finish throw, so that an image
+     * missing its first chunks is never held; the transport then aborts it. The host steps a
+     * snapshot message only if its image is still held ({@link #holdsImage}).
      */
     ImageSink receiveImage(long groupId, Snapshot snapshot);
 
@@ -326,6 +329,9 @@ public final class RaftHost implements Transport.Receiver {
     public volatile long messagesSent;
     public volatile long groupTicks;
     public volatile long snapshotsCreated;
+
+    /** Snapshot messages not stepped because the durable state machine no longer held the image. */
+    public volatile long snapshotsWithoutImage;
 
     /** Raft messages dropped on arrival because the inbox was full. */
     public final AtomicLong inboundDropped = new AtomicLong();
@@ -708,9 +714,12 @@ public final class RaftHost implements Transport.Receiver {
         image.write(chunk);
       }
 
+      private boolean finished;
+
       @Override
       public void finish() {
         image.finish();
+        finished = true; // held now, whatever happens to the message
         stats.snapshotsReceived.incrementAndGet();
         if (durable != null) {
           receive(fromNode, List.of(header));
@@ -719,6 +728,9 @@ public final class RaftHost implements Transport.Receiver {
 
       @Override
       public void abort() {
+        if (finished) {
+          return; // handing the message on failed: the image is held, and dropped when useless
+        }
         stats.snapshotStreamsAborted.incrementAndGet();
         image.abort();
       }
@@ -1216,6 +1228,10 @@ public final class RaftHost implements Transport.Receiver {
         continue; // a group not (yet) created here; its leader will retry
       }
       Message m = e.message();
+      if (m.type() == MessageType.SNAP && !imageHeldFor(g, m.snapshot())) {
+        stats.snapshotsWithoutImage++;
+        continue; // its leader sends another when it learns the follower is still behind
+      }
       if (tracing) {
         traceStep(e);
       }
@@ -1233,6 +1249,15 @@ public final class RaftHost implements Transport.Receiver {
         wake(g);
       }
     }
+  }
+
+  /**
+   * Whether a durable state machine holds the image of a snapshot message about to be stepped: one
+   * it does not (dropped since it arrived: by a restore, an apply past it, the group's removal)
+   * would make the restore fail and stop the host, were Raft to take the snapshot.
+   */
+  private boolean imageHeldFor(Group g, Snapshot s) {
+    return durable == null || s.index() <= 1 || durable.holdsImage(g.id, s.index());
   }
 
   /**

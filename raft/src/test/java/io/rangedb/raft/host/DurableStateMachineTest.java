@@ -490,10 +490,32 @@ class DurableStateMachineTest {
   }
 
   @Test
+  void aSnapshotMessageWhoseImageIsNoLongerHeldIsNotStepped() {
+    MemoryLogStore store = compactedWithoutImage(30, 25);
+    Machine m = appliedThrough(30);
+    List<Runnable> tasks = new ArrayList<>();
+    RaftHost host = aloneOn(store, m, tasks);
+    host.addGroup(GROUP, RaftConfig.defaults(1));
+    runAll(tasks);
+    // A newer leader's snapshot whose image was dropped after it arrived (by a restore, an apply
+    // past it, or the replica's removal): taking it would leave nothing to restore.
+    host.receive(
+        2,
+        List.of(
+            env(
+                toNode1(MessageType.SNAP, 9)
+                    .snapshot(new Snapshot(50, 9, ConfState.ofVoters(1L, 2L, 3L), null)))));
+    runAll(tasks);
+    assertEquals(null, host.failure(), "the host keeps running");
+    assertEquals(List.of(), m.restoredIndexes);
+    assertEquals(1, host.stats().snapshotsWithoutImage);
+    assertEquals(30, store.storage(GROUP).snapshot().index(), "the log did not take it");
+  }
+
+  @Test
   void aSnapshotMessageOfALeadershipLostInTheSameCycleIsDropped() {
     MemoryLogStore store = compactedWithoutImage(30, 25);
-    Machine m = new Machine();
-    m.applied.put(GROUP, 30L);
+    Machine m = appliedThrough(30);
     List<Runnable> tasks = new ArrayList<>();
     List<Message> sent = new ArrayList<>();
     Transport recording =
@@ -559,6 +581,13 @@ class DurableStateMachineTest {
     assertTrue(
         sent.stream().noneMatch(x -> x.type() == MessageType.SNAP),
         "no snapshot message left: " + sent);
+  }
+
+  /** A machine that has applied through {@code index}. */
+  private static Machine appliedThrough(long index) {
+    Machine m = new Machine();
+    m.applied.put(GROUP, index);
+    return m;
   }
 
   private static Message.Builder toNode1(MessageType type, long term) {

@@ -143,9 +143,30 @@ class SimulatedNetworkTest {
     assertEquals(List.of(true), senderInbox.snapshotOutcomes);
 
     network.conditions.lossRate = 1; // every chunk lost
-    one.sendSnapshot(2, new Envelope(7, snap), ImageSource.of(data));
+    boolean[] closed = {false};
+    ImageSource whole = ImageSource.of(data);
+    one.sendSnapshot(
+        2,
+        new Envelope(7, snap),
+        new ImageSource() {
+          @Override
+          public long sizeBytes() {
+            return whole.sizeBytes();
+          }
+
+          @Override
+          public byte[] read(int maxBytes) {
+            return whole.read(maxBytes);
+          }
+
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        });
     time.runUntil(200);
     assertEquals(1, inbox.snapshots.size(), "no partial snapshot is ever delivered");
     assertEquals(List.of(true, false), senderInbox.snapshotOutcomes);
+    assertTrue(closed[0], "the broken stream's image was closed");
   }
 }

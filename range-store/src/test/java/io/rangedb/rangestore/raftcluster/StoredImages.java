@@ -10,8 +10,11 @@ import io.rangedb.rangestore.storage.IterOptions;
 import io.rangedb.rangestore.storage.StoreEngine;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,14 +55,16 @@ final class StoredImages {
   }
 
   /**
-   * Deletes, in {@code b}, the group's images at or below {@code applied}: once the group has
-   * applied through an image's index it is never restored (a stale leader's image the core refused
-   * would otherwise stay).
+   * Writes {@code b}, an apply through {@code applied}, dropping with it the group's images at or
+   * below that index: once the group has applied through an image's index it is never restored (a
+   * stale leader's image the core refused would otherwise stay).
    */
-  void dropApplied(EngineBatch b, long group, long applied) {
+  void writeApplying(EngineBatch b, long group, long applied) {
     NavigableSet<Long> indexes = held.get(group);
     if (indexes != null && !indexes.isEmpty() && indexes.first() <= applied) {
-      dropThrough(b, group, applied);
+      writeDroppingThrough(b, group, applied);
+    } else {
+      engine.write(b, false);
     }
   }
 
@@ -130,55 +135,95 @@ final class StoredImages {
     ByteBuffer record(byte[] key, byte[] value);
   }
 
+  /** Sinks still being written, by group: a drop that covers one's index makes its finish fail. */
+  private final Map<Long, Set<Receiving>> open = new HashMap<>();
+
   /** Where an image of {@code group} at {@code index} received from a leader is written. */
   ImageSink receive(long group, long index) {
-    long stream = streams.incrementAndGet();
-    return new ImageSink() {
-      private long seq;
+    Receiving r = new Receiving(group, index, streams.incrementAndGet());
+    synchronized (this) {
+      open.computeIfAbsent(group, g -> new HashSet<>()).add(r);
+    }
+    return r;
+  }
 
-      @Override
-      public void write(byte[] chunk) {
-        try (EngineBatch b = engine.newBatch()) {
-          b.put(ColumnFamily.LOCAL, key(CHUNKS, group, index, stream, seq++), chunk);
-          engine.write(b, false);
-        }
+  /** One image being received: its chunks under its own stream id, marked held when finished. */
+  private final class Receiving implements ImageSink {
+    private final long group;
+    private final long index;
+    private final long stream;
+    private long seq;
+    private boolean dropped;
+    private boolean finished;
+
+    Receiving(long group, long index, long stream) {
+      this.group = group;
+      this.index = index;
+      this.stream = stream;
+    }
+
+    @Override
+    public void write(byte[] chunk) {
+      // Unlocked: a chunk written after a drop is deleted by the abort that follows the failed
+      // finish.
+      try (EngineBatch b = engine.newBatch()) {
+        b.put(ColumnFamily.LOCAL, key(CHUNKS, group, index, stream, seq++), chunk);
+        engine.write(b, false);
       }
+    }
 
-      @Override
-      public void finish() {
-        synchronized (StoredImages.this) { // two streams of one index finishing: one mark wins
-          mark();
+    @Override
+    public void finish() {
+      synchronized (StoredImages.this) {
+        if (dropped) {
+          // A restore or destroy deleted this image's first chunks as it arrived: never held.
+          throw new IllegalStateException(
+              "the image of group " + group + " at " + index + " was dropped as it arrived");
         }
-      }
-
-      private void mark() {
         byte[] mark = key(FINISHED, group, index);
         try (EngineBatch b = engine.newBatch()) {
-          byte[] before = engine.get(ColumnFamily.LOCAL, mark);
-          if (before != null) { // an equal image of the same index, received earlier: replaced
-            long old = ByteBuffer.wrap(before).getLong();
-            b.deleteRange(
-                ColumnFamily.LOCAL,
-                key(CHUNKS, group, index, old),
-                key(CHUNKS, group, index, old + 1));
+          if (engine.get(ColumnFamily.LOCAL, mark) != null) {
+            // An equal image of the same index is held already: it stays (a restore may be
+            // reading it), this one goes.
+            deleteStream(b);
+          } else {
+            b.put(ColumnFamily.LOCAL, mark, ByteBuffer.allocate(8).putLong(stream).array());
           }
-          b.put(ColumnFamily.LOCAL, mark, ByteBuffer.allocate(8).putLong(stream).array());
           engine.write(b, false);
         }
         indexes(group).add(index);
+        finished = true;
+        forget();
       }
+    }
 
-      @Override
-      public void abort() {
+    @Override
+    public void abort() {
+      synchronized (StoredImages.this) {
+        if (finished) {
+          return; // held: its chunks stay
+        }
+        forget();
         try (EngineBatch b = engine.newBatch()) {
-          b.deleteRange(
-              ColumnFamily.LOCAL,
-              key(CHUNKS, group, index, stream),
-              key(CHUNKS, group, index, stream + 1));
+          deleteStream(b);
           engine.write(b, false);
         }
       }
-    };
+    }
+
+    private void deleteStream(EngineBatch b) {
+      b.deleteRange(
+          ColumnFamily.LOCAL,
+          key(CHUNKS, group, index, stream),
+          key(CHUNKS, group, index, stream + 1));
+    }
+
+    private void forget() {
+      Set<Receiving> mine = open.get(group);
+      if (mine != null && mine.remove(this) && mine.isEmpty()) {
+        open.remove(group);
+      }
+    }
   }
 
   /** How many keys of received images (chunks and finished marks) the store holds. */
@@ -229,18 +274,25 @@ final class StoredImages {
     void record(long index, byte[] command);
   }
 
-  /** Deletes, in {@code b}, the group's received images at or below {@code through}. */
-  void dropThrough(EngineBatch b, long group, long through) {
+  /**
+   * Writes {@code b} with the group's received images at or below {@code through} deleted, and
+   * makes the sinks still receiving one of them fail at their finish: their first chunks are gone.
+   */
+  synchronized void writeDroppingThrough(EngineBatch b, long group, long through) {
     b.deleteRange(ColumnFamily.LOCAL, key(CHUNKS, group), key(CHUNKS, group, through + 1));
     b.deleteRange(ColumnFamily.LOCAL, key(FINISHED, group), key(FINISHED, group, through + 1));
+    for (Receiving r : open.getOrDefault(group, Set.of())) {
+      if (r.index <= through) {
+        r.dropped = true;
+      }
+    }
+    engine.write(b, false);
     indexes(group).headSet(through, true).clear();
   }
 
-  /** Deletes, in {@code b}, every image of the group received here. */
-  void dropAll(EngineBatch b, long group) {
-    b.deleteRange(ColumnFamily.LOCAL, key(CHUNKS, group), key(CHUNKS, group + 1));
-    b.deleteRange(ColumnFamily.LOCAL, key(FINISHED, group), key(FINISHED, group + 1));
-    held.remove(group);
+  /** {@link #writeDroppingThrough} of every image of the group received here. */
+  void writeDroppingAll(EngineBatch b, long group) {
+    writeDroppingThrough(b, group, Long.MAX_VALUE - 1);
   }
 
   private static byte[] key(byte[] prefix, long... parts) {

@@ -70,8 +70,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
         b.put(ColumnFamily.LOCAL, key(groupId, entry.index()), entry.data());
       }
       b.put(ColumnFamily.LOCAL, key(groupId, 0), longBytes(entry.index()));
-      images.dropApplied(b, groupId, entry.index());
-      engine.write(b, false);
+      images.writeApplying(b, groupId, entry.index());
     }
     appliedIndexes.put(groupId, entry.index());
   }
@@ -99,8 +98,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
             a.command().getBytes(StandardCharsets.UTF_8));
       }
       b.put(ColumnFamily.LOCAL, key(groupId, 0), longBytes(snapshot.index()));
-      images.dropThrough(b, groupId, snapshot.index());
-      engine.write(b, false);
+      images.writeDroppingThrough(b, groupId, snapshot.index());
     }
     view.restored(groupId, list);
     appliedIndexes.put(groupId, snapshot.index());
@@ -140,8 +138,7 @@ final class StoredRecordingStateMachine implements RaftHost.DurableStateMachine 
     view.replace(groupId, List.of());
     try (EngineBatch b = engine.newBatch()) {
       b.deleteRange(ColumnFamily.LOCAL, key(groupId, 0), key(groupId + 1, 0));
-      images.dropAll(b, groupId);
-      engine.write(b, false);
+      images.writeDroppingAll(b, groupId);
     }
     appliedIndexes.remove(groupId);
   }

@@ -183,6 +183,13 @@ class GrpcRaftTransportTest {
     }
   }
 
+  /** A plain channel to a node's server, for tests that speak the protocol by hand. */
+  private io.grpc.ManagedChannel rawChannelTo(long node) {
+    return io.grpc.Grpc.newChannelBuilder(
+            addresses.get(node), io.grpc.InsecureChannelCredentials.create())
+        .build();
+  }
+
   /** Sends a snapshot message whose image is its data, as a host keeping images in its log. */
   private static void sendSnapshot(Node from, long to, Envelope snapshot) {
     from.transport.sendSnapshot(to, snapshot, ImageSource.of(snapshot.message().snapshot().data()));
@@ -423,6 +430,79 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void aSnapshotToAPeerWithoutAnAddressFailsAndClosesItsImage() throws Exception {
+    Node a = new Node(1);
+    FailingImage image = new FailingImage(1_000);
+    a.transport.sendSnapshot(9, snapshot(5, 1, 9, 0), image);
+    assertEquals("5->9:false", a.snapshotStatus.poll(10, TimeUnit.SECONDS));
+    assertTrue(image.closed.await(10, TimeUnit.SECONDS), "the image was closed");
+  }
+
+  @Test
+  void aReceiverWhoseSinkFailsRefusesTheStreamAndDropsWhatItGot() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    b.sink =
+        new ImageSink() {
+          @Override
+          public void write(byte[] chunk) {
+            throw new IllegalStateException("the disk under the received image failed");
+          }
+
+          @Override
+          public void finish() {}
+
+          @Override
+          public void abort() {}
+        };
+    sendSnapshot(a, 2, snapshot(5, 1, 2, 10_000));
+    assertEquals("5->2:false", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    assertEquals(1, b.sinksAborted.get(), "the sink was aborted");
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+  }
+
+  @Test
+  void aStreamThatEndsBeforeItsLastChunkIsRefusedAndDropped() throws Exception {
+    Node b = new Node(2);
+    var channel = rawChannelTo(2);
+    try {
+      var header = RaftMessageCodec.toProto(snapshot(5, 1, 2, 0));
+      var answer = new java.util.concurrent.CompletableFuture<SnapshotResponse>();
+      var requests =
+          RaftTransportGrpc.newStub(channel)
+              .snapshot(
+                  new StreamObserver<SnapshotResponse>() {
+                    @Override
+                    public void onNext(SnapshotResponse r) {
+                      answer.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      requests.onNext(
+          io.rangedb.wire.proto.SnapshotChunk.newBuilder()
+              .setHeader(header)
+              .setFromNode(1)
+              .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
+              .build());
+      requests.onCompleted(); // no last chunk
+      SnapshotResponse r = answer.get(30, TimeUnit.SECONDS);
+      assertFalse(r.getAccepted());
+      assertEquals(1, b.chunksWritten.get(), "its first chunk had gone into the sink");
+      assertEquals(1, b.sinksAborted.get(), "and was dropped");
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+  }
+
+  @Test
   void anImageThatCannotBeReadFailsTheStreamAndTheReceiverDropsWhatItGot() throws Exception {
     Node a = new Node(1);
     Node b = new Node(2);
@@ -482,10 +562,7 @@ class GrpcRaftTransportTest {
   @Test
   void bytesThatAreNotABatchAreRefusedWithInvalidArgument() throws Exception {
     Node b = new Node(2);
-    var channel =
-        io.grpc.Grpc.newChannelBuilder(
-                addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
-            .build();
+    var channel = rawChannelTo(2);
     try {
       var outcome = new java.util.concurrent.CompletableFuture<Throwable>();
       var requests =
@@ -551,10 +628,7 @@ class GrpcRaftTransportTest {
                     .term(2)
                     .snapshot(new Snapshot(9, 2, ConfState.ofVoters(1L, 2L), new byte[] {1}))
                     .build()));
-    var channel =
-        io.grpc.Grpc.newChannelBuilder(
-                addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
-            .build();
+    var channel = rawChannelTo(2);
     try {
       var done = new java.util.concurrent.CountDownLatch(1);
       var requests =
@@ -724,10 +798,7 @@ class GrpcRaftTransportTest {
     assertEquals(8, got.groupId());
 
     // A peer that streams without end is cut off with RESOURCE_EXHAUSTED, not buffered.
-    var channel =
-        io.grpc.Grpc.newChannelBuilder(
-                addresses.get(2L), io.grpc.InsecureChannelCredentials.create())
-            .build();
+    var channel = rawChannelTo(2);
     try {
       var header =
           RaftMessageCodec.toProto(
