@@ -294,6 +294,9 @@ public final class RaftHost implements Transport.Receiver {
   // Loop-confined state.
   private final Map<Long, Group> groups = new HashMap<>();
 
+  /** The ids in {@link #groups}, readable off the loop: a transport's thread checks a stream's. */
+  private final java.util.Set<Long> openGroups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * Groups taken out by {@link #removeGroup} whose log is not destroyed durably yet: waiting for
    * their last write's fsync, for the next cycle's write, or for that write's fsync.
@@ -480,6 +483,7 @@ public final class RaftHost implements Transport.Receiver {
           }
           Group g = new Group(groupId, raft, storage, nextSlot++ % options.tickSlices());
           groups.put(groupId, g);
+          openGroups.add(groupId);
           active.get(g.slot).add(g);
           dirty.add(g);
           liveness.watch(groupId, g.raft.confState());
@@ -541,6 +545,7 @@ public final class RaftHost implements Transport.Receiver {
         done,
         () -> {
           Group g = groups.remove(groupId);
+          openGroups.remove(groupId);
           if (g == null) {
             done.completeExceptionally(new IllegalArgumentException("no group " + groupId));
             return;
@@ -703,6 +708,11 @@ public final class RaftHost implements Transport.Receiver {
    */
   @Override
   public ImageSink snapshotSink(long fromNode, Envelope header) {
+    if (!openGroups.contains(header.groupId())) {
+      // Its image would be held for a group that will never restore or drop it.
+      throw new IllegalStateException(
+          "group " + header.groupId() + " is not open on node " + nodeId);
+    }
     ImageSink image =
         durable == null
             ? AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)))

@@ -165,7 +165,16 @@ public final class SimulatedNetwork {
       if (in == null) {
         in = new SnapshotChunker.Incoming(r, from);
       }
-      if (in.add(out.next())) {
+      boolean last;
+      try {
+        last = in.add(out.next());
+      } catch (RuntimeException refused) { // the receiver refused the stream, as gRPC reports it
+        out.close();
+        in.abort();
+        reportSnapshot(from, to, out.groupId(), false);
+        return;
+      }
+      if (last) {
         snapshotsDelivered++;
         delivered++;
         reportSnapshot(from, to, out.groupId(), true);

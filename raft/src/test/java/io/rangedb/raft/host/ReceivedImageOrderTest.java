@@ -1,12 +1,14 @@
 package io.rangedb.raft.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
+import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.ImageSink;
@@ -89,6 +91,15 @@ class ReceivedImageOrderTest {
             .term(3)
             .snapshot(new Snapshot(50, 3, ConfState.ofVoters(1L, 2L, 3L), null))
             .build();
+    host.addGroup(7, RaftConfig.defaults(1)); // a new replica, on an empty log
+    while (!tasks.isEmpty()) {
+      tasks.remove(0).run();
+    }
+    assertThrows(
+        IllegalStateException.class,
+        () -> host.snapshotSink(2, new Envelope(8, snap)),
+        "a stream for a group not open here is refused: its image would never be dropped");
+
     ImageSink sink = host.snapshotSink(2, new Envelope(7, snap));
     sink.write(new byte[] {1, 2, 3});
     sink.finish();
