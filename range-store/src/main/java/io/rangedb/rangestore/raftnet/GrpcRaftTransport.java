@@ -12,6 +12,7 @@ import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -127,6 +128,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
+  /** Snapshot calls under way: closing stops them before the storage their images read goes. */
+  private final Set<SnapshotSender> sending = ConcurrentHashMap.newKeySet();
+
   private record Peer(ManagedChannel channel, PeerStream stream, String address) {}
 
   public GrpcRaftTransport(
@@ -187,7 +191,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         image,
         options.snapshotChunkBytes(),
         options.snapshotTimeoutPerChunk(),
-        receiver);
+        receiver,
+        sending);
   }
 
   /** Messages dropped so far because a peer was unreachable or could not keep up. */
@@ -253,6 +258,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
+    for (SnapshotSender s : sending) {
+      s.stop();
+    }
     for (Peer p : peers.values()) {
       shutdown(p);
     }

@@ -11,6 +11,7 @@ import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import io.rangedb.wire.proto.SnapshotResponse;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ final class SnapshotSender
   private final long groupId;
   private final SnapshotChunker.Outgoing chunks;
   private final Transport.Receiver receiver;
+  private final Set<SnapshotSender> active;
   private ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests;
   private boolean done;
   private boolean sentLast;
@@ -39,19 +41,21 @@ final class SnapshotSender
       long peer,
       long groupId,
       SnapshotChunker.Outgoing chunks,
-      Transport.Receiver receiver) {
+      Transport.Receiver receiver,
+      Set<SnapshotSender> active) {
     this.localNode = localNode;
     this.peer = peer;
     this.groupId = groupId;
     this.chunks = chunks;
     this.receiver = receiver;
+    this.active = active;
   }
 
   /**
    * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the chunks counted
    * from the image's size estimate, the one extra for the peer's answer: a peer that stalls
    * (frozen, or never answering) fails the call with DEADLINE_EXCEEDED, reported as not delivered,
-   * and the leader retries later.
+   * and the leader retries later. The sender is in {@code active} until the call ends.
    */
   static void send(
       RaftTransportGrpc.RaftTransportStub stub,
@@ -61,10 +65,35 @@ final class SnapshotSender
       ImageSource image,
       int chunkBytes,
       Duration timeoutPerChunk,
-      Transport.Receiver receiver) {
+      Transport.Receiver receiver,
+      Set<SnapshotSender> active) {
     SnapshotChunker.Outgoing chunks = new SnapshotChunker.Outgoing(snapshot, image, chunkBytes);
+    SnapshotSender sender =
+        new SnapshotSender(localNode, peer, snapshot.groupId(), chunks, receiver, active);
+    active.add(sender);
     stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, chunks.maxChunks()), TimeUnit.NANOSECONDS)
-        .snapshot(new SnapshotSender(localNode, peer, snapshot.groupId(), chunks, receiver));
+        .snapshot(sender);
+  }
+
+  /**
+   * The transport is closing: cancels the call and closes the image, waiting for a read in
+   * progress, so that nothing reads it (or the storage under it) once this returns. Reports
+   * nothing: the host is stopping too.
+   */
+  void stop() {
+    ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> call;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      chunks.close();
+      call = requests;
+    }
+    active.remove(this);
+    if (call != null) {
+      call.cancel("the transport is closing", null);
+    }
   }
 
   static long deadlineNanos(Duration timeoutPerChunk, long chunks) {
@@ -130,6 +159,7 @@ final class SnapshotSender
       done = true;
       chunks.close();
     }
+    active.remove(this);
     receiver.snapshotStatus(groupId, peer, delivered);
   }
 }
