@@ -150,8 +150,10 @@ public final class RaftHost implements Transport.Receiver {
      * say, should go then); a second image of the same index may replace the first (they are
      * equal). An aborted image leaves nothing behind. A drop that covers an image still arriving (a
      * removal or restore during its stream) must make that sink's finish throw, so that an image
-     * missing its first chunks is never held; the transport then aborts it. The host steps a
-     * snapshot message only if its image is still held ({@link #holdsImage}).
+     * missing its first chunks is never held; the transport then aborts it. The host opens a sink
+     * only for a group open on it, and never concurrently with that group's removal, so a sink
+     * opened before a removal is open when {@link #destroy} runs. It steps a snapshot message only
+     * if its image is still held ({@link #holdsImage}).
      */
     ImageSink receiveImage(long groupId, Snapshot snapshot);
 
@@ -294,8 +296,13 @@ public final class RaftHost implements Transport.Receiver {
   // Loop-confined state.
   private final Map<Long, Group> groups = new HashMap<>();
 
-  /** The ids in {@link #groups}, readable off the loop: a transport's thread checks a stream's. */
-  private final java.util.Set<Long> openGroups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * The ids in {@link #groups}, readable off the loop: a transport's thread checks a stream's. A
+   * stream's check and its sink's opening hold its monitor, as does a removal, so that a sink
+   * opened for a group being removed is open before the state machine's destroy, which then drops
+   * it.
+   */
+  private final java.util.Set<Long> openGroups = new java.util.HashSet<>();
 
   /**
    * Groups taken out by {@link #removeGroup} whose log is not destroyed durably yet: waiting for
@@ -483,7 +490,9 @@ public final class RaftHost implements Transport.Receiver {
           }
           Group g = new Group(groupId, raft, storage, nextSlot++ % options.tickSlices());
           groups.put(groupId, g);
-          openGroups.add(groupId);
+          synchronized (openGroups) {
+            openGroups.add(groupId);
+          }
           active.get(g.slot).add(g);
           dirty.add(g);
           liveness.watch(groupId, g.raft.confState());
@@ -545,7 +554,9 @@ public final class RaftHost implements Transport.Receiver {
         done,
         () -> {
           Group g = groups.remove(groupId);
-          openGroups.remove(groupId);
+          synchronized (openGroups) {
+            openGroups.remove(groupId);
+          }
           if (g == null) {
             done.completeExceptionally(new IllegalArgumentException("no group " + groupId));
             return;
@@ -708,15 +719,18 @@ public final class RaftHost implements Transport.Receiver {
    */
   @Override
   public ImageSink snapshotSink(long fromNode, Envelope header) {
-    if (!openGroups.contains(header.groupId())) {
-      // Its image would be held for a group that will never restore or drop it.
-      throw new IllegalStateException(
-          "group " + header.groupId() + " is not open on node " + nodeId);
+    ImageSink image;
+    synchronized (openGroups) {
+      if (!openGroups.contains(header.groupId())) {
+        // Its image would be held for a group that will never restore or drop it.
+        throw new IllegalStateException(
+            "group " + header.groupId() + " is not open on node " + nodeId);
+      }
+      image =
+          durable == null
+              ? AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)))
+              : durable.receiveImage(header.groupId(), header.message().snapshot());
     }
-    ImageSink image =
-        durable == null
-            ? AssemblingSink.ofMessage(header, whole -> receive(fromNode, List.of(whole)))
-            : durable.receiveImage(header.groupId(), header.message().snapshot());
     return new ImageSink() {
       @Override
       public void write(byte[] chunk) {
@@ -1267,7 +1281,7 @@ public final class RaftHost implements Transport.Receiver {
    * would make the restore fail and stop the host, were Raft to take the snapshot.
    */
   private boolean imageHeldFor(Group g, Snapshot s) {
-    return durable == null || s.index() <= 1 || durable.holdsImage(g.id, s.index());
+    return durable == null || durable.holdsImage(g.id, s.index());
   }
 
   /**

@@ -2,8 +2,10 @@ package io.rangedb.raft.transport;
 
 /**
  * Where a received snapshot's image goes as its chunks arrive, so that no node holds a large image
- * whole in memory: written by the transport's thread, in order, then either finished (every chunk
- * arrived) or aborted (the stream broke), never both.
+ * whole in memory. One stream's calls come one at a time, from the transport's thread: writes in
+ * order, then {@link #finish} (every chunk arrived) or {@link #abort} (the stream broke); an abort
+ * also follows a finish that threw, and may follow one that returned (a receiver that must keep a
+ * finished image ignores it).
  */
 public interface ImageSink {
 
@@ -16,6 +18,6 @@ public interface ImageSink {
    */
   void finish();
 
-  /** The stream broke before its last chunk: drop what was written. Idempotent. */
+  /** The stream broke before its image was finished: drop what was written. Idempotent. */
   void abort();
 }

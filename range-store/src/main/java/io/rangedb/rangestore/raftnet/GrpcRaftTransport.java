@@ -183,16 +183,20 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       receiver.snapshotStatus(snapshotMessage.groupId(), toNode, false);
       return;
     }
-    SnapshotSender.send(
-        RaftTransportGrpc.newStub(peer.channel()),
-        localNode,
-        toNode,
-        snapshotMessage,
-        image,
-        options.snapshotChunkBytes(),
-        options.snapshotTimeoutPerChunk(),
-        receiver,
-        sending);
+    SnapshotSender sender =
+        SnapshotSender.send(
+            RaftTransportGrpc.newStub(peer.channel()),
+            localNode,
+            toNode,
+            snapshotMessage,
+            image,
+            options.snapshotChunkBytes(),
+            options.snapshotTimeoutPerChunk(),
+            receiver,
+            sending);
+    if (closed) {
+      sender.stop(); // close() may have gone through the senders before this one was added
+    }
   }
 
   /** Messages dropped so far because a peer was unreachable or could not keep up. */

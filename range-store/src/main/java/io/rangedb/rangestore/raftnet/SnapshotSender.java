@@ -57,7 +57,7 @@ final class SnapshotSender
    * (frozen, or never answering) fails the call with DEADLINE_EXCEEDED, reported as not delivered,
    * and the leader retries later. The sender is in {@code active} until the call ends.
    */
-  static void send(
+  static SnapshotSender send(
       RaftTransportGrpc.RaftTransportStub stub,
       long localNode,
       long peer,
@@ -73,21 +73,22 @@ final class SnapshotSender
     active.add(sender);
     stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, chunks.maxChunks()), TimeUnit.NANOSECONDS)
         .snapshot(sender);
+    return sender;
   }
 
   /**
    * The transport is closing: cancels the call and closes the image, waiting for a read in
    * progress, so that nothing reads it (or the storage under it) once this returns. Reports
-   * nothing: the host is stopping too.
+   * nothing: the host is stopping too. May be called again once the call has started, to cancel it
+   * then.
    */
   void stop() {
     ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> call;
     synchronized (this) {
-      if (done) {
-        return;
+      if (!done) {
+        done = true;
+        chunks.close();
       }
-      done = true;
-      chunks.close();
       call = requests;
     }
     active.remove(this);
@@ -103,9 +104,12 @@ final class SnapshotSender
   }
 
   @Override
-  public void beforeStart(ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> stream) {
+  public synchronized void beforeStart(
+      ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> stream) {
     requests = stream;
-    stream.setOnReadyHandler(this::pump);
+    if (!done) { // stopped before the call began: the transport cancels it once it has started
+      stream.setOnReadyHandler(this::pump);
+    }
   }
 
   private synchronized void pump() {
