@@ -43,9 +43,10 @@ import java.util.random.RandomGenerator;
  * <p>A cycle: (1) take all queued inputs (messages, ticks, proposals, reads, finished fsyncs); (2)
  * collect the Ready of every group that has one; send the messages that may precede persistence;
  * (3) stage every group's hard state, entries and snapshot into one {@link LogBatch} and write it;
- * (4) once the write is durable, send the votes and acknowledgements, batched per destination node;
- * (5) apply committed entries, answer reads, advance. A group therefore never acknowledges or votes
- * before what it promises is durable.
+ * (4) once the write is durable, send the votes and acknowledgements, batched per destination node
+ * (the syncer sends them as soon as its fsync returns, see below); (5) apply committed entries,
+ * answer reads, advance. A group therefore never acknowledges or votes before what it promises is
+ * durable.
  *
  * <p>The fsync of step (4) runs on a separate syncer, and the loop goes on meanwhile: the groups
  * whose Ready waits for it stay out of later cycles until it is done (a group has one Ready
@@ -335,8 +336,12 @@ public final class RaftHost implements Transport.Receiver {
     public volatile long batchCommits;
     public volatile long batchSyncs;
     public volatile long readiesPersisted;
-    public volatile long sends;
-    public volatile long messagesSent;
+
+    /** Transport sends and the messages they carried (by the loop, and by the syncer). */
+    public final AtomicLong sends = new AtomicLong();
+
+    public final AtomicLong messagesSent = new AtomicLong();
+
     public volatile long groupTicks;
     public volatile long snapshotsCreated;
 
@@ -427,7 +432,7 @@ public final class RaftHost implements Transport.Receiver {
     this.store = store;
     this.transport = transport;
     this.loop = loop;
-    this.syncs = new SyncPipeline<>(store, syncer, this::submit, this::finish);
+    this.syncs = new SyncPipeline<>(store, syncer, this::submit, this::sendSynced, this::finish);
     this.rng = rng;
     this.stateMachine = stateMachine;
     this.durable = stateMachine instanceof DurableStateMachine d ? d : null;
@@ -968,6 +973,7 @@ public final class RaftHost implements Transport.Receiver {
         syncs.written(later);
       }
     }
+    flush(now.late()); // nothing to wait for
     finishCommitted(now);
     return !later.groups().isEmpty() || !later.destroyed().isEmpty();
   }
@@ -977,7 +983,18 @@ public final class RaftHost implements Transport.Receiver {
         new ArrayList<>(), new ArrayList<>(), new TreeMap<>(), batch, new ArrayList<>());
   }
 
-  /** A flight's batch is durable: make it visible, then finish it. */
+  /**
+   * On the syncer, once a flight's batch is durable: sends its acknowledgements and votes at once,
+   * while the loop may be in the middle of a cycle (the loop finishes the flight when it gets to
+   * it). A stopped host sends nothing more.
+   */
+  private void sendSynced(Flight f) {
+    if (failure == null) {
+      flush(f.late());
+    }
+  }
+
+  /** A flight's batch is durable (its messages sent): make it visible, then finish it. */
   private void finish(Flight f) {
     f.batch().markDurable();
     f.groups().forEach(g -> g.awaitingSync = false);
@@ -999,9 +1016,11 @@ public final class RaftHost implements Transport.Receiver {
     }
   }
 
-  /** Sends the acknowledgements and votes of a visible flight, applies and advances its groups. */
+  /**
+   * Applies and advances the groups of a visible flight, whose acknowledgements and votes have been
+   * sent.
+   */
   private void finishCommitted(Flight f) {
-    flush(f.late());
     for (int i = 0; i < f.groups().size(); i++) {
       Group g = f.groups().get(i);
       if (g.removal != null) {
@@ -1102,14 +1121,15 @@ public final class RaftHost implements Transport.Receiver {
       }
       transport.sendSnapshot(m.to(), new Envelope(g.id, labelled), durable.takeImage(g.id));
     }
-    stats.messagesSent++;
+    stats.messagesSent.incrementAndGet();
   }
 
+  /** Sends each node its batch; runs on the loop, or on the syncer for what waited for a sync. */
   private void flush(Map<Long, List<Envelope>> byNode) {
     for (Map.Entry<Long, List<Envelope>> e : byNode.entrySet()) {
       transport.send(e.getKey(), e.getValue());
-      stats.sends++;
-      stats.messagesSent += e.getValue().size();
+      stats.sends.incrementAndGet();
+      stats.messagesSent.addAndGet(e.getValue().size());
     }
   }
 
@@ -1218,8 +1238,8 @@ public final class RaftHost implements Transport.Receiver {
       Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
       for (long peer : liveness.peers()) {
         transport.send(peer, List.of(new Envelope(PING_GROUP, ping)));
-        stats.sends++;
-        stats.messagesSent++;
+        stats.sends.incrementAndGet();
+        stats.messagesSent.incrementAndGet();
       }
     }
     for (long peer : liveness.tick(ticks)) {

@@ -1,6 +1,7 @@
 package io.rangedb.raft.host;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,8 +20,13 @@ import java.util.function.Consumer;
  * the disk idle for as long as the sync took (docs/benchmarks.md, "A syncer that does not wait for
  * the loop").
  *
- * <p>{@link #written}, {@link #abandon} and the completions run on the host's loop; the sync runs
- * on the syncer and hands its completion back through {@code toLoop}.
+ * <p>What only waits for durability, the votes and acknowledgements a write promises, is done on
+ * the syncer right after the sync ({@code onSynced}), not after a hand-off to the loop: under load
+ * the loop is mid-cycle when a sync ends, and the acknowledgements waited for that cycle to end
+ * before they left (docs/benchmarks.md, "Acknowledgements sent by the syncer").
+ *
+ * <p>{@link #written}, {@link #abandon} and the completions run on the host's loop; the sync and
+ * {@code onSynced} run on the syncer, which hands the completion back through {@code toLoop}.
  *
  * @param <T> what the host must finish once a write is durable
  */
@@ -31,10 +37,14 @@ final class SyncPipeline<T> {
   private final Executor syncer;
   private final Consumer<Runnable> toLoop;
   private final Consumer<T> onDurable;
+  private final Consumer<T> onSynced;
 
   // Loop-confined.
   private final ArrayDeque<Waiting<T>> waiting = new ArrayDeque<>();
   private long written;
+
+  /** The same writes as {@link #waiting}, for the syncer's {@code onSynced}. */
+  private final ConcurrentLinkedQueue<Waiting<T>> unsynced = new ConcurrentLinkedQueue<>();
 
   /** The last write the loop made: the syncer covers up to it. */
   private final AtomicLong published = new AtomicLong();
@@ -48,12 +58,22 @@ final class SyncPipeline<T> {
    * @param syncer where {@link LogStore#sync} runs; may be the loop's own thread ({@code
    *     Runnable::run}), which makes every write wait for its sync before the loop goes on
    * @param toLoop queues a task for the loop
+   * @param onSynced called on the syncer for each write's item as soon as a sync made it durable,
+   *     in write order, before its {@code onDurable}; it must be thread-safe towards the loop. If
+   *     it throws, the exception is rethrown on the loop (stopping the host) and nothing more is
+   *     synced
    * @param onDurable called on the loop for each write's item once it is durable, in write order
    */
-  SyncPipeline(LogStore store, Executor syncer, Consumer<Runnable> toLoop, Consumer<T> onDurable) {
+  SyncPipeline(
+      LogStore store,
+      Executor syncer,
+      Consumer<Runnable> toLoop,
+      Consumer<T> onSynced,
+      Consumer<T> onDurable) {
     this.store = store;
     this.syncer = syncer;
     this.toLoop = toLoop;
+    this.onSynced = onSynced;
     this.onDurable = onDurable;
   }
 
@@ -62,7 +82,9 @@ final class SyncPipeline<T> {
    * idle (a running one sees the write when its current sync ends).
    */
   void written(T item) {
-    waiting.add(new Waiting<>(++written, item));
+    Waiting<T> w = new Waiting<>(++written, item);
+    waiting.add(w);
+    unsynced.add(w);
     published.set(written);
     if (syncing.compareAndSet(false, true)) {
       syncer.execute(this::syncPublished);
@@ -77,6 +99,7 @@ final class SyncPipeline<T> {
   /** Forgets every waiting write (the host stopped; they will never be acknowledged). */
   void abandon() {
     waiting.clear();
+    unsynced.clear();
   }
 
   /**
@@ -92,6 +115,16 @@ final class SyncPipeline<T> {
     } catch (RuntimeException | Error e) {
       // The flag stays set: no sync starts again, and the loop stops the host, since nothing may
       // be acknowledged once a sync failed.
+      handBack(
+          () -> {
+            throw e;
+          });
+      return;
+    }
+    try {
+      synced(upTo);
+    } catch (RuntimeException | Error e) {
+      // As for a failed sync: the loop stops the host, and no sync starts again.
       handBack(
           () -> {
             throw e;
@@ -127,6 +160,14 @@ final class SyncPipeline<T> {
       return true;
     } catch (RejectedExecutionException shutDown) {
       return false;
+    }
+  }
+
+  private void synced(long upTo) {
+    Waiting<T> w;
+    while ((w = unsynced.peek()) != null && w.seq() <= upTo) {
+      unsynced.poll();
+      onSynced.accept(w.item());
     }
   }
 

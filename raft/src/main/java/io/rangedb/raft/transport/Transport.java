@@ -9,7 +9,12 @@ import java.util.List;
  */
 public interface Transport {
 
-  /** Sends a batch of messages (of any groups) to {@code toNode}. Must not block. */
+  /**
+   * Sends a batch of messages (of any groups) to {@code toNode}. Must not block, and must be
+   * thread-safe: a host calls it from its loop and from its syncer (which sends the
+   * acknowledgements and votes of a write as soon as its fsync returns). The {@link
+   * SimulatedNetwork} is the exception, as its simulation runs every task on one thread.
+   */
   void send(long toNode, List<Envelope> batch);
 
   /**

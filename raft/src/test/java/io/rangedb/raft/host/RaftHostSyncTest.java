@@ -347,6 +347,42 @@ class RaftHostSyncTest {
   }
 
   /**
+   * A follower's acknowledgement leaves as soon as the fsync of its entries returns, from the
+   * syncer, not once the loop gets to the fsync's completion: under load the loop is in the middle
+   * of a cycle then, and the acknowledgement waited for it (docs/benchmarks.md, "Acknowledgements
+   * sent by the syncer"). Never before the fsync.
+   */
+  @Test
+  void aFollowersAcknowledgementLeavesWhenItsFsyncReturnsBeforeTheLoopRuns() {
+    store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L));
+    host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
+    host.receive(2, List.of(appendFromNodeTwo(GROUP, 1, "x")));
+    runLoop();
+    assertTrue(acksTo(2).isEmpty(), "nothing acknowledged before the fsync: " + sent);
+    assertEquals(1, syncer.size());
+
+    syncer.poll().run(); // the fsync returns; the loop has not run since
+    assertEquals(List.of(2L), acksTo(2), "acknowledged by the syncer");
+    assertEquals(2, store.durable(GROUP).lastIndex(), "after the entry was durable");
+    assertFalse(loop.isEmpty(), "the loop still has the completion to finish");
+    runLoop();
+    assertEquals(List.of(2L), acksTo(2), "and not acknowledged a second time by the loop");
+  }
+
+  /** The indexes this host acknowledged to {@code node} for {@link #GROUP}, in order. */
+  private List<Long> acksTo(long node) {
+    List<Long> out = new ArrayList<>();
+    for (Envelope e : sent) {
+      Message m = e.message();
+      if (e.groupId() == GROUP && m.type() == MessageType.APP_RESP && m.to() == node) {
+        out.add(m.index());
+      }
+    }
+    return out;
+  }
+
+  /**
    * Node 2, leader of {@code group} in term 2, appends {@code commands} after the founders' index 1
    * (so at indexes 2, 3, ...) and says what it has committed.
    */

@@ -371,10 +371,10 @@ class RaftHostTest {
     assertTrue(l instanceof HostFailedException, l.toString());
     // Stopped means silent: no more writes, sends or pings, although ticks and messages arrive.
     RaftHost.Stats stats = hosts.get(leader).stats();
-    long sent = stats.messagesSent;
+    long sent = stats.messagesSent.get();
     long written = stats.batchCommits;
     run(1_000);
-    assertEquals(sent, stats.messagesSent);
+    assertEquals(sent, stats.messagesSent.get());
     assertEquals(written, stats.batchCommits);
   }
 
@@ -448,12 +448,12 @@ class RaftHostTest {
       assertTrue(!f.isCompletedExceptionally(), "proposal " + i + " committed");
       run(3); // every follower's acknowledgement is in: the group could quiesce now
     }
-    long duringBurst = quiesceHeartbeats - before;
     run(100);
-    assertEquals(2, quiesceHeartbeats - before - duringBurst, "the group quiesced after the burst");
+    long sent = quiesceHeartbeats - before;
     // Quiescing at once sent 40 here (20 commits, 2 followers); now only the ticks that find the
-    // group idle (4 with this seed).
-    assertTrue(duringBurst <= 10, "quiesce heartbeats during 20 commits: " + duringBurst);
+    // group idle, the last one after the burst (8 with this seed, the last two during the final
+    // wait of the burst: the acknowledgements leave as soon as the followers' fsyncs return).
+    assertTrue(sent >= 2 && sent <= 10, "quiesce heartbeats during and after 20 commits: " + sent);
     for (RaftHost h : hosts.values()) {
       assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
       assertEquals(20, applied.get(h.nodeId()).get(1L).size(), "the followers applied all");
@@ -733,15 +733,16 @@ class RaftHostTest {
           "commits " + s.batchCommits + " readies " + s.readiesPersisted);
       assertEquals(stores.get(h.nodeId()).commits(), s.batchSyncs, "one fsync per synced batch");
       // (x4, not x5, since a quiesced leader no longer re-quiesces on late acks: fewer messages.)
-      assertTrue(s.sends * 4 < s.messagesSent, "sends " + s.sends + " msgs " + s.messagesSent);
+      assertTrue(
+          s.sends.get() * 4 < s.messagesSent.get(), "sends " + s.sends + " msgs " + s.messagesSent);
     }
 
     // Idle: groups quiesce; only node-level pings remain.
     run(2_000);
-    long msgsBefore = total(s -> s.messagesSent);
+    long msgsBefore = total(s -> s.messagesSent.get());
     long ticksBefore = total(s -> s.groupTicks);
     run(2_000);
-    long idleMsgs = total(s -> s.messagesSent) - msgsBefore;
+    long idleMsgs = total(s -> s.messagesSent.get()) - msgsBefore;
     long idleGroupTicks = total(s -> s.groupTicks) - ticksBefore;
     for (RaftHost h : hosts.values()) {
       assertEquals(0, get(h.activeGroups()), "all groups quiesced on " + h.nodeId());
@@ -751,7 +752,12 @@ class RaftHostTest {
       RaftHost.Stats s = h.stats();
       System.err.printf(
           "host %d: cycles=%d batchCommits=%d readiesPersisted=%d sends=%d messages=%d%n",
-          h.nodeId(), s.cycles, s.batchCommits, s.readiesPersisted, s.sends, s.messagesSent);
+          h.nodeId(),
+          s.cycles,
+          s.batchCommits,
+          s.readiesPersisted,
+          s.sends.get(),
+          s.messagesSent.get());
     }
     System.err.println("idle messages in 2s: " + idleMsgs);
     // 3 hosts x 2 peers x 200 ticks of pings; unquiesced, heartbeats alone would be 240,000.

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The host's fsync pipeline: one sync at a time, each covering every write made before it began,
- * back to back while writes wait, without waiting for the loop in between.
+ * back to back while writes wait, without waiting for the loop in between; what waited only for the
+ * sync (the acknowledgements) is done on the syncer as soon as it returns.
  */
 class SyncPipelineTest {
   /** A store that only counts syncs, and may fail them. */
@@ -55,9 +56,10 @@ class SyncPipelineTest {
   private final CountingStore store = new CountingStore();
   private final ArrayDeque<Runnable> syncer = new ArrayDeque<>();
   private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+  private final List<String> synced = new ArrayList<>();
   private final List<String> durable = new ArrayList<>();
   private final SyncPipeline<String> pipeline =
-      new SyncPipeline<>(store, syncer::add, loop::add, durable::add);
+      new SyncPipeline<>(store, syncer::add, loop::add, synced::add, durable::add);
 
   private void runSyncer() {
     syncer.poll().run();
@@ -76,6 +78,8 @@ class SyncPipelineTest {
     pipeline.written("c");
     assertEquals(1, syncer.size(), "one sync at a time");
     runSyncer();
+    assertEquals(List.of("a", "b", "c"), synced, "acknowledged by the syncer itself");
+    assertTrue(durable.isEmpty(), "before the loop has run");
     runLoop();
     assertEquals(List.of("a", "b", "c"), durable);
     assertEquals(1, store.syncs);
@@ -94,7 +98,9 @@ class SyncPipelineTest {
     runSyncer();
     assertEquals(1, syncer.size(), "the syncer queued the next sync itself");
     assertEquals(1, loop.size(), "without the loop having run");
+    assertEquals(List.of("a"), synced, "b and c were written during the sync");
     runSyncer();
+    assertEquals(List.of("a", "b", "c"), synced);
     assertEquals(2, store.syncs);
     loop.poll().run();
     assertEquals(List.of("a"), durable, "b and c may have missed the sync that a started");
@@ -122,6 +128,7 @@ class SyncPipelineTest {
     pipeline.written("a");
     runLoop();
     assertTrue(durable.isEmpty());
+    assertTrue(synced.isEmpty());
     assertEquals(0, store.syncs);
   }
 
@@ -133,8 +140,31 @@ class SyncPipelineTest {
     RuntimeException e = assertThrows(RuntimeException.class, this::runLoop);
     assertSame(store.failure, e);
     assertTrue(durable.isEmpty());
+    assertTrue(synced.isEmpty(), "nothing acknowledged after a failed sync");
     pipeline.written("b");
     assertTrue(syncer.isEmpty(), "no sync starts after one failed");
+  }
+
+  /** A send that fails on the syncer stops the host like a failed sync: on the loop, for good. */
+  @Test
+  void aFailureOfWhatTheSyncerDoesAfterTheSyncReachesTheLoopAndStopsTheSyncs() {
+    IllegalStateException broken = new IllegalStateException("transport broken");
+    SyncPipeline<String> failing =
+        new SyncPipeline<>(
+            store,
+            syncer::add,
+            loop::add,
+            item -> {
+              throw broken;
+            },
+            durable::add);
+    failing.written("a");
+    runSyncer();
+    RuntimeException e = assertThrows(RuntimeException.class, this::runLoop);
+    assertSame(broken, e);
+    assertTrue(durable.isEmpty());
+    failing.written("b");
+    assertTrue(syncer.isEmpty(), "no sync starts after it failed");
   }
 
   @Test
@@ -144,11 +174,13 @@ class SyncPipelineTest {
     runSyncer();
     runLoop();
     assertTrue(durable.isEmpty());
+    assertTrue(synced.isEmpty());
   }
 
   @Test
   void aSyncerThatRunsInlineSyncsEachWriteBeforeTheLoopGoesOn() {
-    SyncPipeline<String> inline = new SyncPipeline<>(store, Runnable::run, loop::add, durable::add);
+    SyncPipeline<String> inline =
+        new SyncPipeline<>(store, Runnable::run, loop::add, synced::add, durable::add);
     inline.written("a");
     assertEquals(1, store.syncs);
     runLoop();
@@ -168,6 +200,8 @@ class SyncPipelineTest {
     java.util.concurrent.atomic.AtomicLong coveredByFinishedSync =
         new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong durableUpTo =
+        new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong syncedUpTo =
         new java.util.concurrent.atomic.AtomicLong();
     List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
     java.util.concurrent.ExecutorService loopThread = RaftThreads.newLoop("test-loop");
@@ -191,6 +225,18 @@ class SyncPipelineTest {
             syncThread,
             loopThread::execute,
             item -> {
+              if (item != syncedUpTo.get() + 1) {
+                problems.add("synced out of order: " + item + " after " + syncedUpTo.get());
+              }
+              if (item > coveredByFinishedSync.get()) {
+                problems.add(item + " acknowledged before a sync covered it");
+              }
+              syncedUpTo.set(item);
+            },
+            item -> {
+              if (item > syncedUpTo.get()) {
+                problems.add(item + " reported durable before it was acknowledged");
+              }
               if (item != durableUpTo.get() + 1) {
                 problems.add("durable out of order: " + item + " after " + durableUpTo.get());
               }

@@ -160,7 +160,7 @@ public class HostLoopBenchmark {
       nowAtStart = time.now();
       for (RaftHost h : hosts) {
         cyclesAtStart += h.stats().cycles;
-        messagesAtStart += h.stats().messagesSent;
+        messagesAtStart += h.stats().messagesSent.get();
         ticksAtStart += h.stats().groupTicks;
       }
     } catch (RuntimeException | Error e) {
@@ -244,7 +244,7 @@ public class HostLoopBenchmark {
     double groupTicks = 0;
     for (RaftHost h : hosts) {
       cycles += h.stats().cycles;
-      messages += h.stats().messagesSent;
+      messages += h.stats().messagesSent.get();
       groupTicks += h.stats().groupTicks;
     }
     System.out.printf(

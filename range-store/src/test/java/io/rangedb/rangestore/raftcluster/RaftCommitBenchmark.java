@@ -126,12 +126,12 @@ public final class RaftCommitBenchmark {
       throws Exception {
     Latencies lat = new Latencies();
     AtomicLong commits = new AtomicLong();
-    long messagesBefore = sum(cluster, s -> s.messagesSent);
+    long messagesBefore = sum(cluster, s -> s.messagesSent.get());
     Map<MessageType, Long> typesBefore = byType(cluster);
     long fsyncsBefore = sum(cluster, s -> s.batchSyncs);
     long cyclesBefore = sum(cluster, s -> s.cycles);
     long writesBefore = sum(cluster, s -> s.batchCommits);
-    long sendsBefore = sum(cluster, s -> s.sends);
+    long sendsBefore = sum(cluster, s -> s.sends.get());
     long cpuBefore = processCpuNanos();
     Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -174,7 +174,7 @@ public final class RaftCommitBenchmark {
         proposers,
         (sum(cluster, st -> st.cycles) - cyclesBefore) / n,
         (sum(cluster, st -> st.batchCommits) - writesBefore) / n,
-        (sum(cluster, st -> st.sends) - sendsBefore) / n,
+        (sum(cluster, st -> st.sends.get()) - sendsBefore) / n,
         cpu / 1e3 / n,
         100.0 * cpu / (elapsed * 1e9 * Runtime.getRuntime().availableProcessors()));
     System.out.println(
@@ -196,7 +196,7 @@ public final class RaftCommitBenchmark {
         commits.get(),
         elapsed,
         lat,
-        sum(cluster, st -> st.messagesSent) - messagesBefore,
+        sum(cluster, st -> st.messagesSent.get()) - messagesBefore,
         sum(cluster, st -> st.batchSyncs) - fsyncsBefore);
   }
 
