@@ -18,6 +18,17 @@ final class Latencies {
     return count;
   }
 
+  /** How many samples exceed {@code nanos}. */
+  synchronized long countOver(long nanos) {
+    long n = 0;
+    for (int i = 0; i < count; i++) {
+      if (samples[i] > nanos) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** The p-th percentile (0..100) in milliseconds. */
   synchronized double percentileMillis(double p) {
     if (count == 0) {

@@ -41,6 +41,9 @@ final class LocalRaftNode implements AutoCloseable {
   /** Every group's Raft log in this node's store. */
   final RaftLogStore logs;
 
+  /** {@link #logs} as the host sees it, its fsyncs timed. */
+  final TimedLogStore timedLogs;
+
   private final StoreEngine engine;
 
   /** Keys of snapshot images received and not yet restored, in this node's store. */
@@ -72,6 +75,7 @@ final class LocalRaftNode implements AutoCloseable {
     RaftHost.StateMachine machine =
         storedState ? new StoredRecordingStateMachine(stateMachine, engine) : stateMachine;
     logs = new RaftLogStore(engine);
+    timedLogs = new TimedLogStore(logs);
     HostReceiver receiver = new HostReceiver();
     transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
     loop = RaftThreads.newLoop("raft-loop-n" + id);
@@ -79,7 +83,7 @@ final class LocalRaftNode implements AutoCloseable {
     host =
         new RaftHost(
             id,
-            logs,
+            timedLogs,
             sent = new CountingTransport(transport),
             loop,
             syncer,

@@ -133,6 +133,7 @@ public final class RaftCommitBenchmark {
     long writesBefore = sum(cluster, s -> s.batchCommits);
     long sendsBefore = sum(cluster, s -> s.sends.get());
     long cpuBefore = processCpuNanos();
+    cluster.liveNodes().forEach(node -> node.timedLogs.takeSyncs()); // from this case on
     Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     // Each proposer keeps one proposal in flight and issues its next one from the completion of
@@ -166,6 +167,7 @@ public final class RaftCommitBenchmark {
     }
     System.out.println(groups + " groups, " + proposers + " proposers, messages per commit:" + mix);
     double n = commits.get();
+    printSyncs(groups, proposers, cluster, elapsed);
     System.out.printf(
         Locale.ROOT,
         "%d groups, %d proposers, per commit: loop cycles=%.2f log writes=%.2f transport sends=%.2f"
@@ -269,6 +271,34 @@ public final class RaftCommitBenchmark {
   private static long sum(
       LocalRaftCluster cluster, java.util.function.ToLongFunction<RaftHost.Stats> f) {
     return cluster.liveNodes().stream().mapToLong(n -> f.applyAsLong(n.host.stats())).sum();
+  }
+
+  /**
+   * The hosts' fsyncs in a case: how long they took, and how many stalled past 5 ms (this VM's disk
+   * stalls every store's fsyncs at once for 10-20 ms, a few times a second under load).
+   */
+  private static void printSyncs(
+      int groups, int proposers, LocalRaftCluster cluster, double elapsed) {
+    long count = 0;
+    long stalled = 0;
+    double worstP99 = 0;
+    for (LocalRaftNode node : cluster.liveNodes()) {
+      Latencies syncs = node.timedLogs.takeSyncs();
+      count += syncs.count();
+      stalled += syncs.countOver(5_000_000);
+      worstP99 = Math.max(worstP99, syncs.percentileMillis(99));
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%d groups, %d proposers, fsyncs: %,d (%.0f/s), p99 %.3f ms on the slowest host, %d over 5"
+            + " ms (%.1f/s)%n",
+        groups,
+        proposers,
+        count,
+        count / elapsed,
+        worstP99,
+        stalled,
+        stalled / elapsed);
   }
 
   private static void print(Latencies fsync, Latencies rtt, List<Result> results, int seconds) {
