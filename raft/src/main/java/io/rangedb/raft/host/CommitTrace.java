@@ -3,10 +3,11 @@ package io.rangedb.raft.host;
 /**
  * Where a log entry is on its way to being applied, reported by a {@link RaftHost} at each stage,
  * so that a benchmark or a tracing system can see where a commit's time goes. The host reports on
- * its loop, except {@link Stage#RECEIVED}, which comes from the transport's thread: an
- * implementation stamps the time itself, must be thread-safe and cheap, and should sample (by
- * group, say) under load. With {@link #NONE}, the default, the host only tests a flag at each
- * stage.
+ * its loop, except {@link Stage#RECEIVED}, which comes from the transport's thread, and {@link
+ * Stage#DURABLE}, which comes from the syncer as the fsync returns (just before the
+ * acknowledgements leave): an implementation stamps the time itself, must be thread-safe and cheap,
+ * and should sample (by group, say) under load. With {@link #NONE}, the default, the host only
+ * tests a flag at each stage.
  */
 public interface CommitTrace {
   /** The stages, in the order an entry passes them on its leader and on a follower. */

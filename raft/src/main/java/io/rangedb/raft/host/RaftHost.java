@@ -848,9 +848,11 @@ public final class RaftHost implements Transport.Receiver {
    * so every waiting caller is failed and every later input too (see {@link #submit}).
    */
   private void stop(Throwable e) {
-    if (failure == null) {
-      failure = e;
-      LOG.log(System.Logger.Level.ERROR, "raft host of node " + nodeId + " stopped", e);
+    synchronized (syncerSends) {
+      if (failure == null) {
+        failure = e;
+        LOG.log(System.Logger.Level.ERROR, "raft host of node " + nodeId + " stopped", e);
+      }
     }
     HostFailedException failed = new HostFailedException(nodeId, e);
     syncs.abandon();
@@ -984,13 +986,22 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
+   * Orders the syncer's sends against {@link #stop}: a flight's messages go out whole before the
+   * host stops, or not at all.
+   */
+  private final Object syncerSends = new Object();
+
+  /**
    * On the syncer, once a flight's batch is durable: sends its acknowledgements and votes at once,
    * while the loop may be in the middle of a cycle (the loop finishes the flight when it gets to
    * it). A stopped host sends nothing more.
    */
   private void sendSynced(Flight f) {
-    if (failure == null) {
-      flush(f.late());
+    synchronized (syncerSends) {
+      if (failure == null) {
+        traceEntries(f, CommitTrace.Stage.DURABLE);
+        flush(f.late());
+      }
     }
   }
 
@@ -998,7 +1009,6 @@ public final class RaftHost implements Transport.Receiver {
   private void finish(Flight f) {
     f.batch().markDurable();
     f.groups().forEach(g -> g.awaitingSync = false);
-    traceEntries(f, CommitTrace.Stage.DURABLE);
     finishCommitted(f);
     for (Group g : f.groups()) {
       if (g.removal != null) {

@@ -84,6 +84,8 @@ final class SyncPipeline<T> {
   void written(T item) {
     Waiting<T> w = new Waiting<>(++written, item);
     waiting.add(w);
+    // Queued for the syncer before it may sync up to it: a syncer that read the new published
+    // value must find the item, or its acknowledgements would wait for the next sync.
     unsynced.add(w);
     published.set(written);
     if (syncing.compareAndSet(false, true)) {

@@ -18,12 +18,17 @@ import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,8 +38,9 @@ import org.junit.jupiter.api.Test;
 class RaftHostSyncTest {
   private static final long GROUP = 7;
 
-  private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
-  private final ArrayDeque<Runnable> syncer = new ArrayDeque<>();
+  // Concurrent: one test runs the loop and the syncer on threads of their own.
+  private final Deque<Runnable> loop = new ConcurrentLinkedDeque<>();
+  private final Deque<Runnable> syncer = new ConcurrentLinkedDeque<>();
   private final MemoryLogStore store = new MemoryLogStore();
 
   /** Set to make the next fsync fail. */
@@ -75,7 +81,22 @@ class RaftHostSyncTest {
   private final java.util.Map<String, Long> writtenInCycle = new java.util.HashMap<>();
 
   /** What the host sent, in order. */
-  private final List<Envelope> sent = new ArrayList<>();
+  private final List<Envelope> sent = new CopyOnWriteArrayList<>();
+
+  /** For each acknowledgement of {@link #GROUP} sent: the durable last index of its log then. */
+  private final List<Long> durableAtAck = new ArrayList<>();
+
+  /** For each acknowledgement of {@link #GROUP} sent: whether its DURABLE stage was traced. */
+  private final List<Boolean> tracedDurableAtAck = new ArrayList<>();
+
+  /** The "group/index" of each entry whose DURABLE stage the host traced. */
+  private final java.util.Set<String> tracedDurable = ConcurrentHashMap.newKeySet();
+
+  /** What the host sent once it had stopped. */
+  private final List<Envelope> sentAfterStop = new CopyOnWriteArrayList<>();
+
+  /** Runs inside the next send to node 2, after it was recorded. */
+  private volatile Runnable duringSendToTwo;
 
   private final RaftHost host =
       new RaftHost(
@@ -84,7 +105,21 @@ class RaftHostSyncTest {
           new Transport() {
             @Override
             public void send(long toNode, List<Envelope> batch) {
+              for (Envelope e : batch) {
+                if (e.groupId() == GROUP && e.message().type() == MessageType.APP_RESP) {
+                  durableAtAck.add(store.durable(GROUP).lastIndex());
+                  tracedDurableAtAck.add(tracedDurable.contains(GROUP + "/" + e.message().index()));
+                }
+              }
+              if (RaftHostSyncTest.this.host.failure() != null) {
+                sentAfterStop.addAll(batch);
+              }
               sent.addAll(batch);
+              Runnable during = duringSendToTwo;
+              if (toNode == 2 && during != null) {
+                duringSendToTwo = null;
+                during.run();
+              }
             }
 
             @Override
@@ -108,6 +143,9 @@ class RaftHostSyncTest {
           RaftHost.Options.defaults()
               .withTrace(
                   (group, index, stage, node, peer) -> {
+                    if (stage == CommitTrace.Stage.DURABLE) {
+                      tracedDurable.add(group + "/" + index);
+                    }
                     if (stage == CommitTrace.Stage.WRITTEN) {
                       writtenInCycle.put(group + "/" + index, this.host.stats().cycles);
                     }
@@ -350,7 +388,7 @@ class RaftHostSyncTest {
    * A follower's acknowledgement leaves as soon as the fsync of its entries returns, from the
    * syncer, not once the loop gets to the fsync's completion: under load the loop is in the middle
    * of a cycle then, and the acknowledgement waited for it (docs/benchmarks.md, "Acknowledgements
-   * sent by the syncer"). Never before the fsync.
+   * sent by the syncer"). Never before the entry is durable, and traced durable before it leaves.
    */
   @Test
   void aFollowersAcknowledgementLeavesWhenItsFsyncReturnsBeforeTheLoopRuns() {
@@ -364,10 +402,76 @@ class RaftHostSyncTest {
 
     syncer.poll().run(); // the fsync returns; the loop has not run since
     assertEquals(List.of(2L), acksTo(2), "acknowledged by the syncer");
-    assertEquals(2, store.durable(GROUP).lastIndex(), "after the entry was durable");
+    assertEquals(List.of(2L), durableAtAck, "the log's durable last index when the ack left");
+    assertEquals(List.of(true), tracedDurableAtAck, "DURABLE traced before the ack left");
     assertFalse(loop.isEmpty(), "the loop still has the completion to finish");
     runLoop();
     assertEquals(List.of(2L), acksTo(2), "and not acknowledged a second time by the loop");
+  }
+
+  /**
+   * A host that stops (here: an invariant fails on its loop) while its syncer sends a flight's
+   * acknowledgements stops once they are all out, so that nothing leaves after it stopped. Loop and
+   * syncer run on threads of their own; the stop comes after the first of the flight's two sends.
+   */
+  @Test
+  void aHostStoppingWhileItsSyncerSendsSendsNothingAfterItStopped() throws Exception {
+    long other = 8;
+    store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
+    store.bootstrap(other, ConfState.ofVoters(1L, 2L, 3L));
+    host.addGroup(GROUP, RaftConfig.defaults(1));
+    host.addGroup(other, RaftConfig.defaults(1));
+    runLoop();
+    Message fromThree = appendFromNodeTwo(other, 1, "y").message().toBuilder().from(3).build();
+    host.receive(2, List.of(appendFromNodeTwo(GROUP, 1, "x")));
+    host.receive(3, List.of(new Envelope(other, fromThree)));
+    runLoop(); // one write: the acknowledgements to nodes 2 and 3 wait for its fsync
+    assertEquals(1, syncer.size());
+
+    CountDownLatch sendingToTwo = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    duringSendToTwo =
+        () -> {
+          sendingToTwo.countDown();
+          awaitQuietly(resume);
+        };
+    Thread syncerThread = Thread.ofPlatform().start(() -> syncer.poll().run());
+    assertTrue(sendingToTwo.await(10, TimeUnit.SECONDS));
+    Thread loopThread =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  host.inspect(
+                      groups -> {
+                        throw new IllegalStateException("an invariant failed (test)");
+                      });
+                  runLoop();
+                });
+    // Unordered, the stop would be done well within this; ordered, it waits for the sends.
+    loopThread.join(200);
+    resume.countDown();
+    syncerThread.join(10_000);
+    loopThread.join(10_000);
+    assertFalse(syncerThread.isAlive() || loopThread.isAlive());
+    assertTrue(host.failure() != null, "stopped");
+    assertEquals(List.of(), sentAfterStop, "sent after the host stopped");
+    assertEquals(List.of(2L), acksTo(2), "the flight went out whole, before the stop");
+    assertTrue(
+        sent.stream()
+            .anyMatch(
+                e ->
+                    e.groupId() == other
+                        && e.message().type() == MessageType.APP_RESP
+                        && e.message().to() == 3),
+        "node 3's acknowledgement too: " + sent);
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The indexes this host acknowledged to {@code node} for {@link #GROUP}, in order. */
