@@ -178,6 +178,12 @@ public final class RaftHost implements Transport.Receiver {
    * @param quiesce whether idle groups stop ticking
    * @param compactAfterEntries once a group's log holds this many entries, snapshot its state
    *     machine at the applied index and drop the older half of the log; 0 never compacts
+   * @param compactAfterBytes once the entries a group applied since its last compaction (or since
+   *     it was opened) hold this many bytes ({@link Entry#sizeBytes()}), snapshot its state machine
+   *     at the applied index and drop the log through where the last compaction stood, so that the
+   *     log keeps between one and two times this much of its latest entries, plus one entry,
+   *     however large its commands; 0: no limit. With both limits set, whichever is reached first
+   *     compacts, and a compaction drops what either would
    * @param waitTicks how long a proposal or read may wait for its outcome before the host gives up
    *     on it ({@link ProposalOutcomeUnknownException}, or a read's {@code READ_ABANDONED})
    * @param maxInboxBytes bytes of received messages and proposals that may wait for the loop; past
@@ -196,6 +202,7 @@ public final class RaftHost implements Transport.Receiver {
       int deadTicks,
       boolean quiesce,
       long compactAfterEntries,
+      long compactAfterBytes,
       long waitTicks,
       long maxInboxBytes,
       CommitTrace trace,
@@ -205,21 +212,27 @@ public final class RaftHost implements Transport.Receiver {
       if (pingTicks <= 0
           || deadTicks <= pingTicks
           || compactAfterEntries < 0
+          || compactAfterBytes < 0
           || waitTicks <= 0
           || maxInboxBytes <= 0
           || tickSlices <= 0) {
         throw new IllegalArgumentException(
-            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, waitTicks > 0,"
+            "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, compactAfterBytes >= 0,"
+                + " waitTicks > 0,"
                 + " maxInboxBytes > 0 and tickSlices > 0");
       }
     }
 
     public static Options defaults() {
-      return new Options(1, 10, true, 0, 1_000, 64L << 20, CommitTrace.NONE, 1);
+      return new Options(1, 10, true, 0, 0, 1_000, 64L << 20, CommitTrace.NONE, 1);
     }
 
     public Options withCompactAfterEntries(long entries) {
       return edit(b -> b.compactAfterEntries = entries);
+    }
+
+    public Options withCompactAfterBytes(long bytes) {
+      return edit(b -> b.compactAfterBytes = bytes);
     }
 
     public Options withMaxInboxBytes(long bytes) {
@@ -242,6 +255,7 @@ public final class RaftHost implements Transport.Receiver {
           b.deadTicks,
           b.quiesce,
           b.compactAfterEntries,
+          b.compactAfterBytes,
           b.waitTicks,
           b.maxInboxBytes,
           b.trace,
@@ -254,6 +268,7 @@ public final class RaftHost implements Transport.Receiver {
       int deadTicks;
       boolean quiesce;
       long compactAfterEntries;
+      long compactAfterBytes;
       long waitTicks;
       long maxInboxBytes;
       CommitTrace trace;
@@ -264,6 +279,7 @@ public final class RaftHost implements Transport.Receiver {
         deadTicks = o.deadTicks;
         quiesce = o.quiesce;
         compactAfterEntries = o.compactAfterEntries;
+        compactAfterBytes = o.compactAfterBytes;
         waitTicks = o.waitTicks;
         maxInboxBytes = o.maxInboxBytes;
         trace = o.trace;
@@ -381,6 +397,12 @@ public final class RaftHost implements Transport.Receiver {
 
     long applied;
 
+    /** The applied index at the group's last compaction (or when it was opened). */
+    long compactedAt;
+
+    /** Bytes of the entries applied since {@link #compactedAt}. */
+    long appliedBytesSinceCompaction;
+
     /** The storage was told that entries up to here are no longer needed (releaseThrough). */
     long released;
 
@@ -395,6 +417,7 @@ public final class RaftHost implements Transport.Receiver {
       this.raft = raft;
       this.storage = storage;
       this.applied = raft.appliedIndex();
+      this.compactedAt = applied;
       this.waiters = new Waiters(id);
     }
   }
@@ -1063,22 +1086,29 @@ public final class RaftHost implements Transport.Receiver {
   private static final byte[] NO_IMAGE = new byte[0];
 
   /**
-   * Snapshots a group whose log grew past the threshold and drops the older half of its log. Half
-   * stays so that a follower slightly behind catches up from the log, not with a snapshot.
+   * Snapshots a group whose log grew past a limit ({@link Options#compactAfterEntries()}, {@link
+   * Options#compactAfterBytes()}) and drops its older part: half of its entries, or everything up
+   * to where the last compaction stood, whichever drops more of what the limits reached ask for.
+   * The rest stays so that a follower slightly behind catches up from the log, not with a snapshot.
    */
   private void maybeCompact(Group g) {
     long every = options.compactAfterEntries();
-    if (every <= 0 || g.applied - g.storage.firstIndex() + 1 < every) {
+    long bytes = options.compactAfterBytes();
+    boolean byCount = every > 0 && g.applied - g.storage.firstIndex() + 1 >= every;
+    boolean byBytes = bytes > 0 && g.appliedBytesSinceCompaction >= bytes;
+    if (!byCount && !byBytes) {
       return;
     }
     // A durable state machine keeps its state itself: the log records only where it now starts.
     byte[] image = durable == null ? stateMachine.snapshot(g.id) : NO_IMAGE;
     g.storage.createSnapshot(g.applied, g.raft.confState(), image);
     stats.snapshotsCreated++;
-    long to = g.applied - every / 2;
+    long to = Math.max(byCount ? g.applied - every / 2 : 0, byBytes ? g.compactedAt : 0);
     if (to >= g.storage.firstIndex()) {
       g.storage.compact(to);
     }
+    g.compactedAt = g.applied;
+    g.appliedBytesSinceCompaction = 0;
   }
 
   /**
@@ -1178,6 +1208,9 @@ public final class RaftHost implements Transport.Receiver {
     if (rd.snapshot() != null) {
       stateMachine.restore(g.id, rd.snapshot());
       g.applied = rd.snapshot().index();
+      // The log now starts there: nothing before it is left to drop.
+      g.compactedAt = g.applied;
+      g.appliedBytesSinceCompaction = 0;
       g.waiters.giveUpProposals(rd.snapshot().index(), "a snapshot replaced the log up to it");
       liveness.watch(g.id, rd.snapshot().conf());
       if (!rd.snapshot().conf().isJoint()) {
@@ -1192,6 +1225,7 @@ public final class RaftHost implements Transport.Receiver {
       }
       stateMachine.apply(g.id, e);
       g.applied = e.index();
+      g.appliedBytesSinceCompaction += e.sizeBytes();
       if (tracing) {
         trace.at(g.id, e.index(), CommitTrace.Stage.APPLIED, nodeId, 0);
       }

@@ -55,6 +55,8 @@ class DurableStateMachineTest {
   private final Map<Long, Integer> incarnation = new TreeMap<>();
   private final Map<Long, Boolean> running = new TreeMap<>();
   private int nextCommand;
+  private RaftHost.Options hostOptions =
+      RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER);
 
   /**
    * One node's state machine: per group, the commands applied in order and the index of the last
@@ -197,7 +199,7 @@ class DurableStateMachineTest {
             task -> loop.after(1, () -> runIfCurrent(node, inc, task)),
             rng.split(),
             machines.get(node),
-            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER));
+            hostOptions);
     self[0] = host;
     hosts.put(node, host);
     host.addGroup(GROUP, RaftConfig.defaults(node));
@@ -249,11 +251,15 @@ class DurableStateMachineTest {
 
   /** Proposes {@code n} commands one after another through the leader, each applied there. */
   private void commitCommands(int n) {
+    commitCommands(n, 0);
+  }
+
+  /** As {@link #commitCommands(int)}, each command padded with {@code padding} bytes. */
+  private void commitCommands(int n, int padding) {
     for (int i = 0; i < n; i++) {
+      String command = "c" + nextCommand++ + ".".repeat(padding);
       CompletableFuture<Long> f =
-          hosts
-              .get(leader())
-              .propose(GROUP, ("c" + nextCommand++).getBytes(StandardCharsets.UTF_8));
+          hosts.get(leader()).propose(GROUP, command.getBytes(StandardCharsets.UTF_8));
       run(50);
       assertTrue(f.isDone() && !f.isCompletedExceptionally(), "committed: " + f);
     }
@@ -275,6 +281,34 @@ class DurableStateMachineTest {
       assertTrue(s.index() >= COMPACT_AFTER, "node " + node + " compacted: " + s);
       assertEquals(0, s.data().length, "node " + node + "'s compactions hold no image: " + s);
       assertTrue(stores.get(node).storage(GROUP).firstIndex() > 1, "node " + node + " truncated");
+      assertEquals(0, machines.get(node).imagesTaken, "no image is taken for a compaction");
+      assertEquals(expected, machines.get(node).commands.get(GROUP), "node " + node);
+    }
+  }
+
+  /**
+   * With large commands and no limit on entries, a limit in bytes alone keeps each replica's log
+   * short: after many limits' worth of commands, every log holds between one and two limits of its
+   * latest entries (plus one), and the state is whole.
+   */
+  @Test
+  void aLogLimitedInBytesKeepsBetweenOneAndTwoLimitsOfItsLatestEntries() {
+    long limit = 16 << 10;
+    hostOptions = RaftHost.Options.defaults().withCompactAfterBytes(limit);
+    startNodes(3);
+    commitCommands(200, 1_000); // about 200 KB: twelve limits
+    List<String> expected = machines.get(leader()).commands.get(GROUP);
+    assertEquals(200, expected.size());
+    for (long node = 1; node <= 3; node++) {
+      LogStorage log = stores.get(node).storage(GROUP);
+      long bytes = 0;
+      for (Entry e : log.entries(log.firstIndex(), log.lastIndex() + 1, Long.MAX_VALUE)) {
+        bytes += e.sizeBytes();
+      }
+      assertTrue(log.firstIndex() > 150, "node " + node + " dropped its older entries: " + log);
+      assertTrue(
+          bytes >= limit - 1_100 && bytes <= 2 * limit + 1_100,
+          "node " + node + " keeps " + bytes + " bytes of log, limit " + limit);
       assertEquals(0, machines.get(node).imagesTaken, "no image is taken for a compaction");
       assertEquals(expected, machines.get(node).commands.get(GROUP), "node " + node);
     }
