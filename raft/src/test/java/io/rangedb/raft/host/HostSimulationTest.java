@@ -253,6 +253,8 @@ class HostSimulationTest {
           + hosts.values().stream().mapToLong(h -> h.stats().proposalsRefused.get()).sum()
           + " compactions="
           + compactions
+          + " hostCompactions="
+          + hosts.values().stream().mapToLong(h -> h.stats().snapshotsCreated).sum()
           + " snapshotsInstalled="
           + snapshotsInstalled
           + " moves="
@@ -492,15 +494,20 @@ class HostSimulationTest {
     }
 
     /**
-     * Odd seeds compact on the host; every fourth seed gives the hosts an inbox of 200 bytes, so
-     * that bursts overflow it: received batches are dropped and proposals refused with BACKLOG.
-     * Seeds tick in 1, 2 or 5 slices (the same whole tick of 10 ms).
+     * Odd seeds compact on the host, after a count of entries or, in every other block of eight
+     * seeds, after a few hundred bytes of them (a handful of entries); every fourth seed gives the
+     * hosts an inbox of 200 bytes, so that bursts overflow it: received batches are dropped and
+     * proposals refused with BACKLOG. Seeds tick in 1, 2 or 5 slices (the same whole tick of 10
+     * ms).
      */
     RaftHost.Options options() {
-      RaftHost.Options o =
-          hostCompacts
-              ? RaftHost.Options.defaults().withCompactAfterEntries(6 + seed % 10)
-              : RaftHost.Options.defaults();
+      RaftHost.Options o = RaftHost.Options.defaults();
+      if (hostCompacts) {
+        o =
+            (seed / 8) % 2 == 1
+                ? o.withCompactAfterBytes(200 + seed % 400)
+                : o.withCompactAfterEntries(6 + seed % 10);
+      }
       o = o.withTickSlices(TICK_SLICES[Math.floorMod(seed / 4, TICK_SLICES.length)]);
       return seed % 4 == 3 ? o.withMaxInboxBytes(200) : o;
     }
