@@ -12,7 +12,6 @@ import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -41,6 +40,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    * @param maxSnapshotBytes the most snapshot data this node accepts in one snapshot call; a stream
    *     that goes past it is refused with RESOURCE_EXHAUSTED and what arrived is dropped. It must
    *     exceed the largest snapshot a group of the cluster can produce.
+   * @param maxSnapshotSends the most snapshot calls this node runs at once, to all peers together;
+   *     later ones wait their turn in order (their images already taken, their deadlines not yet
+   *     running), so that a node coming back to a thousand groups that all need a snapshot gets
+   *     them a few at a time, not a thousand streams sharing the link and the disks at once
    */
   public record Options(
       int snapshotChunkBytes,
@@ -49,11 +52,13 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       Duration keepAliveTime,
       Duration keepAliveTimeout,
       Duration snapshotTimeoutPerChunk,
-      long maxSnapshotBytes) {
+      long maxSnapshotBytes,
+      int maxSnapshotSends) {
     public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 256L << 20;
+    public static final int DEFAULT_MAX_SNAPSHOT_SENDS = 4;
 
     public static final Options DEFAULT = new Options(1 << 20, 64L << 20, 2L << 20);
 
@@ -69,9 +74,15 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       if (maxSnapshotBytes <= 0) {
         throw new IllegalArgumentException("maxSnapshotBytes must be positive");
       }
+      if (maxSnapshotSends <= 0) {
+        throw new IllegalArgumentException("maxSnapshotSends must be positive");
+      }
     }
 
-    /** The given sizes, with the default keepalive, snapshot deadline and snapshot size limit. */
+    /**
+     * The given sizes, with the default keepalive, snapshot deadline, snapshot size limit and
+     * snapshot sends at once.
+     */
     public Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer, long maxBatchBytes) {
       this(
           snapshotChunkBytes,
@@ -80,40 +91,59 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           DEFAULT_KEEPALIVE_TIME,
           DEFAULT_KEEPALIVE_TIMEOUT,
           DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK,
-          DEFAULT_MAX_SNAPSHOT_BYTES);
+          DEFAULT_MAX_SNAPSHOT_BYTES,
+          DEFAULT_MAX_SNAPSHOT_SENDS);
     }
 
     public Options withKeepAlive(Duration time, Duration timeout) {
-      return new Options(
-          snapshotChunkBytes,
-          maxQueuedBytesPerPeer,
-          maxBatchBytes,
-          time,
-          timeout,
-          snapshotTimeoutPerChunk,
-          maxSnapshotBytes);
+      return edit(
+          b -> {
+            b.keepAliveTime = time;
+            b.keepAliveTimeout = timeout;
+          });
     }
 
     public Options withSnapshotTimeoutPerChunk(Duration perChunk) {
-      return new Options(
-          snapshotChunkBytes,
-          maxQueuedBytesPerPeer,
-          maxBatchBytes,
-          keepAliveTime,
-          keepAliveTimeout,
-          perChunk,
-          maxSnapshotBytes);
+      return edit(b -> b.snapshotTimeoutPerChunk = perChunk);
     }
 
     public Options withMaxSnapshotBytes(long bytes) {
+      return edit(b -> b.maxSnapshotBytes = bytes);
+    }
+
+    public Options withMaxSnapshotSends(int sends) {
+      return edit(b -> b.maxSnapshotSends = sends);
+    }
+
+    private Options edit(java.util.function.Consumer<Editable> change) {
+      Editable b = new Editable(this);
+      change.accept(b);
       return new Options(
           snapshotChunkBytes,
           maxQueuedBytesPerPeer,
           maxBatchBytes,
-          keepAliveTime,
-          keepAliveTimeout,
-          snapshotTimeoutPerChunk,
-          bytes);
+          b.keepAliveTime,
+          b.keepAliveTimeout,
+          b.snapshotTimeoutPerChunk,
+          b.maxSnapshotBytes,
+          b.maxSnapshotSends);
+    }
+
+    /** The settings a {@code with} method may change, so that each names only what it changes. */
+    private static final class Editable {
+      Duration keepAliveTime;
+      Duration keepAliveTimeout;
+      Duration snapshotTimeoutPerChunk;
+      long maxSnapshotBytes;
+      int maxSnapshotSends;
+
+      Editable(Options o) {
+        keepAliveTime = o.keepAliveTime;
+        keepAliveTimeout = o.keepAliveTimeout;
+        snapshotTimeoutPerChunk = o.snapshotTimeoutPerChunk;
+        maxSnapshotBytes = o.maxSnapshotBytes;
+        maxSnapshotSends = o.maxSnapshotSends;
+      }
     }
 
     private static boolean isPositive(Duration d) {
@@ -128,8 +158,11 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** Snapshot calls under way: closing stops them before the storage their images read goes. */
-  private final Set<SnapshotSender> sending = ConcurrentHashMap.newKeySet();
+  /**
+   * Snapshot calls under way and waiting their turn: closing stops them before the storage their
+   * images read goes.
+   */
+  private final SnapshotSends snapshots;
 
   private record Peer(ManagedChannel channel, PeerStream stream, String address) {}
 
@@ -139,6 +172,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     this.addresses = addresses;
     this.receiver = receiver;
     this.options = options;
+    this.snapshots = new SnapshotSends(options.maxSnapshotSends());
   }
 
   /** The gRPC service through which peers deliver to this node's receiver. */
@@ -184,7 +218,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return;
     }
     SnapshotSender sender =
-        SnapshotSender.send(
+        new SnapshotSender(
             RaftTransportGrpc.newStub(peer.channel()),
             localNode,
             toNode,
@@ -193,10 +227,19 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
             options.snapshotChunkBytes(),
             options.snapshotTimeoutPerChunk(),
             receiver,
-            sending);
-    if (closed) {
-      sender.stop(); // close() may have gone through the senders before this one was added
-    }
+            snapshots);
+    snapshots.submit(sender); // stopped at once if close() already went through them
+  }
+
+  /**
+   * Snapshot calls running now, and those waiting their turn ({@link Options#maxSnapshotSends}).
+   */
+  public int snapshotsSending() {
+    return snapshots.running();
+  }
+
+  public int snapshotsWaiting() {
+    return snapshots.waiting();
   }
 
   /** Messages dropped so far because a peer was unreachable or could not keep up. */
@@ -262,9 +305,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
-    for (SnapshotSender s : sending) {
-      s.stop();
-    }
+    snapshots.close();
     for (Peer p : peers.values()) {
       shutdown(p);
     }

@@ -11,7 +11,6 @@ import io.rangedb.raft.transport.Transport;
 import io.rangedb.wire.proto.RaftTransportGrpc;
 import io.rangedb.wire.proto.SnapshotResponse;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,44 +19,27 @@ import org.slf4j.LoggerFactory;
  * Streams one snapshot to one peer in chunks, as fast as the stream's flow control allows, reading
  * each from the image only when the stream can take it (on gRPC's executor, not the host's loop),
  * and tells the sending host whether the peer took it, so the leader stops waiting either way. The
- * image is closed when the call ends, however it ends.
+ * image is closed when the call ends, however it ends. The call starts when {@link SnapshotSends}
+ * gives it its turn.
  */
 final class SnapshotSender
     implements ClientResponseObserver<io.rangedb.wire.proto.SnapshotChunk, SnapshotResponse> {
   private static final Logger log = LoggerFactory.getLogger(SnapshotSender.class);
 
+  private final RaftTransportGrpc.RaftTransportStub stub;
   private final long localNode;
   private final long peer;
   private final long groupId;
   private final SnapshotChunker.Outgoing chunks;
+  private final Duration timeoutPerChunk;
   private final Transport.Receiver receiver;
-  private final Set<SnapshotSender> active;
+  private final SnapshotSends sends;
   private ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests;
   private boolean done;
   private boolean sentLast;
 
-  private SnapshotSender(
-      long localNode,
-      long peer,
-      long groupId,
-      SnapshotChunker.Outgoing chunks,
-      Transport.Receiver receiver,
-      Set<SnapshotSender> active) {
-    this.localNode = localNode;
-    this.peer = peer;
-    this.groupId = groupId;
-    this.chunks = chunks;
-    this.receiver = receiver;
-    this.active = active;
-  }
-
-  /**
-   * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the chunks counted
-   * from the image's size estimate, the one extra for the peer's answer: a peer that stalls
-   * (frozen, or never answering) fails the call with DEADLINE_EXCEEDED, reported as not delivered,
-   * and the leader retries later. The sender is in {@code active} until the call ends.
-   */
-  static SnapshotSender send(
+  /** A sender of {@code snapshot}'s image to {@code peer}, its call not started yet. */
+  SnapshotSender(
       RaftTransportGrpc.RaftTransportStub stub,
       long localNode,
       long peer,
@@ -66,21 +48,40 @@ final class SnapshotSender
       int chunkBytes,
       Duration timeoutPerChunk,
       Transport.Receiver receiver,
-      Set<SnapshotSender> active) {
-    SnapshotChunker.Outgoing chunks = new SnapshotChunker.Outgoing(snapshot, image, chunkBytes);
-    SnapshotSender sender =
-        new SnapshotSender(localNode, peer, snapshot.groupId(), chunks, receiver, active);
-    active.add(sender);
+      SnapshotSends sends) {
+    this.stub = stub;
+    this.localNode = localNode;
+    this.peer = peer;
+    this.groupId = snapshot.groupId();
+    this.chunks = new SnapshotChunker.Outgoing(snapshot, image, chunkBytes);
+    this.timeoutPerChunk = timeoutPerChunk;
+    this.receiver = receiver;
+    this.sends = sends;
+  }
+
+  /**
+   * Starts the call. Its deadline is {@code timeoutPerChunk} times (chunks + 1), the chunks counted
+   * from the image's size estimate, the one extra for the peer's answer: a peer that stalls
+   * (frozen, or never answering) fails the call with DEADLINE_EXCEEDED, reported as not delivered,
+   * and the leader retries later. A sender stopped meanwhile has its call cancelled at once.
+   */
+  void start() {
     stub.withDeadlineAfter(deadlineNanos(timeoutPerChunk, chunks.maxChunks()), TimeUnit.NANOSECONDS)
-        .snapshot(sender);
-    return sender;
+        .snapshot(this);
+    ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> call;
+    synchronized (this) {
+      call = done ? requests : null;
+    }
+    if (call != null) {
+      call.cancel("the transport is closing", null); // harmless if the call already ended
+    }
   }
 
   /**
    * The transport is closing: cancels the call and closes the image, waiting for a read in
    * progress, so that nothing reads it (or the storage under it) once this returns. Reports
-   * nothing: the host is stopping too. May be called again once the call has started, to cancel it
-   * then.
+   * nothing: the host is stopping too. A sender stopped before its call started has it cancelled as
+   * soon as it starts.
    */
   void stop() {
     ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> call;
@@ -91,7 +92,7 @@ final class SnapshotSender
       }
       call = requests;
     }
-    active.remove(this);
+    sends.ended(this);
     if (call != null) {
       call.cancel("the transport is closing", null);
     }
@@ -163,7 +164,7 @@ final class SnapshotSender
       done = true;
       chunks.close();
     }
-    active.remove(this);
+    sends.ended(this);
     receiver.snapshotStatus(groupId, peer, delivered);
   }
 }

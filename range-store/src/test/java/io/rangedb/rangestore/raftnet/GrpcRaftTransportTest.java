@@ -462,6 +462,94 @@ class GrpcRaftTransportTest {
     assertNull(a.snapshotStatus.poll(500, TimeUnit.MILLISECONDS), "nothing reported");
   }
 
+  /** Waits up to 10 s for {@code condition}; false if it never held. */
+  private static boolean eventually(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
+  @Test
+  void snapshotsBeyondTheLimitWaitTheirTurnAndEveryOneArrives() throws Exception {
+    Node a = new Node(1, OPTIONS.withMaxSnapshotSends(2));
+    Node b = new Node(2);
+    java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+    AtomicInteger open = new AtomicInteger();
+    AtomicInteger mostOpen = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    // Every stream's last chunk waits at the gate, so the streams the sender runs stay open.
+    b.sink =
+        new ImageSink() {
+          @Override
+          public void write(byte[] chunk) {
+            bytes.addAndGet(chunk.length);
+          }
+
+          @Override
+          public void finish() {
+            mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            gate.acquireUninterruptibly();
+            open.decrementAndGet();
+            finished.incrementAndGet();
+          }
+
+          @Override
+          public void abort() {}
+        };
+    for (long group = 1; group <= 5; group++) {
+      sendSnapshot(a, 2, snapshot(group, 1, 2, 10_000));
+    }
+    assertTrue(eventually(() -> open.get() == 2), "two streams reached the receiver");
+    Thread.sleep(300); // room for a third, were the limit not kept
+    assertEquals(2, b.sinksOpened.get(), "no third stream began");
+    assertEquals(2, a.transport.snapshotsSending());
+    assertEquals(3, a.transport.snapshotsWaiting());
+    gate.release(5);
+    List<String> outcomes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      outcomes.add(a.snapshotStatus.poll(10, TimeUnit.SECONDS));
+    }
+    outcomes.sort(null);
+    assertEquals(
+        List.of("1->2:true", "2->2:true", "3->2:true", "4->2:true", "5->2:true"), outcomes);
+    assertEquals(5, finished.get());
+    assertEquals(50_000, bytes.get(), "every image arrived whole");
+    assertEquals(2, mostOpen.get(), "never more than two at once");
+    assertEquals(0, a.transport.snapshotsSending() + a.transport.snapshotsWaiting());
+  }
+
+  @Test
+  void closingTheTransportClosesTheImagesOfSnapshotsWaitingTheirTurn() throws Exception {
+    Node a = new Node(1, OPTIONS.withMaxSnapshotSends(1));
+    BlackHole hole = new BlackHole(); // accepts connections, never answers: the call hangs
+    closeables.add(hole);
+    addresses.put(2L, "127.0.0.1:" + hole.port());
+    List<FailingImage> images = new ArrayList<>();
+    for (long group = 1; group <= 3; group++) {
+      FailingImage image = new FailingImage();
+      images.add(image);
+      a.transport.sendSnapshot(2, snapshot(group, 1, 2, 0), image);
+    }
+    assertEquals(1, a.transport.snapshotsSending());
+    assertEquals(2, a.transport.snapshotsWaiting());
+    for (FailingImage image : images) {
+      assertEquals(1, image.closed.getCount(), "running or waiting, not closed");
+    }
+    a.transport.close();
+    for (FailingImage image : images) {
+      assertEquals(0, image.closed.getCount(), "closed before close() returned");
+    }
+    assertNull(a.snapshotStatus.poll(500, TimeUnit.MILLISECONDS), "nothing reported");
+    assertEquals(0, a.transport.snapshotsSending() + a.transport.snapshotsWaiting());
+  }
+
   @Test
   void aReceiverWhoseSinkFailsRefusesTheStreamAndDropsWhatItGot() throws Exception {
     Node a = new Node(1);
