@@ -24,7 +24,9 @@ public final class ProposalDroppedException extends RuntimeException {
     /** A read got no answer: leadership changed under it, or the host's timeout passed. Retry. */
     READ_ABANDONED,
     /** Too many proposed bytes are not committed yet (followers lag): back off and retry. */
-    BACKLOG
+    BACKLOG,
+    /** The command is larger than the host takes in one entry: split it; retrying cannot help. */
+    TOO_LARGE
   }
 
   private final Reason reason;

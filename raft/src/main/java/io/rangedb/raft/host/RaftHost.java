@@ -184,6 +184,10 @@ public final class RaftHost implements Transport.Receiver {
    *     log keeps between one and two times this much of its latest entries, plus one entry,
    *     however large its commands; 0: no limit. With both limits set, whichever is reached first
    *     compacts, and a compaction drops what either would
+   * @param maxCommandBytes the largest command {@link #propose} takes; a larger one fails at once
+   *     with {@code TOO_LARGE} and is appended nowhere. A command travels whole in one Raft
+   *     message, so this must stay under what the transport delivers in one message (a larger
+   *     message would never arrive, and the group would stall on it)
    * @param waitTicks how long a proposal or read may wait for its outcome before the host gives up
    *     on it ({@link ProposalOutcomeUnknownException}, or a read's {@code READ_ABANDONED})
    * @param maxInboxBytes bytes of received messages and proposals that may wait for the loop; past
@@ -203,6 +207,7 @@ public final class RaftHost implements Transport.Receiver {
       boolean quiesce,
       long compactAfterEntries,
       long compactAfterBytes,
+      long maxCommandBytes,
       long waitTicks,
       long maxInboxBytes,
       CommitTrace trace,
@@ -213,18 +218,23 @@ public final class RaftHost implements Transport.Receiver {
           || deadTicks <= pingTicks
           || compactAfterEntries < 0
           || compactAfterBytes < 0
+          || maxCommandBytes <= 0
           || waitTicks <= 0
           || maxInboxBytes <= 0
           || tickSlices <= 0) {
         throw new IllegalArgumentException(
             "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, compactAfterBytes >= 0,"
-                + " waitTicks > 0,"
+                + " maxCommandBytes > 0, waitTicks > 0,"
                 + " maxInboxBytes > 0 and tickSlices > 0");
       }
     }
 
+    /** The default {@link #maxCommandBytes()}: 8 MiB. */
+    public static final long DEFAULT_MAX_COMMAND_BYTES = 8L << 20;
+
     public static Options defaults() {
-      return new Options(1, 10, true, 0, 0, 1_000, 64L << 20, CommitTrace.NONE, 1);
+      return new Options(
+          1, 10, true, 0, 0, DEFAULT_MAX_COMMAND_BYTES, 1_000, 64L << 20, CommitTrace.NONE, 1);
     }
 
     public Options withCompactAfterEntries(long entries) {
@@ -233,6 +243,10 @@ public final class RaftHost implements Transport.Receiver {
 
     public Options withCompactAfterBytes(long bytes) {
       return edit(b -> b.compactAfterBytes = bytes);
+    }
+
+    public Options withMaxCommandBytes(long bytes) {
+      return edit(b -> b.maxCommandBytes = bytes);
     }
 
     public Options withMaxInboxBytes(long bytes) {
@@ -256,6 +270,7 @@ public final class RaftHost implements Transport.Receiver {
           b.quiesce,
           b.compactAfterEntries,
           b.compactAfterBytes,
+          b.maxCommandBytes,
           b.waitTicks,
           b.maxInboxBytes,
           b.trace,
@@ -269,6 +284,7 @@ public final class RaftHost implements Transport.Receiver {
       boolean quiesce;
       long compactAfterEntries;
       long compactAfterBytes;
+      long maxCommandBytes;
       long waitTicks;
       long maxInboxBytes;
       CommitTrace trace;
@@ -280,6 +296,7 @@ public final class RaftHost implements Transport.Receiver {
         quiesce = o.quiesce;
         compactAfterEntries = o.compactAfterEntries;
         compactAfterBytes = o.compactAfterBytes;
+        maxCommandBytes = o.maxCommandBytes;
         waitTicks = o.waitTicks;
         maxInboxBytes = o.maxInboxBytes;
         trace = o.trace;
@@ -531,10 +548,20 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * Proposes a command to a group this node leads. Completes with the log index once applied here,
-   * or fails with {@link ProposalDroppedException} (not leader, transferring, or superseded by a
-   * newer leader's entry).
+   * or fails with {@link ProposalDroppedException} (not leader, transferring, superseded by a newer
+   * leader's entry, or {@code TOO_LARGE}: longer than {@link Options#maxCommandBytes()}).
    */
   public CompletableFuture<Long> propose(long groupId, byte[] command) {
+    if (command.length > options.maxCommandBytes()) {
+      return CompletableFuture.failedFuture(
+          new ProposalDroppedException(
+              ProposalDroppedException.Reason.TOO_LARGE,
+              0,
+              "a command of "
+                  + command.length
+                  + " bytes, over the limit of "
+                  + options.maxCommandBytes()));
+    }
     return proposeEntry(groupId, command.length, raft -> raft.propose(command));
   }
 

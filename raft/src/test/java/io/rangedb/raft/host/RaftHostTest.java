@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RaftHostTest {
   private int groups = 300;
   private int tickSlices = 1;
+  private long maxCommandBytes = RaftHost.Options.DEFAULT_MAX_COMMAND_BYTES;
   private volatile boolean failApply;
   private static final long TICK = 10;
 
@@ -131,7 +132,10 @@ class RaftHostTest {
                     }),
             rng.split(),
             machine,
-            RaftHost.Options.defaults().withTrace(trace).withTickSlices(tickSlices));
+            RaftHost.Options.defaults()
+                .withTrace(trace)
+                .withTickSlices(tickSlices)
+                .withMaxCommandBytes(maxCommandBytes));
     out[0] = network.attach(node, host);
     hosts.put(node, host);
     running.put(node, true);
@@ -692,6 +696,30 @@ class RaftHostTest {
     assertRefused(second, ProposalDroppedException.Reason.CONF_CHANGE_PENDING);
     run(500);
     assertTrue(first.isDone() && !first.isCompletedExceptionally(), "the first change applied");
+  }
+
+  /**
+   * A command longer than the host takes in one entry fails at once with TOO_LARGE and reaches no
+   * log (a message carrying it could be more than the transport delivers, stalling the group); one
+   * at the limit commits.
+   */
+  @Test
+  void aCommandOverTheLimitIsRefusedAtOnceAndAppendedNowhere() {
+    maxCommandBytes = 1_000;
+    long leader = startOneGroup()[0];
+    Map<Long, Long> lastIndexBefore = new TreeMap<>();
+    stores.forEach((node, store) -> lastIndexBefore.put(node, store.storage(1).lastIndex()));
+    CompletableFuture<Long> tooLarge = hosts.get(leader).propose(1, new byte[1_001]);
+    assertTrue(tooLarge.isDone(), "refused at once, without waiting for the loop");
+    assertRefused(tooLarge, ProposalDroppedException.Reason.TOO_LARGE);
+    run(500);
+    stores.forEach(
+        (node, store) ->
+            assertEquals(
+                lastIndexBefore.get(node),
+                store.storage(1).lastIndex(),
+                "node " + node + "'s log"));
+    commit(hosts.get(leader), 1, "x".repeat(1_000));
   }
 
   private void assertRefused(CompletableFuture<Long> f, ProposalDroppedException.Reason reason) {

@@ -29,7 +29,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    * Tuning; the defaults suit loopback and a LAN.
    *
    * @param maxBatchBytes bytes of messages per gRPC message; a single larger Raft message still
-   *     goes alone, so receivers' inbound limit must exceed the Raft groups' maxSizePerMsg
+   *     goes alone, up to {@code maxMessageBytes}
    * @param keepAliveTime how long a connection to a peer may stay silent before this node pings it
    *     (HTTP/2 PING, also while no call is open); gRPC raises anything under 10 s to 10 s
    * @param keepAliveTimeout how long a ping may go unanswered before the connection is declared
@@ -44,6 +44,12 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    *     later ones wait their turn in order (their images already taken, their deadlines not yet
    *     running), so that a node coming back to a thousand groups that all need a snapshot gets
    *     them a few at a time, not a thousand streams sharing the link and the disks at once
+   * @param maxMessageBytes the largest gRPC message of the Raft stream: the server built through
+   *     {@link #configureServer} accepts messages up to it, and a sender drops (and counts, see
+   *     {@link #oversizedMessages()}) a single Raft message that alone is larger, since the peer
+   *     would refuse it and break the stream that every group's messages share, again at each
+   *     retransmission. Every node of a cluster must use the same value, above the hosts' largest
+   *     command and the groups' maxSizePerMsg
    */
   public record Options(
       int snapshotChunkBytes,
@@ -53,12 +59,14 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       Duration keepAliveTimeout,
       Duration snapshotTimeoutPerChunk,
       long maxSnapshotBytes,
-      int maxSnapshotSends) {
+      int maxSnapshotSends,
+      long maxMessageBytes) {
     public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 256L << 20;
     public static final int DEFAULT_MAX_SNAPSHOT_SENDS = 4;
+    public static final long DEFAULT_MAX_MESSAGE_BYTES = 16L << 20;
 
     public static final Options DEFAULT = new Options(1 << 20, 64L << 20, 2L << 20);
 
@@ -77,11 +85,16 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       if (maxSnapshotSends <= 0) {
         throw new IllegalArgumentException("maxSnapshotSends must be positive");
       }
+      if (maxMessageBytes < maxBatchBytes || maxMessageBytes > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "maxMessageBytes must be at least maxBatchBytes and fit an int, not "
+                + maxMessageBytes);
+      }
     }
 
     /**
-     * The given sizes, with the default keepalive, snapshot deadline, snapshot size limit and
-     * snapshot sends at once.
+     * The given sizes, with the default keepalive, snapshot deadline, snapshot size limit, snapshot
+     * sends at once and message limit.
      */
     public Options(int snapshotChunkBytes, long maxQueuedBytesPerPeer, long maxBatchBytes) {
       this(
@@ -92,7 +105,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           DEFAULT_KEEPALIVE_TIMEOUT,
           DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK,
           DEFAULT_MAX_SNAPSHOT_BYTES,
-          DEFAULT_MAX_SNAPSHOT_SENDS);
+          DEFAULT_MAX_SNAPSHOT_SENDS,
+          Math.max(maxBatchBytes, DEFAULT_MAX_MESSAGE_BYTES));
     }
 
     public Options withKeepAlive(Duration time, Duration timeout) {
@@ -115,6 +129,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return edit(b -> b.maxSnapshotSends = sends);
     }
 
+    public Options withMaxMessageBytes(long bytes) {
+      return edit(b -> b.maxMessageBytes = bytes);
+    }
+
     private Options edit(java.util.function.Consumer<Editable> change) {
       Editable b = new Editable(this);
       change.accept(b);
@@ -126,7 +144,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           b.keepAliveTimeout,
           b.snapshotTimeoutPerChunk,
           b.maxSnapshotBytes,
-          b.maxSnapshotSends);
+          b.maxSnapshotSends,
+          b.maxMessageBytes);
     }
 
     /** The settings a {@code with} method may change, so that each names only what it changes. */
@@ -136,6 +155,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       Duration snapshotTimeoutPerChunk;
       long maxSnapshotBytes;
       int maxSnapshotSends;
+      long maxMessageBytes;
 
       Editable(Options o) {
         keepAliveTime = o.keepAliveTime;
@@ -143,6 +163,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         snapshotTimeoutPerChunk = o.snapshotTimeoutPerChunk;
         maxSnapshotBytes = o.maxSnapshotBytes;
         maxSnapshotSends = o.maxSnapshotSends;
+        maxMessageBytes = o.maxMessageBytes;
       }
     }
 
@@ -192,7 +213,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         .permitKeepAliveTime(options.keepAliveTime().toNanos() / 2, TimeUnit.NANOSECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
-        .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .maxInboundMessageSize((int) options.maxMessageBytes());
   }
 
   @Override
@@ -201,8 +223,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     if (peer == null || batch.isEmpty()) {
       return;
     }
-    // Split so that no gRPC message exceeds the budget: a receiver refuses messages over its
-    // inbound limit (4 MiB by default) and would break the stream, over and over.
+    // Split so that no gRPC message exceeds the budget; a single message over the peer's inbound
+    // limit is dropped by the stream, which would otherwise break, over and over.
     for (RaftMessageCodec.EncodedBatch b :
         RaftMessageCodec.encodeBatches(localNode, toNode, batch, options.maxBatchBytes())) {
       peer.stream().send(b);
@@ -245,6 +267,14 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   /** Messages dropped so far because a peer was unreachable or could not keep up. */
   public long droppedMessages() {
     return peers.values().stream().mapToLong(p -> p.stream().dropped()).sum();
+  }
+
+  /**
+   * Raft messages dropped so far because one alone was larger than {@link
+   * Options#maxMessageBytes()} (also counted in {@link #droppedMessages()}).
+   */
+  public long oversizedMessages() {
+    return peers.values().stream().mapToLong(p -> p.stream().oversized()).sum();
   }
 
   /**
@@ -291,7 +321,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
               .build();
       p =
           new Peer(
-              channel, new PeerStream(node, channel, options.maxQueuedBytesPerPeer()), address);
+              channel,
+              new PeerStream(
+                  node, channel, options.maxQueuedBytesPerPeer(), options.maxMessageBytes()),
+              address);
       peers.put(node, p);
       return p;
     }

@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The one long-lived stream from this node to one peer that carries every group's messages. Sends
  * never block: while the stream is not ready, batches wait in a queue bounded in bytes, and beyond
- * that they are dropped, which Raft tolerates (it retransmits). A broken stream is replaced on the
- * next send; the channel underneath reconnects with gRPC's own backoff.
+ * that they are dropped, which Raft tolerates (it retransmits). A batch larger than the peer takes
+ * in one message (one Raft message alone, say an append of a huge entry) is dropped too, since
+ * sending it would break the stream for every group. A broken stream is replaced on the next send;
+ * the channel underneath reconnects with gRPC's own backoff.
  */
 final class PeerStream {
   private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
@@ -23,19 +25,34 @@ final class PeerStream {
   private final long peer;
   private final Channel channel;
   private final long maxQueuedBytes;
+  private final long maxMessageBytes;
   private final ArrayDeque<EncodedBatch> queue = new ArrayDeque<>();
   private long queuedBytes;
   private ClientCallStreamObserver<byte[]> out;
   private long dropped;
+  private long oversized;
   private long broken;
 
-  PeerStream(long peer, Channel channel, long maxQueuedBytes) {
+  PeerStream(long peer, Channel channel, long maxQueuedBytes, long maxMessageBytes) {
     this.peer = peer;
     this.channel = channel;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   synchronized void send(EncodedBatch batch) {
+    if (batch.bytes().length > maxMessageBytes) {
+      dropped += batch.messages();
+      if (oversized++ == 0) {
+        // Raft retransmits it at every probe: say it once, count the rest.
+        log.warn(
+            "dropping a Raft message of {} bytes to node {}: over the limit of {} per message",
+            batch.bytes().length,
+            peer,
+            maxMessageBytes);
+      }
+      return;
+    }
     if (out == null) {
       open();
     }
@@ -55,6 +72,11 @@ final class PeerStream {
   /** Messages dropped because the peer could not keep up or could not be reached. */
   synchronized long dropped() {
     return dropped;
+  }
+
+  /** Messages dropped because one alone was over the per-message limit. */
+  synchronized long oversized() {
+    return oversized;
   }
 
   /**

@@ -92,19 +92,33 @@ class GrpcRaftTransportTest {
     }
 
     Node(long id, GrpcRaftTransport.Options options) throws IOException {
+      this(id, options, false);
+    }
+
+    /**
+     * With {@code limitFromOptions} the server takes messages up to the transport's {@link
+     * GrpcRaftTransport.Options#maxMessageBytes()}, as {@code configureServer} sets it; otherwise
+     * up to 1 MiB, so that tests see a receiver's limit with small messages.
+     */
+    Node(long id, GrpcRaftTransport.Options options, boolean limitFromOptions) throws IOException {
       this.id = id;
+      this.limitFromOptions = limitFromOptions;
       transport = new GrpcRaftTransport(id, addresses::get, this, options);
       start();
       nodes.add(this);
     }
 
+    private final boolean limitFromOptions;
+
     void start() throws IOException {
       // A restarted node comes back on the port it had, as a real node would.
       InetSocketAddress bind = new InetSocketAddress("127.0.0.1", port);
+      NettyServerBuilder builder = transport.configureServer(NettyServerBuilder.forAddress(bind));
+      if (!limitFromOptions) {
+        builder.maxInboundMessageSize(1 << 20);
+      }
       server =
-          transport
-              .configureServer(NettyServerBuilder.forAddress(bind))
-              .maxInboundMessageSize(1 << 20)
+          builder
               .addService(ServerInterceptors.intercept(transport.service(), countCalls()))
               .build()
               .start();
@@ -271,6 +285,51 @@ class GrpcRaftTransportTest {
     Map<String, Integer> out = new java.util.TreeMap<>();
     n.callsOpened.forEach((method, count) -> out.put(method, count.get()));
     return out;
+  }
+
+  /** An append of group {@code group} from node 1 to node 2 carrying one entry of {@code bytes}. */
+  private static Envelope appendOfOneEntry(long group, int bytes) {
+    byte[] data = new byte[bytes];
+    new Random(group).nextBytes(data);
+    return new Envelope(
+        group,
+        append(group, 1, 2, 3, 1).message().toBuilder()
+            .entries(List.of(new Entry(3, 11, io.rangedb.raft.EntryType.NORMAL, data)))
+            .build());
+  }
+
+  @Test
+  void aMessageOverThePerMessageLimitIsDroppedAndTheStreamCarriesTheRest() throws Exception {
+    Node a = new Node(1, OPTIONS.withMaxMessageBytes(512 << 10));
+    Node b = new Node(2);
+    Envelope huge = appendOfOneEntry(1, 1_500_000); // over the receiver's 1 MiB too
+    Envelope small = appendOfOneEntry(2, 1_000);
+    a.transport.send(2, List.of(huge, small));
+    assertSameMessage(small, b.received.poll(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 3; i++) {
+      a.transport.send(2, List.of(huge)); // Raft retransmits it; the stream stays whole
+    }
+    Envelope later = appendOfOneEntry(3, 1_000);
+    a.transport.send(2, List.of(later));
+    assertSameMessage(later, b.received.poll(10, TimeUnit.SECONDS));
+    assertNull(b.received.poll(300, TimeUnit.MILLISECONDS), "the oversized append never came");
+    assertEquals(4, a.transport.oversizedMessages());
+    assertEquals(4, a.transport.droppedMessages());
+    assertEquals(0, a.transport.brokenStreams());
+    String method = RaftStreamMethod.STREAM.getFullMethodName();
+    assertEquals(1, b.callsOpened.get(method).get(), "one stream carried everything");
+  }
+
+  @Test
+  void aServerBuiltThroughTheTransportTakesMessagesUpToItsLimit() throws Exception {
+    GrpcRaftTransport.Options eightMiB = OPTIONS.withMaxMessageBytes(8 << 20);
+    Node a = new Node(1, eightMiB, true);
+    Node b = new Node(2, eightMiB, true);
+    Envelope big = appendOfOneEntry(1, 6 << 20); // over gRPC's default inbound limit of 4 MiB
+    a.transport.send(2, List.of(big));
+    assertSameMessage(big, b.received.poll(10, TimeUnit.SECONDS));
+    assertEquals(0, a.transport.droppedMessages());
+    assertEquals(0, a.transport.brokenStreams());
   }
 
   @Test
