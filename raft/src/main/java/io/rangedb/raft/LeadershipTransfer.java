@@ -71,13 +71,22 @@ final class LeadershipTransfer {
 
   /** Transfers leadership to the most caught-up voter of the incoming configuration. */
   void handOff() {
+    handOff(v -> false);
+  }
+
+  /**
+   * Transfers leadership to the most caught-up voter of the incoming configuration other than those
+   * {@code excluded} (on nodes known to be down, say), unless a transfer is under way. Returns the
+   * voter chosen, 0 if none was (not leader, a transfer under way, or no voter left).
+   */
+  long handOff(java.util.function.LongPredicate excluded) {
     if (raft.role != Role.LEADER || raft.leadTransferee != 0) {
-      return;
+      return 0;
     }
     long best = 0;
     long bestMatch = -1;
     for (Long v : raft.tracker.config.incoming) {
-      if (v == raft.id) {
+      if (v == raft.id || excluded.test(v)) {
         continue;
       }
       Progress p = raft.tracker.progress.get(v);
@@ -89,5 +98,6 @@ final class LeadershipTransfer {
     if (best != 0) {
       transferLeadership(best);
     }
+    return best;
   }
 }

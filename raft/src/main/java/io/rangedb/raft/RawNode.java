@@ -86,6 +86,15 @@ public final class RawNode {
     raft.transfer.transferLeadership(target);
   }
 
+  /**
+   * On a leader: moves leadership to the most caught-up voter not {@code excluded} (on a node known
+   * to be down, say), bringing its log up to date first, unless a transfer is under way. Returns
+   * the voter chosen, or 0 if none was.
+   */
+  public long handOffLeadership(java.util.function.LongPredicate excluded) {
+    return raft.transfer.handOff(excluded);
+  }
+
   /** Starts an election now (pre-vote first if enabled), as if the election timeout elapsed. */
   public void campaign() {
     if (raft.role == Role.LEADER) {

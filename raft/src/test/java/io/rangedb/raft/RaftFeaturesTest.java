@@ -355,6 +355,29 @@ class RaftFeaturesTest {
     assertEquals(10, c.appliedData(3).size());
   }
 
+  /**
+   * A hand-off goes to the most caught-up voter that is not excluded (a node known to be down), is
+   * not restarted while one is under way, and chooses nobody when every other voter is excluded.
+   */
+  @Test
+  void aHandOffGoesToTheMostCaughtUpVoterNotExcluded() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.isolated.add(3L);
+    c.node(1).propose(bytes("a"));
+    c.stabilize(); // 2 holds "a", 3 does not
+    assertEquals(0, c.node(1).handOffLeadership(v -> v != 1), "every other voter excluded");
+    assertEquals(2, c.node(1).handOffLeadership(v -> false), "2 is the most caught up");
+    assertEquals(0, c.node(1).handOffLeadership(v -> false), "a transfer is under way");
+    c.stabilize();
+    assertEquals(2, c.leaderId());
+    c.isolated.clear();
+    assertEquals(3, c.node(2).handOffLeadership(v -> v == 1), "1 excluded: 3, though behind");
+    c.tickAll(3);
+    assertEquals(3, c.leaderId());
+    assertEquals(List.of("a"), c.appliedData(3));
+  }
+
   @Test
   void transferAbortsAfterAnElectionTimeout() {
     Cluster c = Cluster.of(1, 2, 3);

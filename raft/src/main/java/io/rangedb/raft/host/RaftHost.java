@@ -362,6 +362,7 @@ public final class RaftHost implements Transport.Receiver {
   private long ticks;
   private long readSeq;
   private final Stats stats = new Stats();
+  private final LeadershipDrain drain = new LeadershipDrain();
 
   /** Counters, for tests and metrics. */
   public static final class Stats {
@@ -721,6 +722,41 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
+   * Hands the leadership of every group this node leads to another voter, for a stop that costs no
+   * group an election (a rolling restart, say): each leader picks its most caught-up voter on a
+   * node not known to be down, brings its log up to date and tells it to campaign at once; a
+   * transfer that does not finish within an election timeout is tried again at the next tick.
+   * Completes with the number of groups still led here once that is none, or after {@link
+   * Options#waitTicks()} ticks (a group whose other voters are down keeps its leader here). The
+   * node goes on serving as a follower, and may be elected again later.
+   */
+  public CompletableFuture<Integer> drainLeadership() {
+    CompletableFuture<Integer> f = new CompletableFuture<>();
+    submit(
+        f,
+        () -> {
+          drain.begin(f, ticks + options.waitTicks());
+          handOffLeaderships();
+        });
+    return f;
+  }
+
+  /** While a drain waits: each group led here starts a hand-off unless one is under way. */
+  private void handOffLeaderships() {
+    int led = 0;
+    for (Group g : groups.values()) {
+      if (g.raft.role() == Role.LEADER) {
+        led++;
+        wake(g);
+        if (g.raft.handOffLeadership(isDown) != 0) {
+          dirty.add(g);
+        }
+      }
+    }
+    drain.finishIfDone(led, ticks);
+  }
+
+  /**
    * One slice of a tick: one tick of the Raft clock for every group of the next slice that is not
    * quiesced (with one slice, the default, every group). Call at a fixed rate, {@link
    * Options#tickSlices()} times per tick interval.
@@ -906,6 +942,7 @@ public final class RaftHost implements Transport.Receiver {
     }
     HostFailedException failed = new HostFailedException(nodeId, e);
     syncs.abandon();
+    drain.failAll(failed);
     for (Group g : groups.values()) {
       g.waiters.failAll(failed);
     }
@@ -1305,6 +1342,9 @@ public final class RaftHost implements Transport.Receiver {
   /** What happens once per whole tick: pings to peer nodes, and their liveness. */
   private void nodeTick() {
     ticks++;
+    if (drain.active()) {
+      handOffLeaderships();
+    }
     if (ticks % options.pingTicks() == 0) {
       Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
       for (long peer : liveness.peers()) {

@@ -1,6 +1,7 @@
 package io.rangedb.raft.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfChange;
@@ -696,6 +697,61 @@ class RaftHostTest {
     assertRefused(second, ProposalDroppedException.Reason.CONF_CHANGE_PENDING);
     run(500);
     assertTrue(first.isDone() && !first.isCompletedExceptionally(), "the first change applied");
+  }
+
+  /** The node leading the most groups, and how many it leads. */
+  private Map.Entry<Long, Integer> busiestLeader() {
+    Map<Long, Integer> led = new TreeMap<>();
+    leaders().values().forEach(n -> led.merge(n, 1, Integer::sum));
+    return led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+  }
+
+  /**
+   * Before a planned stop, a node hands the leadership of each of its groups to another node, so
+   * that no group waits for an election timeout; the groups go on taking proposals.
+   */
+  @Test
+  void aDrainedNodeHandsEveryLeadershipToAnotherNodeAndTheGroupsGoOn() {
+    groups = 6;
+    startHosts();
+    run(3_000);
+    long drained = busiestLeader().getKey();
+    int ledBefore = busiestLeader().getValue();
+    assertTrue(ledBefore > 0);
+    CompletableFuture<Integer> done = hosts.get(drained).drainLeadership();
+    run(2_000);
+    assertEquals(0, get(done), "no group is led by node " + drained + " any more");
+    Map<Long, Long> after = leaders();
+    assertEquals(groups, after.size(), "every group has a leader: " + after);
+    assertFalse(after.containsValue(drained), "none of them on node " + drained + ": " + after);
+    List<CompletableFuture<Long>> futures = proposeEverywhere("after-drain", 2);
+    run(1_000);
+    for (CompletableFuture<Long> f : futures) {
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "committed: " + f);
+    }
+  }
+
+  /**
+   * A group with no other voter cannot hand its leadership over: the drain gives up on it after the
+   * host's wait limit and says how many groups are still led here.
+   */
+  @Test
+  void aDrainGivesUpOnAGroupWithNoOtherVoterAndSaysHowManyAreStillLed() {
+    groups = 2;
+    startHosts();
+    run(3_000);
+    long node = busiestLeader().getKey();
+    long alone = 99;
+    stores.get(node).bootstrap(alone, ConfState.ofVoters(node));
+    get(hosts.get(node).addGroup(alone, RaftConfig.defaults(node)));
+    run(2_000);
+    assertEquals(node, leaders().get(alone));
+    CompletableFuture<Integer> done = hosts.get(node).drainLeadership();
+    run(2_000);
+    assertFalse(done.isDone(), "still waiting for group " + alone);
+    run(TICK * RaftHost.Options.defaults().waitTicks());
+    assertEquals(1, get(done), "only group " + alone + " is still led here");
+    assertEquals(node, leaders().get(alone));
   }
 
   /**
