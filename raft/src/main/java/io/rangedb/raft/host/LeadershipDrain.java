@@ -24,16 +24,15 @@ final class LeadershipDrain {
 
   /**
    * Completes every waiter with {@code stillLed}, the groups this node still leads, once that is
-   * none or tick {@code now} reached the deadline; returns whether it did.
+   * none or tick {@code now} reached the deadline.
    */
-  boolean finishIfDone(int stillLed, long now) {
+  void finishIfDone(int stillLed, long now) {
     if (waiting.isEmpty() || (stillLed > 0 && now < until)) {
-      return false;
+      return;
     }
     List<CompletableFuture<Integer>> done = new ArrayList<>(waiting);
     waiting.clear();
     done.forEach(f -> f.complete(stillLed));
-    return true;
   }
 
   /** The host stopped: every waiter fails with {@code failure}. */

@@ -727,7 +727,8 @@ public final class RaftHost implements Transport.Receiver {
    * node not known to be down, brings its log up to date and tells it to campaign at once; a
    * transfer that does not finish within an election timeout is tried again at the next tick.
    * Completes with the number of groups still led here once that is none, or after {@link
-   * Options#waitTicks()} ticks (a group whose other voters are down keeps its leader here). The
+   * Options#waitTicks()} ticks (a group with no other voter to take over stays led here; one whose
+   * other voters are all down is not counted, since check-quorum deposes its leader anyway). The
    * node goes on serving as a follower, and may be elected again later.
    */
   public CompletableFuture<Integer> drainLeadership() {
