@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +52,11 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    *     would refuse it and break the stream that every group's messages share, again at each
    *     retransmission. Every node of a cluster must use the same value, above the hosts' largest
    *     command and the groups' maxSizePerMsg
+   * @param snapshotBytesPerSecond the most snapshot data this node sends per second, to all peers
+   *     together (0: as fast as the streams take it), so that replicas catching up by snapshot
+   *     leave the link and the disks to the Raft traffic that commits depend on. Pacing needs the
+   *     scheduler given to the transport's constructor; each snapshot call's deadline grows by the
+   *     time its image takes at this rate while the most calls at once share it
    */
   public record Options(
       int snapshotChunkBytes,
@@ -60,13 +67,17 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       Duration snapshotTimeoutPerChunk,
       long maxSnapshotBytes,
       int maxSnapshotSends,
-      long maxMessageBytes) {
+      long maxMessageBytes,
+      long snapshotBytesPerSecond) {
     public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 256L << 20;
     public static final int DEFAULT_MAX_SNAPSHOT_SENDS = 4;
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 16L << 20;
+
+    /** Snapshots are not paced unless asked for: the right rate depends on the link. */
+    public static final long DEFAULT_SNAPSHOT_BYTES_PER_SECOND = 0;
 
     public static final Options DEFAULT = new Options(1 << 20, 64L << 20, 2L << 20);
 
@@ -90,6 +101,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
             "maxMessageBytes must be at least maxBatchBytes and fit an int, not "
                 + maxMessageBytes);
       }
+      if (snapshotBytesPerSecond < 0) {
+        throw new IllegalArgumentException(
+            "snapshotBytesPerSecond must not be negative, not " + snapshotBytesPerSecond);
+      }
     }
 
     /**
@@ -106,7 +121,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK,
           DEFAULT_MAX_SNAPSHOT_BYTES,
           DEFAULT_MAX_SNAPSHOT_SENDS,
-          Math.max(maxBatchBytes, DEFAULT_MAX_MESSAGE_BYTES));
+          Math.max(maxBatchBytes, DEFAULT_MAX_MESSAGE_BYTES),
+          DEFAULT_SNAPSHOT_BYTES_PER_SECOND);
     }
 
     public Options withKeepAlive(Duration time, Duration timeout) {
@@ -133,6 +149,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return edit(b -> b.maxMessageBytes = bytes);
     }
 
+    public Options withSnapshotBytesPerSecond(long bytesPerSecond) {
+      return edit(b -> b.snapshotBytesPerSecond = bytesPerSecond);
+    }
+
     private Options edit(java.util.function.Consumer<Editable> change) {
       Editable b = new Editable(this);
       change.accept(b);
@@ -145,7 +165,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           b.snapshotTimeoutPerChunk,
           b.maxSnapshotBytes,
           b.maxSnapshotSends,
-          b.maxMessageBytes);
+          b.maxMessageBytes,
+          b.snapshotBytesPerSecond);
     }
 
     /** The settings a {@code with} method may change, so that each names only what it changes. */
@@ -156,6 +177,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       long maxSnapshotBytes;
       int maxSnapshotSends;
       long maxMessageBytes;
+      long snapshotBytesPerSecond;
 
       Editable(Options o) {
         keepAliveTime = o.keepAliveTime;
@@ -164,6 +186,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         maxSnapshotBytes = o.maxSnapshotBytes;
         maxSnapshotSends = o.maxSnapshotSends;
         maxMessageBytes = o.maxMessageBytes;
+        snapshotBytesPerSecond = o.snapshotBytesPerSecond;
       }
     }
 
@@ -185,16 +208,58 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    */
   private final SnapshotSends snapshots;
 
+  /** Paces snapshot data to {@link Options#snapshotBytesPerSecond}; null when unpaced. */
+  private final SnapshotPacer pacer;
+
+  private final ScheduledFuture<?> refills;
+
   private record Peer(ManagedChannel channel, PeerStream stream, String address) {}
 
+  /** A transport whose options pace no snapshots. */
   public GrpcRaftTransport(
       long localNode, PeerAddresses addresses, Receiver receiver, Options options) {
+    this(localNode, addresses, receiver, options, null);
+  }
+
+  /**
+   * A transport that paces snapshots on {@code scheduler} when its options ask for a rate: it tops
+   * the pacer's credit up every {@link #PACING_INTERVAL} there, and the sends that the credit lets
+   * go read their next chunks from their images there, so it must be a thread that may wait on
+   * storage (not the Raft hosts' ticker). The scheduler stays the caller's.
+   */
+  public GrpcRaftTransport(
+      long localNode,
+      PeerAddresses addresses,
+      Receiver receiver,
+      Options options,
+      ScheduledExecutorService scheduler) {
     this.localNode = localNode;
     this.addresses = addresses;
     this.receiver = receiver;
     this.options = options;
     this.snapshots = new SnapshotSends(options.maxSnapshotSends());
+    long rate = options.snapshotBytesPerSecond();
+    if (rate == 0) {
+      pacer = null;
+      refills = null;
+    } else {
+      if (scheduler == null) {
+        throw new IllegalArgumentException(
+            "pacing snapshots to " + rate + " bytes per second needs a scheduler");
+      }
+      long perInterval = Math.max(1, rate / (Duration.ofSeconds(1).dividedBy(PACING_INTERVAL)));
+      // A quiet spell lets a tenth of a second's worth go at once, and never less than a chunk.
+      pacer =
+          new SnapshotPacer(
+              perInterval,
+              Math.max(Math.max(perInterval, rate / 10), options.snapshotChunkBytes()));
+      long every = PACING_INTERVAL.toNanos();
+      refills = scheduler.scheduleAtFixedRate(pacer::refill, every, every, TimeUnit.NANOSECONDS);
+    }
   }
+
+  /** How often the pacer's credit is topped up. */
+  static final Duration PACING_INTERVAL = Duration.ofMillis(10);
 
   /** The gRPC service through which peers deliver to this node's receiver. */
   public BindableService service() {
@@ -247,10 +312,37 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
             snapshotMessage,
             image,
             options.snapshotChunkBytes(),
-            options.snapshotTimeoutPerChunk(),
+            timeoutPerChunk(),
             receiver,
-            snapshots);
+            snapshots,
+            pacer);
     snapshots.submit(sender); // stopped at once if close() already went through them
+  }
+
+  /**
+   * The time a snapshot call may take per chunk: {@link Options#snapshotTimeoutPerChunk}, plus,
+   * when paced, the time a chunk takes at the rate while the most calls at once share it.
+   */
+  Duration timeoutPerChunk() {
+    Duration t = options.snapshotTimeoutPerChunk();
+    long rate = options.snapshotBytesPerSecond();
+    if (rate == 0) {
+      return t;
+    }
+    double seconds = (double) options.snapshotChunkBytes() * options.maxSnapshotSends() / rate;
+    // A rate so low that this overflows has no deadline worth the name: the largest one will do.
+    long paced = (long) Math.min(Math.ceil(seconds * 1e9), Long.MAX_VALUE - t.toNanos());
+    return t.plusNanos(paced);
+  }
+
+  /** Snapshot bytes sent through the pacer so far, or 0 when unpaced. */
+  public long snapshotBytesPaced() {
+    return pacer == null ? 0 : pacer.bytesTaken();
+  }
+
+  /** How many times a snapshot chunk waited for the pacer's credit so far. */
+  public long snapshotPacingWaits() {
+    return pacer == null ? 0 : pacer.waits();
   }
 
   /**
@@ -338,7 +430,13 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
+    if (refills != null) {
+      refills.cancel(false);
+    }
     snapshots.close();
+    if (pacer != null) {
+      pacer.close(); // chunks granted now find their senders stopped
+    }
     for (Peer p : peers.values()) {
       shutdown(p);
     }

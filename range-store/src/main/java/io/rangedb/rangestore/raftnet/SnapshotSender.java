@@ -16,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams one snapshot to one peer in chunks, as fast as the stream's flow control allows, reading
- * each from the image only when the stream can take it (on gRPC's executor, not the host's loop),
- * and tells the sending host whether the peer took it, so the leader stops waiting either way. The
- * image is closed when the call ends, however it ends. The call starts when {@link SnapshotSends}
- * gives it its turn.
+ * Streams one snapshot to one peer in chunks, as fast as the stream's flow control and the node's
+ * {@link SnapshotPacer} (if any) allow, reading each from the image only when the stream can take
+ * it (on gRPC's executor, or the pacer's, never the host's loop), and tells the sending host
+ * whether the peer took it, so the leader stops waiting either way. The image is closed when the
+ * call ends, however it ends. The call starts when {@link SnapshotSends} gives it its turn.
  */
 final class SnapshotSender
     implements ClientResponseObserver<io.rangedb.wire.proto.SnapshotChunk, SnapshotResponse> {
@@ -34,9 +34,13 @@ final class SnapshotSender
   private final Duration timeoutPerChunk;
   private final Transport.Receiver receiver;
   private final SnapshotSends sends;
+  private final SnapshotPacer pacer;
   private ClientCallStreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests;
   private boolean done;
   private boolean sentLast;
+
+  /** A chunk read from the image and waiting for the pacer's credit; nothing more is read. */
+  private SnapshotChunk paced;
 
   /** A sender of {@code snapshot}'s image to {@code peer}, its call not started yet. */
   SnapshotSender(
@@ -48,7 +52,8 @@ final class SnapshotSender
       int chunkBytes,
       Duration timeoutPerChunk,
       Transport.Receiver receiver,
-      SnapshotSends sends) {
+      SnapshotSends sends,
+      SnapshotPacer pacer) {
     this.stub = stub;
     this.localNode = localNode;
     this.peer = peer;
@@ -57,6 +62,7 @@ final class SnapshotSender
     this.timeoutPerChunk = timeoutPerChunk;
     this.receiver = receiver;
     this.sends = sends;
+    this.pacer = pacer;
   }
 
   /**
@@ -114,7 +120,7 @@ final class SnapshotSender
   }
 
   private synchronized void pump() {
-    while (!done && !sentLast && requests.isReady()) {
+    while (!done && !sentLast && paced == null && requests.isReady()) {
       SnapshotChunk c;
       try {
         c = chunks.next();
@@ -123,11 +129,32 @@ final class SnapshotSender
         requests.onError(e); // cancels the call; onError below reports it
         return;
       }
-      requests.onNext(RaftMessageCodec.encode(c, localNode));
-      if (c.last()) {
-        sentLast = true;
-        requests.onCompleted();
+      if (pacer != null && !pacer.tryTake(c.data().length, this::creditGranted)) {
+        paced = c;
+        return;
       }
+      send(c);
+    }
+  }
+
+  /**
+   * The pacer took the credit of the chunk that waited for it: it goes now, and the rest follow.
+   */
+  private synchronized void creditGranted() {
+    SnapshotChunk c = paced;
+    paced = null;
+    if (c == null || done) {
+      return;
+    }
+    send(c);
+    pump();
+  }
+
+  private void send(SnapshotChunk c) {
+    requests.onNext(RaftMessageCodec.encode(c, localNode));
+    if (c.last()) {
+      sentLast = true;
+      requests.onCompleted();
     }
   }
 

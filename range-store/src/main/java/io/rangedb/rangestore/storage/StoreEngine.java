@@ -333,6 +333,12 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
           o.setWriteBufferSize(Math.max(1L << 20, options.writeBufferBytes() / 2));
           o.useCappedPrefixExtractor(ColumnFamily.RAFT_LOG_PREFIX_BYTES);
           o.setMemtablePrefixBloomSizeRatio(0.1);
+          // Entries live on disk only until the group truncates its log, so compressing them buys
+          // little space, while it costs CPU at every flush and compaction on the cores that run
+          // the commit path: with LZ4 and ZSTD a third of RocksDB's own threads' CPU under the
+          // Raft commit benchmark (docs/benchmarks.md, "An uncompressed Raft log").
+          o.setCompressionType(CompressionType.NO_COMPRESSION);
+          o.setBottommostCompressionType(CompressionType.NO_COMPRESSION);
         }
         case LOCAL -> o.setWriteBufferSize(Math.max(1L << 20, options.writeBufferBytes() / 8));
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ForwardingServerCallListener;
@@ -46,7 +47,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,9 +104,24 @@ class GrpcRaftTransportTest {
      * up to 1 MiB, so that tests see a receiver's limit with small messages.
      */
     Node(long id, GrpcRaftTransport.Options options, boolean limitFromOptions) throws IOException {
+      this(id, options, limitFromOptions, null);
+    }
+
+    /** A node whose transport paces snapshots (if its options say so) on {@code scheduler}. */
+    Node(long id, GrpcRaftTransport.Options options, ScheduledExecutorService scheduler)
+        throws IOException {
+      this(id, options, false, scheduler);
+    }
+
+    private Node(
+        long id,
+        GrpcRaftTransport.Options options,
+        boolean limitFromOptions,
+        ScheduledExecutorService scheduler)
+        throws IOException {
       this.id = id;
       this.limitFromOptions = limitFromOptions;
-      transport = new GrpcRaftTransport(id, addresses::get, this, options);
+      transport = new GrpcRaftTransport(id, addresses::get, this, options, scheduler);
       start();
       nodes.add(this);
     }
@@ -582,6 +600,84 @@ class GrpcRaftTransportTest {
     assertEquals(50_000, bytes.get(), "every image arrived whole");
     assertEquals(2, mostOpen.get(), "never more than two at once");
     assertEquals(0, a.transport.snapshotsSending() + a.transport.snapshotsWaiting());
+  }
+
+  /** A receiver for transports that are never sent to. */
+  private static final class NoReceiver implements Transport.Receiver {
+    @Override
+    public void receive(long fromNode, List<Envelope> batch) {
+      throw new AssertionError("nothing is sent to it");
+    }
+
+    @Override
+    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+      throw new AssertionError("it sends no snapshot");
+    }
+
+    @Override
+    public ImageSink snapshotSink(long fromNode, Envelope header) {
+      throw new AssertionError("nothing is sent to it");
+    }
+  }
+
+  private ScheduledExecutorService pacingScheduler() {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    closeables.add(scheduler::shutdownNow);
+    return scheduler;
+  }
+
+  @Test
+  void pacedSnapshotsWaitForCreditAndArriveWhole() throws Exception {
+    // 4 MiB/s: a burst of 0.4 MiB, then 42 KB every 10 ms, so 2 MiB take about 40 refills.
+    Node a = new Node(1, OPTIONS.withSnapshotBytesPerSecond(4 << 20), pacingScheduler());
+    Node b = new Node(2);
+    Envelope withImage = snapshot(7, 1, 2, 2 << 20);
+    byte[] image = withImage.message().snapshot().data();
+    sendSnapshot(a, 2, withImage);
+    assertEquals("7->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    Envelope got = b.received.poll(10, TimeUnit.SECONDS);
+    assertNotNull(got);
+    assertArrayEquals(image, got.message().snapshot().data(), "the image arrived intact");
+    assertEquals(image.length, a.transport.snapshotBytesPaced(), "every byte went through pacing");
+    assertTrue(
+        a.transport.snapshotPacingWaits() > 0, "past the burst, chunks waited for their credit");
+    assertEquals(0, b.sinksAborted.get());
+  }
+
+  @Test
+  void closingTheTransportStopsASnapshotWaitingForCredit() throws Exception {
+    // One byte a second: the first chunk goes on the burst, the second on the first refill, and
+    // the third would wait more than an hour.
+    Node a = new Node(1, OPTIONS.withSnapshotBytesPerSecond(1), pacingScheduler());
+    Node b = new Node(2);
+    FailingImage image = new FailingImage();
+    a.transport.sendSnapshot(2, snapshot(4, 1, 2, 0), image);
+    assertTrue(
+        eventually(() -> b.chunksWritten.get() == 2 && a.transport.snapshotPacingWaits() == 2),
+        "two chunks sent, the third waiting for credit");
+    assertEquals(1, image.closed.getCount(), "still under way");
+    a.transport.close();
+    assertEquals(0, image.closed.getCount(), "closed before close() returned");
+    assertNull(a.snapshotStatus.poll(500, TimeUnit.MILLISECONDS), "nothing reported");
+    assertTrue(eventually(() -> b.sinksAborted.get() == 1), "the receiver dropped what it got");
+  }
+
+  @Test
+  void pacingWithoutASchedulerIsRefusedAndAPacedDeadlineAllowsForTheRate() {
+    GrpcRaftTransport.Options paced = OPTIONS.withSnapshotBytesPerSecond(1 << 20);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new GrpcRaftTransport(1, addresses::get, new NoReceiver(), paced));
+    assertThrows(IllegalArgumentException.class, () -> OPTIONS.withSnapshotBytesPerSecond(-1));
+    try (GrpcRaftTransport t =
+        new GrpcRaftTransport(1, addresses::get, new NoReceiver(), paced, pacingScheduler())) {
+      // 4 calls at once share 1 MiB/s: a 4 KiB chunk may take 4 × 4 KiB / 1 MiB/s = 15.625 ms.
+      assertEquals(OPTIONS.snapshotTimeoutPerChunk().plusNanos(15_625_000), t.timeoutPerChunk());
+    }
+    try (GrpcRaftTransport t =
+        new GrpcRaftTransport(1, addresses::get, new NoReceiver(), OPTIONS)) {
+      assertEquals(OPTIONS.snapshotTimeoutPerChunk(), t.timeoutPerChunk());
+    }
   }
 
   @Test
