@@ -101,9 +101,13 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
             "maxMessageBytes must be at least maxBatchBytes and fit an int, not "
                 + maxMessageBytes);
       }
-      if (snapshotBytesPerSecond < 0) {
+      if (snapshotBytesPerSecond < 0
+          || snapshotBytesPerSecond > SnapshotPacer.MAX_BYTES_PER_SECOND) {
         throw new IllegalArgumentException(
-            "snapshotBytesPerSecond must not be negative, not " + snapshotBytesPerSecond);
+            "snapshotBytesPerSecond must be between 0 and "
+                + SnapshotPacer.MAX_BYTES_PER_SECOND
+                + ", not "
+                + snapshotBytesPerSecond);
       }
     }
 
@@ -247,12 +251,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         throw new IllegalArgumentException(
             "pacing snapshots to " + rate + " bytes per second needs a scheduler");
       }
-      long perInterval = Math.max(1, rate / (Duration.ofSeconds(1).dividedBy(PACING_INTERVAL)));
-      // A quiet spell lets a tenth of a second's worth go at once, and never less than a chunk.
+      // A quiet spell lets a tenth of a second's worth go at once.
       pacer =
           new SnapshotPacer(
-              perInterval,
-              Math.max(Math.max(perInterval, rate / 10), options.snapshotChunkBytes()));
+              rate, Duration.ofSeconds(1).dividedBy(PACING_INTERVAL), Math.max(1, rate / 10));
       long every = PACING_INTERVAL.toNanos();
       refills = scheduler.scheduleAtFixedRate(pacer::refill, every, every, TimeUnit.NANOSECONDS);
     }
@@ -333,6 +335,11 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     // A rate so low that this overflows has no deadline worth the name: the largest one will do.
     long paced = (long) Math.min(Math.ceil(seconds * 1e9), Long.MAX_VALUE - t.toNanos());
     return t.plusNanos(paced);
+  }
+
+  /** Snapshot chunks waiting for the pacer's credit now. */
+  int snapshotChunksAwaitingCredit() {
+    return pacer == null ? 0 : pacer.waiting();
   }
 
   /** Snapshot bytes sent through the pacer so far, or 0 when unpaced. */

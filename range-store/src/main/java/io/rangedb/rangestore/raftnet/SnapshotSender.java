@@ -42,6 +42,9 @@ final class SnapshotSender
   /** A chunk read from the image and waiting for the pacer's credit; nothing more is read. */
   private SnapshotChunk paced;
 
+  /** What the pacer runs once it took the credit of {@link #paced}; withdrawn if the call ends. */
+  private final Runnable grant = this::creditGranted;
+
   /** A sender of {@code snapshot}'s image to {@code peer}, its call not started yet. */
   SnapshotSender(
       RaftTransportGrpc.RaftTransportStub stub,
@@ -94,6 +97,7 @@ final class SnapshotSender
     synchronized (this) {
       if (!done) {
         done = true;
+        withdrawPaced();
         chunks.close();
       }
       call = requests;
@@ -129,7 +133,7 @@ final class SnapshotSender
         requests.onError(e); // cancels the call; onError below reports it
         return;
       }
-      if (pacer != null && !pacer.tryTake(c.data().length, this::creditGranted)) {
+      if (pacer != null && !pacer.tryTake(c.data().length, grant)) {
         paced = c;
         return;
       }
@@ -148,6 +152,14 @@ final class SnapshotSender
     }
     send(c);
     pump();
+  }
+
+  /** The call ended while a chunk waited for credit: it will not be sent, so it takes none. */
+  private void withdrawPaced() {
+    if (paced != null) {
+      paced = null;
+      pacer.cancel(grant);
+    }
   }
 
   private void send(SnapshotChunk c) {
@@ -189,6 +201,7 @@ final class SnapshotSender
         return;
       }
       done = true;
+      withdrawPaced();
       chunks.close();
     }
     sends.ended(this);

@@ -50,6 +50,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -626,40 +628,78 @@ class GrpcRaftTransportTest {
     return scheduler;
   }
 
+  /** A scheduler whose periodic task (the pacer's refill) runs only when the test says so. */
+  private static final class ManualRefills extends ScheduledThreadPoolExecutor {
+    private volatile Runnable refill;
+
+    ManualRefills() {
+      super(1);
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(
+        Runnable task, long initialDelay, long period, TimeUnit unit) {
+      refill = task;
+      return schedule(() -> {}, 1, TimeUnit.DAYS); // cancellable, never due in a test
+    }
+
+    void refill() {
+      refill.run();
+    }
+  }
+
   @Test
-  void pacedSnapshotsWaitForCreditAndArriveWhole() throws Exception {
-    // 4 MiB/s: a burst of 0.4 MiB, then 42 KB every 10 ms, so 2 MiB take about 40 refills.
-    Node a = new Node(1, OPTIONS.withSnapshotBytesPerSecond(4 << 20), pacingScheduler());
+  void pacedSnapshotsTakeTheRefillsTheirBytesNeedAndArriveWhole() throws Exception {
+    ManualRefills refills = new ManualRefills();
+    closeables.add(refills::shutdownNow);
+    long rate = 4 << 20; // a burst of 0.4 MiB, then 1/100 of the rate per refill
+    Node a = new Node(1, OPTIONS.withSnapshotBytesPerSecond(rate), refills);
     Node b = new Node(2);
     Envelope withImage = snapshot(7, 1, 2, 2 << 20);
     byte[] image = withImage.message().snapshot().data();
     sendSnapshot(a, 2, withImage);
-    assertEquals("7->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    // Refill only while a chunk waits for credit, as time would: each refill is one 10 ms the
+    // image needed.
+    int ran = 0;
+    String status;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((status = a.snapshotStatus.poll()) == null && System.nanoTime() < end) {
+      if (a.transport.snapshotChunksAwaitingCredit() > 0) {
+        refills.refill();
+        ran++;
+      } else {
+        Thread.sleep(1); // the chunk in flight, or the receiver's answer
+      }
+    }
+    assertEquals("7->2:true", status);
     Envelope got = b.received.poll(10, TimeUnit.SECONDS);
     assertNotNull(got);
     assertArrayEquals(image, got.message().snapshot().data(), "the image arrived intact");
-    assertEquals(image.length, a.transport.snapshotBytesPaced(), "every byte went through pacing");
+    double needed = (image.length - rate / 10.0) / (rate / 100.0);
     assertTrue(
-        a.transport.snapshotPacingWaits() > 0, "past the burst, chunks waited for their credit");
+        Math.abs(ran - needed) <= 2,
+        ran + " refills for " + image.length + " bytes at " + rate + "/s, about " + needed);
+    assertEquals(image.length, a.transport.snapshotBytesPaced(), "every byte went through pacing");
     assertEquals(0, b.sinksAborted.get());
   }
 
   @Test
   void closingTheTransportStopsASnapshotWaitingForCredit() throws Exception {
-    // One byte a second: the first chunk goes on the burst, the second on the first refill, and
-    // the third would wait more than an hour.
+    // One byte a second: the first chunk goes on the burst, the second would wait over an hour.
     Node a = new Node(1, OPTIONS.withSnapshotBytesPerSecond(1), pacingScheduler());
     Node b = new Node(2);
     FailingImage image = new FailingImage();
     a.transport.sendSnapshot(2, snapshot(4, 1, 2, 0), image);
     assertTrue(
-        eventually(() -> b.chunksWritten.get() == 2 && a.transport.snapshotPacingWaits() == 2),
-        "two chunks sent, the third waiting for credit");
+        eventually(
+            () -> b.chunksWritten.get() == 1 && a.transport.snapshotChunksAwaitingCredit() == 1),
+        "one chunk sent, the next waiting for credit");
     assertEquals(1, image.closed.getCount(), "still under way");
     a.transport.close();
     assertEquals(0, image.closed.getCount(), "closed before close() returned");
     assertNull(a.snapshotStatus.poll(500, TimeUnit.MILLISECONDS), "nothing reported");
     assertTrue(eventually(() -> b.sinksAborted.get() == 1), "the receiver dropped what it got");
+    assertEquals(1, b.chunksWritten.get(), "the waiting chunk was not sent at close");
   }
 
   @Test
