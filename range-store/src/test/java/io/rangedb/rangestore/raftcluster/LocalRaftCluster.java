@@ -4,6 +4,7 @@ import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final long tickMillis;
   private final boolean rememberCommands;
   private final RaftHost.Options hostOptions;
+  private final GrpcRaftTransport.Options transportOptions;
   private final boolean storedState;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
@@ -52,6 +54,29 @@ final class LocalRaftCluster implements AutoCloseable {
       boolean storedState,
       RaftHost.Options hostOptions)
       throws Exception {
+    this(
+        root,
+        size,
+        groupCount,
+        tickMillis,
+        rememberCommands,
+        storedState,
+        hostOptions,
+        GrpcRaftTransport.Options.DEFAULT);
+  }
+
+  /** As above, every node's transport with {@code transportOptions} (snapshot pacing, say). */
+  LocalRaftCluster(
+      Path root,
+      int size,
+      int groupCount,
+      long tickMillis,
+      boolean rememberCommands,
+      boolean storedState,
+      RaftHost.Options hostOptions,
+      GrpcRaftTransport.Options transportOptions)
+      throws Exception {
+    this.transportOptions = transportOptions;
     this.root = root;
     this.rememberCommands = rememberCommands;
     this.storedState = storedState;
@@ -99,7 +124,8 @@ final class LocalRaftCluster implements AutoCloseable {
             id * 1_000_003L + restarts++,
             rememberCommands,
             storedState,
-            hostOptions);
+            hostOptions,
+            transportOptions);
     ports.put(id, node.port());
     addresses.put(id, "127.0.0.1:" + node.port());
     nodes.put(id, node);

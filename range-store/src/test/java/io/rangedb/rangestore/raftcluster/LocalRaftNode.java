@@ -58,6 +58,14 @@ final class LocalRaftNode implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final ScheduledFuture<?> ticking;
 
+  /** Where the transport paces snapshot sends, or null when it does not. */
+  private final ScheduledExecutorService pacing;
+
+  /** How many times a snapshot chunk this node sent waited for its pacer's credit. */
+  long snapshotPacingWaits() {
+    return transport.snapshotPacingWaits();
+  }
+
   private LocalRaftNode(
       long id,
       StoreOptions store,
@@ -67,7 +75,8 @@ final class LocalRaftNode implements AutoCloseable {
       long seed,
       boolean rememberCommands,
       boolean storedState,
-      RaftHost.Options hostOptions)
+      RaftHost.Options hostOptions,
+      GrpcRaftTransport.Options transportOptions)
       throws IOException {
     this.id = id;
     this.stateMachine = new RecordingStateMachine(rememberCommands);
@@ -77,7 +86,12 @@ final class LocalRaftNode implements AutoCloseable {
     logs = new RaftLogStore(engine);
     timedLogs = new TimedLogStore(logs);
     HostReceiver receiver = new HostReceiver();
-    transport = new GrpcRaftTransport(id, addresses, receiver, GrpcRaftTransport.Options.DEFAULT);
+    // Paced snapshot sends read their images on the pacing thread: not the ticker's.
+    pacing =
+        transportOptions.snapshotBytesPerSecond() > 0
+            ? RaftThreads.newTicker("raft-snapshot-pacing-n" + id)
+            : null;
+    transport = new GrpcRaftTransport(id, addresses, receiver, transportOptions, pacing);
     loop = RaftThreads.newLoop("raft-loop-n" + id);
     syncer = RaftThreads.newSyncer("raft-sync-n" + id);
     host =
@@ -122,7 +136,8 @@ final class LocalRaftNode implements AutoCloseable {
       long seed,
       boolean rememberCommands,
       boolean storedState,
-      RaftHost.Options hostOptions)
+      RaftHost.Options hostOptions,
+      GrpcRaftTransport.Options transportOptions)
       throws Exception {
     if (bootstrap) {
       try (StoreEngine engine = StoreEngine.open(store)) {
@@ -142,7 +157,8 @@ final class LocalRaftNode implements AutoCloseable {
             seed,
             rememberCommands,
             storedState,
-            hostOptions);
+            hostOptions,
+            transportOptions);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
       added.add(node.host.addGroup(g, RaftConfig.defaults(id)));
@@ -174,6 +190,9 @@ final class LocalRaftNode implements AutoCloseable {
     ticker.shutdownNow();
     server.shutdownNow();
     transport.close();
+    if (pacing != null) {
+      pacing.shutdownNow();
+    }
     // Let the loop finish the cycle it is in (it may be mid-fsync), then stop it.
     loop.shutdown();
     if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -185,6 +204,9 @@ final class LocalRaftNode implements AutoCloseable {
     }
     server.awaitTermination(10, TimeUnit.SECONDS);
     ticker.awaitTermination(10, TimeUnit.SECONDS);
+    if (pacing != null) {
+      pacing.awaitTermination(10, TimeUnit.SECONDS);
+    }
     engine.close();
   }
 

@@ -10,6 +10,7 @@ import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -141,6 +142,37 @@ class RaftClusterTest {
   }
 
   /**
+   * Snapshot sends paced far below what the link carries still bring a host that missed compacted
+   * entries up to date: the images wait for their senders' credit (their deadlines allow for it),
+   * and every group is restored and agrees everywhere.
+   */
+  @Test
+  void aHostCatchesUpFromSnapshotsPacedToAFewBytesASecond() throws Exception {
+    int groups = 8;
+    GrpcRaftTransport.Options paced =
+        GrpcRaftTransport.Options.DEFAULT.withSnapshotBytesPerSecond(1_024);
+    try (LocalRaftCluster cluster = compactingCluster(groups, true, paced)) {
+      cluster.balanceLeaders(1.0);
+      cluster.stop(3);
+      List<String> acknowledged = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        String cmd = "k" + i;
+        cluster.propose(1 + i % groups, cmd.getBytes(UTF_8), 10_000);
+        acknowledged.add(cmd);
+      }
+      cluster.restart(3);
+      List<LocalRaftNode> nodes = cluster.liveNodes();
+      awaitConvergence(cluster, nodes, 60);
+      assertTrue(
+          cluster.node(3).stateMachine.restores() >= groups,
+          "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
+      long waits = cluster.node(1).snapshotPacingWaits() + cluster.node(2).snapshotPacingWaits();
+      assertTrue(waits > 0, "snapshot chunks waited for credit " + waits + " times");
+      assertSameEverywhere(cluster, nodes, acknowledged);
+    }
+  }
+
+  /**
    * Every group's replica moves from node 1 to a new node 4 over gRPC with RocksDB, under a stream
    * of proposals: node 4 joins with empty logs, is added as a learner and catches up from snapshots
    * (the logs are compacted), then takes node 1's place, step by step in half of the groups and
@@ -255,6 +287,11 @@ class RaftClusterTest {
   }
 
   private LocalRaftCluster compactingCluster(int groups, boolean storedState) throws Exception {
+    return compactingCluster(groups, storedState, GrpcRaftTransport.Options.DEFAULT);
+  }
+
+  private LocalRaftCluster compactingCluster(
+      int groups, boolean storedState, GrpcRaftTransport.Options transport) throws Exception {
     return new LocalRaftCluster(
         dir,
         3,
@@ -262,7 +299,8 @@ class RaftClusterTest {
         TICK_MILLIS,
         true,
         storedState,
-        RaftHost.Options.defaults().withCompactAfterEntries(20));
+        RaftHost.Options.defaults().withCompactAfterEntries(20),
+        transport);
   }
 
   /** Client threads proposing to random groups of {@code cluster}, after leaders are spread. */

@@ -6,6 +6,7 @@ import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -125,7 +126,8 @@ public final class RaftNodeProcess {
             // Unless stored, the record keeps nothing on disk: a restart rebuilds it from the
             // group's latest snapshot (which holds the whole record) and the log after it.
             STORED_STATE,
-            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES));
+            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES),
+            GrpcRaftTransport.Options.DEFAULT);
     // One writer, so that answers completed on the Raft loop never wait on the pipe.
     ExecutorService out =
         Executors.newSingleThreadExecutor(
