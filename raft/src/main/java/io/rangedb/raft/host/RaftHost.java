@@ -200,6 +200,12 @@ public final class RaftHost implements Transport.Receiver {
    *     of one slice, so that a host with thousands of groups ticks them in small pieces spread
    *     over the tick interval instead of all in one long cycle that every commit in flight waits
    *     behind; pings, liveness and wait limits count whole ticks
+   * @param maxImagesInFlight with a {@link DurableStateMachine}, the most images taken for snapshot
+   *     sends whose outcome the transport has not reported yet. A snapshot message past it is not
+   *     sent and no image is taken: its group's leader hears at once that it was not delivered and
+   *     tries again later (after a heartbeat). An image in flight holds what the state machine
+   *     fixed for it (a storage snapshot, say) until its send ends, so a node that a thousand
+   *     groups must catch up by snapshot holds this many, not a thousand
    */
   public record Options(
       int pingTicks,
@@ -211,7 +217,8 @@ public final class RaftHost implements Transport.Receiver {
       long waitTicks,
       long maxInboxBytes,
       CommitTrace trace,
-      int tickSlices) {
+      int tickSlices,
+      int maxImagesInFlight) {
     public Options {
       java.util.Objects.requireNonNull(trace, "trace (CommitTrace.NONE for none)");
       if (pingTicks <= 0
@@ -221,20 +228,37 @@ public final class RaftHost implements Transport.Receiver {
           || maxCommandBytes <= 0
           || waitTicks <= 0
           || maxInboxBytes <= 0
-          || tickSlices <= 0) {
+          || tickSlices <= 0
+          || maxImagesInFlight <= 0) {
         throw new IllegalArgumentException(
             "need 0 < pingTicks < deadTicks, compactAfterEntries >= 0, compactAfterBytes >= 0,"
                 + " maxCommandBytes > 0, waitTicks > 0,"
-                + " maxInboxBytes > 0 and tickSlices > 0");
+                + " maxInboxBytes > 0, tickSlices > 0 and maxImagesInFlight > 0");
       }
     }
 
     /** The default {@link #maxCommandBytes()}: 8 MiB. */
     public static final long DEFAULT_MAX_COMMAND_BYTES = 8L << 20;
 
+    /**
+     * The default {@link #maxImagesInFlight()}: 16, four times the gRPC transport's default of
+     * snapshot calls at once, so that its queue stays fed.
+     */
+    public static final int DEFAULT_MAX_IMAGES_IN_FLIGHT = 16;
+
     public static Options defaults() {
       return new Options(
-          1, 10, true, 0, 0, DEFAULT_MAX_COMMAND_BYTES, 1_000, 64L << 20, CommitTrace.NONE, 1);
+          1,
+          10,
+          true,
+          0,
+          0,
+          DEFAULT_MAX_COMMAND_BYTES,
+          1_000,
+          64L << 20,
+          CommitTrace.NONE,
+          1,
+          DEFAULT_MAX_IMAGES_IN_FLIGHT);
     }
 
     public Options withCompactAfterEntries(long entries) {
@@ -261,6 +285,10 @@ public final class RaftHost implements Transport.Receiver {
       return edit(b -> b.tickSlices = slices);
     }
 
+    public Options withMaxImagesInFlight(int images) {
+      return edit(b -> b.maxImagesInFlight = images);
+    }
+
     private Options edit(java.util.function.Consumer<Editable> change) {
       Editable b = new Editable(this);
       change.accept(b);
@@ -274,7 +302,8 @@ public final class RaftHost implements Transport.Receiver {
           b.waitTicks,
           b.maxInboxBytes,
           b.trace,
-          b.tickSlices);
+          b.tickSlices,
+          b.maxImagesInFlight);
     }
 
     /** A mutable copy, so that each {@code with} method names only what it changes. */
@@ -289,6 +318,7 @@ public final class RaftHost implements Transport.Receiver {
       long maxInboxBytes;
       CommitTrace trace;
       int tickSlices;
+      int maxImagesInFlight;
 
       Editable(Options o) {
         pingTicks = o.pingTicks;
@@ -301,6 +331,7 @@ public final class RaftHost implements Transport.Receiver {
         maxInboxBytes = o.maxInboxBytes;
         trace = o.trace;
         tickSlices = o.tickSlices;
+        maxImagesInFlight = o.maxImagesInFlight;
       }
     }
   }
@@ -362,6 +393,10 @@ public final class RaftHost implements Transport.Receiver {
   private long ticks;
   private long readSeq;
   private final Stats stats = new Stats();
+
+  /** Loop-confined; see {@link Options#maxImagesInFlight()}. */
+  private final ImagesInFlight images;
+
   private final LeadershipDrain drain = new LeadershipDrain();
 
   /** Counters, for tests and metrics. */
@@ -393,6 +428,15 @@ public final class RaftHost implements Transport.Receiver {
 
     public final AtomicLong snapshotChunksReceived = new AtomicLong();
     public final AtomicLong snapshotStreamsAborted = new AtomicLong();
+
+    /**
+     * Snapshot messages not sent, no image taken, because {@link Options#maxImagesInFlight()}
+     * images were in flight; their leaders try again later.
+     */
+    public volatile long snapshotsDeferred;
+
+    /** Images taken for snapshot sends whose outcome is not reported yet. */
+    public volatile int imagesInFlight;
   }
 
   private final class Group {
@@ -478,6 +522,7 @@ public final class RaftHost implements Transport.Receiver {
     this.stateMachine = stateMachine;
     this.durable = stateMachine instanceof DurableStateMachine d ? d : null;
     this.options = options;
+    this.images = new ImagesInFlight(options.maxImagesInFlight());
     this.trace = options.trace();
     this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
@@ -857,6 +902,8 @@ public final class RaftHost implements Transport.Receiver {
   public void snapshotStatus(long groupId, long toNode, boolean delivered) {
     submit(
         () -> {
+          images.ended(groupId, toNode);
+          stats.imagesInFlight = images.inFlight();
           Group g = groups.get(groupId);
           if (g != null) {
             g.raft.reportSnapshot(toNode, delivered);
@@ -1224,6 +1271,13 @@ public final class RaftHost implements Transport.Receiver {
       if (labelled == null) {
         return;
       }
+      if (!images.tryStart(g.id, m.to())) {
+        stats.snapshotsDeferred++;
+        g.raft.reportSnapshot(m.to(), false);
+        dirty.add(g);
+        return;
+      }
+      stats.imagesInFlight = images.inFlight();
       transport.sendSnapshot(m.to(), new Envelope(g.id, labelled), durable.takeImage(g.id));
     }
     stats.messagesSent.incrementAndGet();

@@ -176,12 +176,45 @@ class DurableStateMachineTest {
     network.conditions.maxDelay = 3;
     for (long id = 1; id <= count; id++) {
       MemoryLogStore store = new MemoryLogStore();
-      store.bootstrap(GROUP, ConfState.ofVoters(1L, 2L, 3L));
+      store.bootstrap(GROUP, ConfState.ofVoters(founders(count)));
       stores.put(id, store);
       machines.put(id, new Machine());
       start(id);
     }
     run(3_000);
+  }
+
+  private static Long[] founders(int count) {
+    Long[] ids = new Long[count];
+    for (int i = 0; i < count; i++) {
+      ids[i] = i + 1L;
+    }
+    return ids;
+  }
+
+  /** Snapshot sends held back while {@link #holdingSnapshots}, until a test lets them go. */
+  private final List<Runnable> heldSnapshots = new ArrayList<>();
+
+  private boolean holdingSnapshots;
+
+  /** {@code inner}, its snapshot sends held back while the test says so. */
+  private Transport holdingSnapshots(Transport inner) {
+    return new Transport() {
+      @Override
+      public void send(long toNode, List<Envelope> batch) {
+        inner.send(toNode, batch);
+      }
+
+      @Override
+      public void sendSnapshot(long toNode, Envelope snapshotMessage, ImageSource image) {
+        Runnable send = () -> inner.sendSnapshot(toNode, snapshotMessage, image);
+        if (holdingSnapshots) {
+          heldSnapshots.add(send);
+        } else {
+          send.run();
+        }
+      }
+    };
   }
 
   /** Starts (or restarts) a node's host over its store and its state machine. */
@@ -194,7 +227,7 @@ class DurableStateMachineTest {
         new RaftHost(
             node,
             stores.get(node),
-            network.attach(node, new CurrentHostReceiver(self)),
+            holdingSnapshots(network.attach(node, new CurrentHostReceiver(self))),
             task -> loop.after(0, () -> runIfCurrent(node, inc, task)),
             task -> loop.after(1, () -> runIfCurrent(node, inc, task)),
             rng.split(),
@@ -356,6 +389,50 @@ class DurableStateMachineTest {
     commitCommands(5);
     assertEquals(70, receiver.commands.get(GROUP).size());
     assertEquals(sender.commands.get(GROUP), receiver.commands.get(GROUP));
+  }
+
+  /**
+   * Two followers of five need a snapshot while the leader may have one image in flight: it takes
+   * one image, defers the other follower's snapshot without taking an image (its leader tries again
+   * later), and sends it once the first send's outcome is in.
+   */
+  @Test
+  void imagesInFlightStayWithinTheLimitAndTheDeferredSnapshotGoesOnceOneEnds() {
+    hostOptions = hostOptions.withMaxImagesInFlight(1);
+    startNodes(5);
+    commitCommands(5);
+    long leader = leader();
+    List<Long> lagging = new ArrayList<>();
+    for (long node = 1; node <= 5 && lagging.size() < 2; node++) {
+      if (node != leader) {
+        lagging.add(node);
+      }
+    }
+    lagging.forEach(this::stop);
+    commitCommands(60);
+    assertEquals(leader, leader(), "the same leader throughout");
+    assertTrue(logSnapshot(leader).index() > 5, "the log the lagging nodes need is gone");
+
+    holdingSnapshots = true;
+    lagging.forEach(this::start);
+    run(2_000);
+    Machine sender = machines.get(leader);
+    RaftHost.Stats stats = hosts.get(leader).stats();
+    assertEquals(1, sender.imagesTaken, "one image at a time");
+    assertEquals(1, heldSnapshots.size(), "one snapshot sent");
+    assertEquals(1, stats.imagesInFlight);
+    assertTrue(stats.snapshotsDeferred > 0, "the other follower's snapshot was deferred");
+
+    holdingSnapshots = false;
+    heldSnapshots.forEach(Runnable::run);
+    heldSnapshots.clear();
+    run(3_000);
+    assertEquals(2, sender.imagesTaken, "the deferred snapshot went once the first one ended");
+    assertEquals(0, stats.imagesInFlight);
+    for (long node : lagging) {
+      assertEquals(1, machines.get(node).restores, "node " + node + " restored from a snapshot");
+      assertEquals(sender.commands.get(GROUP), machines.get(node).commands.get(GROUP));
+    }
   }
 
   @Test

@@ -65,6 +65,7 @@ class HostSimulationTest {
     long moved = 0;
     long images = 0;
     long received = 0;
+    long deferred = 0;
     long ran = 0;
     for (long seed = first; ran < count && (seconds == 0 || System.nanoTime() < deadline); seed++) {
       ran++;
@@ -75,6 +76,7 @@ class HostSimulationTest {
         moved += run.movesDone;
         images += run.imagesTaken;
         received += run.imagesReceived;
+        deferred += run.snapshotsDeferred();
       } catch (AssertionError | RuntimeException e) {
         throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
@@ -89,7 +91,9 @@ class HostSimulationTest {
             + "; images taken for snapshots by durable state machines: "
             + images
             + ", received whole: "
-            + received);
+            + received
+            + "; snapshots deferred at the limit of images in flight: "
+            + deferred);
     assertTrue(ran < 10 || moved > 0, "replicas must move between hosts in the odd seeds");
     assertTrue(
         ran < 10 || images > 0,
@@ -173,6 +177,15 @@ class HostSimulationTest {
     }
 
     int crashes;
+
+    /** Snapshots deferred by hosts since replaced by a restart. */
+    long deferredByEarlierHosts;
+
+    /** Snapshots the hosts of this run deferred at their limit of images in flight. */
+    long snapshotsDeferred() {
+      return deferredByEarlierHosts
+          + hosts.values().stream().mapToLong(h -> h.stats().snapshotsDeferred).sum();
+    }
 
     /** Writes made without sync that were pending at a crash (a prefix of them survived). */
     int lostUnsynced;
@@ -459,7 +472,10 @@ class HostSimulationTest {
               durableState ? sm : rebuiltFromTheLog(sm),
               options());
       self[0] = host;
-      hosts.put(id, host);
+      RaftHost earlier = hosts.put(id, host);
+      if (earlier != null) {
+        deferredByEarlierHosts += earlier.stats().snapshotsDeferred;
+      }
       for (long g = 1; g <= GROUPS; g++) {
         long group = g;
         host.addGroup(g, RaftConfig.defaults(id))
@@ -498,7 +514,8 @@ class HostSimulationTest {
      * seeds, after a few hundred bytes of them (a handful of entries); every fourth seed gives the
      * hosts an inbox of 200 bytes, so that bursts overflow it: received batches are dropped and
      * proposals refused with BACKLOG. Seeds tick in 1, 2 or 5 slices (the same whole tick of 10
-     * ms).
+     * ms). Durable state machines in every other block of sixteen seeds may have one image in
+     * flight, so that snapshots are deferred and retried.
      */
     RaftHost.Options options() {
       RaftHost.Options o = RaftHost.Options.defaults();
@@ -509,6 +526,9 @@ class HostSimulationTest {
                 : o.withCompactAfterEntries(6 + seed % 10);
       }
       o = o.withTickSlices(TICK_SLICES[Math.floorMod(seed / 4, TICK_SLICES.length)]);
+      if (durableState && (seed / 16) % 2 == 1) {
+        o = o.withMaxImagesInFlight(1);
+      }
       return seed % 4 == 3 ? o.withMaxInboxBytes(200) : o;
     }
 
