@@ -52,6 +52,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    *     would refuse it and break the stream that every group's messages share, again at each
    *     retransmission. Every node of a cluster must use the same value, above the hosts' largest
    *     command and the groups' maxSizePerMsg
+   * @param maxSnapshotReceives the most snapshot streams this node takes at once, from all peers
+   *     together; a stream past it is refused with RESOURCE_EXHAUSTED at its first chunk, before
+   *     anything is written, and its leader sends again later. Each peer sends at most its {@code
+   *     maxSnapshotSends} at once, so this matters when many peers catch one node up together
    * @param snapshotBytesPerSecond the most snapshot data this node sends per second, to all peers
    *     together (0: as fast as the streams take it), so that replicas catching up by snapshot
    *     leave the link and the disks to the Raft traffic that commits depend on. Pacing needs the
@@ -68,12 +72,19 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       long maxSnapshotBytes,
       int maxSnapshotSends,
       long maxMessageBytes,
+      int maxSnapshotReceives,
       long snapshotBytesPerSecond) {
     public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SNAPSHOT_TIMEOUT_PER_CHUNK = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 256L << 20;
     public static final int DEFAULT_MAX_SNAPSHOT_SENDS = 4;
+
+    /**
+     * Twice a peer's default sends at once: two peers of a three-node cluster are never refused.
+     */
+    public static final int DEFAULT_MAX_SNAPSHOT_RECEIVES = 8;
+
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 16L << 20;
 
     /** Snapshots are not paced unless asked for: the right rate depends on the link. */
@@ -93,8 +104,12 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       if (maxSnapshotBytes <= 0) {
         throw new IllegalArgumentException("maxSnapshotBytes must be positive");
       }
-      if (maxSnapshotSends <= 0) {
-        throw new IllegalArgumentException("maxSnapshotSends must be positive");
+      if (maxSnapshotSends <= 0 || maxSnapshotReceives <= 0) {
+        throw new IllegalArgumentException(
+            "maxSnapshotSends and maxSnapshotReceives must be positive, not "
+                + maxSnapshotSends
+                + " and "
+                + maxSnapshotReceives);
       }
       if (maxMessageBytes < maxBatchBytes || maxMessageBytes > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
@@ -126,6 +141,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           DEFAULT_MAX_SNAPSHOT_BYTES,
           DEFAULT_MAX_SNAPSHOT_SENDS,
           Math.max(maxBatchBytes, DEFAULT_MAX_MESSAGE_BYTES),
+          DEFAULT_MAX_SNAPSHOT_RECEIVES,
           DEFAULT_SNAPSHOT_BYTES_PER_SECOND);
     }
 
@@ -153,6 +169,10 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return edit(b -> b.maxMessageBytes = bytes);
     }
 
+    public Options withMaxSnapshotReceives(int receives) {
+      return edit(b -> b.maxSnapshotReceives = receives);
+    }
+
     public Options withSnapshotBytesPerSecond(long bytesPerSecond) {
       return edit(b -> b.snapshotBytesPerSecond = bytesPerSecond);
     }
@@ -170,6 +190,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
           b.maxSnapshotBytes,
           b.maxSnapshotSends,
           b.maxMessageBytes,
+          b.maxSnapshotReceives,
           b.snapshotBytesPerSecond);
     }
 
@@ -181,6 +202,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       long maxSnapshotBytes;
       int maxSnapshotSends;
       long maxMessageBytes;
+      int maxSnapshotReceives;
       long snapshotBytesPerSecond;
 
       Editable(Options o) {
@@ -190,6 +212,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         maxSnapshotBytes = o.maxSnapshotBytes;
         maxSnapshotSends = o.maxSnapshotSends;
         maxMessageBytes = o.maxMessageBytes;
+        maxSnapshotReceives = o.maxSnapshotReceives;
         snapshotBytesPerSecond = o.snapshotBytesPerSecond;
       }
     }
@@ -211,6 +234,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    * images read goes.
    */
   private final SnapshotSends snapshots;
+
+  /** Snapshot streams this node is taking; shared by every {@link #service()} built. */
+  private final SnapshotReceives receives;
 
   /** Paces snapshot data to {@link Options#snapshotBytesPerSecond}; null when unpaced. */
   private final SnapshotPacer pacer;
@@ -242,6 +268,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     this.receiver = receiver;
     this.options = options;
     this.snapshots = new SnapshotSends(options.maxSnapshotSends());
+    this.receives = new SnapshotReceives(options.maxSnapshotReceives());
     long rate = options.snapshotBytesPerSecond();
     if (rate == 0) {
       pacer = null;
@@ -265,7 +292,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   /** The gRPC service through which peers deliver to this node's receiver. */
   public BindableService service() {
-    return new RaftTransportService(localNode, receiver, options.maxSnapshotBytes());
+    return new RaftTransportService(localNode, receiver, options.maxSnapshotBytes(), receives);
   }
 
   /**
@@ -335,6 +362,11 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
     // A rate so low that this overflows has no deadline worth the name: the largest one will do.
     long paced = (long) Math.min(Math.ceil(seconds * 1e9), Long.MAX_VALUE - t.toNanos());
     return t.plusNanos(paced);
+  }
+
+  /** Snapshot streams this node is taking now ({@link Options#maxSnapshotReceives}). */
+  public int snapshotsReceiving() {
+    return receives.taking();
   }
 
   /** Snapshot chunks waiting for the pacer's credit now. */

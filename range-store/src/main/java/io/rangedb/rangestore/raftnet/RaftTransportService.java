@@ -29,11 +29,17 @@ final class RaftTransportService implements BindableService {
   private final long localNode;
   private final Transport.Receiver receiver;
   private final long maxSnapshotBytes;
+  private final SnapshotReceives receives;
 
-  RaftTransportService(long localNode, Transport.Receiver receiver, long maxSnapshotBytes) {
+  RaftTransportService(
+      long localNode,
+      Transport.Receiver receiver,
+      long maxSnapshotBytes,
+      SnapshotReceives receives) {
     this.localNode = localNode;
     this.receiver = receiver;
     this.maxSnapshotBytes = maxSnapshotBytes;
+    this.receives = receives;
   }
 
   /**
@@ -117,7 +123,9 @@ final class RaftTransportService implements BindableService {
    * whose data goes past {@code maxSnapshotBytes} is refused at once with RESOURCE_EXHAUSTED and
    * what it brought is dropped, so a buggy or hostile peer cannot fill this node's memory or disk;
    * other malformed streams are refused when they end. A stream that breaks leaves nothing behind
-   * (the sink is aborted); the snapshot reaches the host only after its last chunk.
+   * (the sink is aborted); the snapshot reaches the host only after its last chunk. A stream that
+   * finds this node taking as many snapshots as it may ({@link SnapshotReceives}) is refused with
+   * RESOURCE_EXHAUSTED at its first chunk, before anything is written.
    */
   private StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {
@@ -128,6 +136,9 @@ final class RaftTransportService implements BindableService {
       private boolean whole;
       private String error;
       private boolean answered;
+
+      /** Whether this stream holds one of the node's places for snapshots being taken. */
+      private boolean placed;
 
       @Override
       public void onNext(SnapshotChunk chunk) {
@@ -144,6 +155,11 @@ final class RaftTransportService implements BindableService {
             if (chunk.getHeader().getTo() == 0) {
               throw new IllegalArgumentException("snapshot without a receiver");
             }
+            if (!receives.tryStart()) {
+              refuseBusy();
+              return;
+            }
+            placed = true;
             incoming = new SnapshotChunker.Incoming(receiver, fromNode);
           }
           bytes += chunk.getData().size();
@@ -165,6 +181,28 @@ final class RaftTransportService implements BindableService {
         }
       }
 
+      /** Gives the stream's place back, once, however the stream ends. */
+      private void leave() {
+        if (placed) {
+          placed = false;
+          receives.ended();
+        }
+      }
+
+      private void refuseBusy() {
+        answered = true;
+        String why =
+            "this node is taking "
+                + receives.max()
+                + " snapshots already; the one of group "
+                + groupId
+                + " from node "
+                + fromNode
+                + " may come later";
+        log.debug("refusing a snapshot: {}", why);
+        response.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
+      }
+
       private void refuseTooLarge() {
         abort(); // the partial snapshot goes now, not when the peer stops sending
         answered = true;
@@ -177,6 +215,7 @@ final class RaftTransportService implements BindableService {
                 + maxSnapshotBytes
                 + " bytes";
         log.warn("refusing a snapshot: {}", why);
+        leave();
         response.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
       }
 
@@ -184,10 +223,12 @@ final class RaftTransportService implements BindableService {
       public void onError(Throwable t) {
         // The sender gave up (or its deadline passed); it learns the outcome on its own side.
         abort();
+        leave();
       }
 
       @Override
       public void onCompleted() {
+        leave();
         if (answered) {
           return;
         }

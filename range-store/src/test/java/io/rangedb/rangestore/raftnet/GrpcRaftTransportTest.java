@@ -721,6 +721,43 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void aNodeTakingAsManySnapshotsAsItMayRefusesTheNextUntilOneEnds() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2, OPTIONS.withMaxSnapshotReceives(1));
+    java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+    AtomicInteger finishing = new AtomicInteger();
+    // Each stream's last chunk waits at the gate: the stream is still being taken.
+    b.sink =
+        new ImageSink() {
+          @Override
+          public void write(byte[] chunk) {}
+
+          @Override
+          public void finish() {
+            finishing.incrementAndGet();
+            gate.acquireUninterruptibly();
+          }
+
+          @Override
+          public void abort() {}
+        };
+    sendSnapshot(a, 2, snapshot(1, 1, 2, 10_000));
+    assertTrue(eventually(() -> finishing.get() == 1), "the first snapshot is being taken");
+    sendSnapshot(a, 2, snapshot(2, 1, 2, 10_000));
+    assertEquals("2->2:false", a.snapshotStatus.poll(10, TimeUnit.SECONDS), "the second refused");
+    assertEquals(1, b.sinksOpened.get(), "before anything of it was written");
+    assertEquals(1, b.transport.snapshotsReceiving());
+
+    gate.release();
+    assertEquals("1->2:true", a.snapshotStatus.poll(10, TimeUnit.SECONDS));
+    assertTrue(eventually(() -> b.transport.snapshotsReceiving() == 0));
+    gate.release();
+    sendSnapshot(a, 2, snapshot(2, 1, 2, 10_000));
+    assertEquals(
+        "2->2:true", a.snapshotStatus.poll(10, TimeUnit.SECONDS), "taken once the first ended");
+  }
+
+  @Test
   void closingTheTransportClosesTheImagesOfSnapshotsWaitingTheirTurn() throws Exception {
     Node a = new Node(1, OPTIONS.withMaxSnapshotSends(1));
     BlackHole hole = new BlackHole(); // accepts connections, never answers: the call hangs
@@ -803,6 +840,8 @@ class GrpcRaftTransportTest {
       assertFalse(r.getAccepted());
       assertEquals(1, b.chunksWritten.get(), "its first chunk had gone into the sink");
       assertEquals(1, b.sinksAborted.get(), "and was dropped");
+      assertTrue(
+          eventually(() -> b.transport.snapshotsReceiving() == 0), "the stream left its place");
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -812,7 +851,8 @@ class GrpcRaftTransportTest {
   @Test
   void anImageThatCannotBeReadFailsTheStreamAndTheReceiverDropsWhatItGot() throws Exception {
     Node a = new Node(1);
-    Node b = new Node(2);
+    // One snapshot at a time: the next one below gets in only if the failed stream left.
+    Node b = new Node(2, OPTIONS.withMaxSnapshotReceives(1));
     // Larger than gRPC's flow-control window, failing once the receiver has written a chunk: the
     // sender is then held back by the window, with the receiver's sink open.
     FailingImage image = new FailingImage(64 << 20, () -> b.chunksWritten.get() > 0);
@@ -826,6 +866,9 @@ class GrpcRaftTransportTest {
     assertEquals(1, b.sinksOpened.get());
     assertEquals(1, b.sinksAborted.get(), "the receiver dropped what it got");
     assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+    assertTrue(
+        eventually(() -> b.transport.snapshotsReceiving() == 0),
+        "the broken stream left its place");
 
     // The same peer takes the next snapshot whole, and that image is closed too.
     FailingImage good = new FailingImage();
