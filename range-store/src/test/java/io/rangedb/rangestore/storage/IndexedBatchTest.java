@@ -196,22 +196,41 @@ class IndexedBatchTest {
 
   /**
    * Evaluating and closing 20,000 batches (reads, iterators, writes, serialization, some written)
-   * leaks nothing: native object counts, open iterators and resident memory stay flat. A leaked
-   * batch keeps its write buffer and index arena (kilobytes each), so 20,000 leaks would show.
+   * leaks nothing: native object counts, open iterators and resident memory outside the memtables
+   * stay flat. A leaked batch keeps its write buffer and index arena (kilobytes each), so 20,000
+   * leaks would show. Resident memory is read after a round and a collection, before and after the
+   * measured round alike: with a short warm-up and no collection, the JVM's young generation
+   * touching heap pages it had only reserved grew it by up to 100 MB with nothing leaked, and the
+   * test failed in some runs (2026-12-03); measured this way it moved by -48 to -6 MB in six runs.
    */
   @Test
   void manyBatchesLeakNothing() throws IOException {
     try (StoreEngine e = StoreEngine.open(StoreOptions.onDisk(dir.resolve("s")))) {
-      cycle(e, 500);
+      cycle(e, 20_000);
       long handles = NativeHandles.liveCount();
       int children = e.openChildCount();
-      long rss = residentKiB();
+      // Measured the same way before and after: a round, then the heap shrunk to what lives.
+      System.gc();
+      cycle(e, 20_000);
+      System.gc();
+      long before = residentKiB() - memtableKiB(e);
       cycle(e, 20_000);
       assertEquals(handles, NativeHandles.liveCount(), "native objects left open");
       assertTrue(e.openChildCount() <= children, "iterators left open");
-      long growthKiB = residentKiB() - rss;
-      assertTrue(growthKiB < 64 * 1024, "resident memory grew by " + growthKiB + " KiB");
+      System.gc();
+      long growthKiB = residentKiB() - memtableKiB(e) - before;
+      assertTrue(
+          growthKiB < 24 * 1024,
+          "resident memory outside the memtables grew by " + growthKiB + " KiB");
     }
+  }
+
+  private static long memtableKiB(StoreEngine e) {
+    long bytes = 0;
+    for (ColumnFamily cf : ColumnFamily.values()) {
+      bytes += e.longProperty(cf, "rocksdb.cur-size-all-mem-tables");
+    }
+    return bytes / 1024;
   }
 
   private static void cycle(StoreEngine e, int times) {
