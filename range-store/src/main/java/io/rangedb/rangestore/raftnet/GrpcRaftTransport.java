@@ -53,8 +53,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    *     retransmission. Every node of a cluster must use the same value, above the hosts' largest
    *     command and the groups' maxSizePerMsg
    * @param maxSnapshotReceives the most snapshot streams this node takes at once, from all peers
-   *     together; a stream past it is refused with RESOURCE_EXHAUSTED at its first chunk, before
-   *     anything is written, and its leader sends again later. Each peer sends at most its {@code
+   *     together; a stream past it is refused with UNAVAILABLE at its first chunk, before anything
+   *     is written, and its leader sends again later. Each peer sends at most its {@code
    *     maxSnapshotSends} at once, so this matters when many peers catch one node up together
    * @param snapshotBytesPerSecond the most snapshot data this node sends per second, to all peers
    *     together (0: as fast as the streams take it), so that replicas catching up by snapshot

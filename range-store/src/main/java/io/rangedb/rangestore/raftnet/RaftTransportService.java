@@ -125,7 +125,7 @@ final class RaftTransportService implements BindableService {
    * other malformed streams are refused when they end. A stream that breaks leaves nothing behind
    * (the sink is aborted); the snapshot reaches the host only after its last chunk. A stream that
    * finds this node taking as many snapshots as it may ({@link SnapshotReceives}) is refused with
-   * RESOURCE_EXHAUSTED at its first chunk, before anything is written.
+   * UNAVAILABLE at its first chunk, before anything is written.
    */
   private StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {
@@ -200,7 +200,9 @@ final class RaftTransportService implements BindableService {
                 + fromNode
                 + " may come later";
         log.debug("refusing a snapshot: {}", why);
-        response.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
+        // UNAVAILABLE, not RESOURCE_EXHAUSTED: this is flow control that passes, and the sender
+        // logs UNAVAILABLE quietly, where it warns of a snapshot refused for its size.
+        response.onError(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
       }
 
       private void refuseTooLarge() {
