@@ -44,28 +44,8 @@ final class LocalRaftCluster implements AutoCloseable {
    * @param storedState whether each node keeps its record of applied commands in its store ({@link
    *     StoredRecordingStateMachine}) instead of rebuilding it from the Raft log
    * @param hostOptions every host's options (log compaction, commit tracing)
+   * @param transportOptions every node's transport's options (snapshot pacing, say)
    */
-  LocalRaftCluster(
-      Path root,
-      int size,
-      int groupCount,
-      long tickMillis,
-      boolean rememberCommands,
-      boolean storedState,
-      RaftHost.Options hostOptions)
-      throws Exception {
-    this(
-        root,
-        size,
-        groupCount,
-        tickMillis,
-        rememberCommands,
-        storedState,
-        hostOptions,
-        GrpcRaftTransport.Options.DEFAULT);
-  }
-
-  /** As above, every node's transport with {@code transportOptions} (snapshot pacing, say). */
   LocalRaftCluster(
       Path root,
       int size,

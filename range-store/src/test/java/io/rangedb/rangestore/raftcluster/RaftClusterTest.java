@@ -39,7 +39,14 @@ class RaftClusterTest {
   void acknowledgedProposalsSurviveAHostRestartAndApplyOnceInOneOrderEverywhere() throws Exception {
     try (LocalRaftCluster cluster =
             new LocalRaftCluster(
-                dir, 3, GROUPS, TICK_MILLIS, true, false, RaftHost.Options.defaults());
+                dir,
+                3,
+                GROUPS,
+                TICK_MILLIS,
+                true,
+                false,
+                RaftHost.Options.defaults(),
+                GrpcRaftTransport.Options.DEFAULT);
         ProposalStream acked = startProposals(cluster, 8, GROUPS, "c", 3_000)) {
       acked.awaitMore(500);
       long led =
@@ -88,14 +95,7 @@ class RaftClusterTest {
       throws Exception {
     int groups = 8;
     try (LocalRaftCluster cluster = compactingCluster(groups, storedState)) {
-      cluster.balanceLeaders(1.0);
-      cluster.stop(3);
-      List<String> acknowledged = new ArrayList<>();
-      for (int i = 0; i < 400; i++) {
-        String cmd = "k" + i;
-        cluster.propose(1 + i % groups, cmd.getBytes(UTF_8), 10_000);
-        acknowledged.add(cmd);
-      }
+      List<String> acknowledged = proposeWithNode3Down(cluster, groups);
       long created =
           cluster.liveNodes().stream().mapToLong(n -> n.host.stats().snapshotsCreated).sum();
       assertTrue(created >= groups, "logs were compacted: " + created + " snapshots");
@@ -111,12 +111,7 @@ class RaftClusterTest {
         }
       }
 
-      cluster.restart(3);
-      List<LocalRaftNode> nodes = cluster.liveNodes();
-      awaitConvergence(cluster, nodes, 60);
-      assertTrue(
-          cluster.node(3).stateMachine.restores() >= groups,
-          "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
+      List<LocalRaftNode> nodes = restartNode3FromSnapshots(cluster, groups);
       assertSameEverywhere(cluster, nodes, acknowledged);
       if (storedState) {
         for (long g = 1; g <= groups; g++) {
@@ -141,6 +136,35 @@ class RaftClusterTest {
     }
   }
 
+  /** Stops node 3, then commits 400 commands spread over the groups; returns them. */
+  private static List<String> proposeWithNode3Down(LocalRaftCluster cluster, int groups)
+      throws Exception {
+    cluster.balanceLeaders(1.0);
+    cluster.stop(3);
+    List<String> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      String cmd = "k" + i;
+      cluster.propose(1 + i % groups, cmd.getBytes(UTF_8), 10_000);
+      acknowledged.add(cmd);
+    }
+    return acknowledged;
+  }
+
+  /**
+   * Restarts node 3, waits for every node to agree, and checks that node 3 caught up through a
+   * snapshot of every group; returns the live nodes.
+   */
+  private static List<LocalRaftNode> restartNode3FromSnapshots(LocalRaftCluster cluster, int groups)
+      throws Exception {
+    cluster.restart(3);
+    List<LocalRaftNode> nodes = cluster.liveNodes();
+    awaitConvergence(cluster, nodes, 60);
+    assertTrue(
+        cluster.node(3).stateMachine.restores() >= groups,
+        "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
+    return nodes;
+  }
+
   /**
    * Snapshot sends paced far below what the link carries still bring a host that missed compacted
    * entries up to date: the images wait for their senders' credit (their deadlines allow for it),
@@ -152,20 +176,8 @@ class RaftClusterTest {
     GrpcRaftTransport.Options paced =
         GrpcRaftTransport.Options.DEFAULT.withSnapshotBytesPerSecond(1_024);
     try (LocalRaftCluster cluster = compactingCluster(groups, true, paced)) {
-      cluster.balanceLeaders(1.0);
-      cluster.stop(3);
-      List<String> acknowledged = new ArrayList<>();
-      for (int i = 0; i < 400; i++) {
-        String cmd = "k" + i;
-        cluster.propose(1 + i % groups, cmd.getBytes(UTF_8), 10_000);
-        acknowledged.add(cmd);
-      }
-      cluster.restart(3);
-      List<LocalRaftNode> nodes = cluster.liveNodes();
-      awaitConvergence(cluster, nodes, 60);
-      assertTrue(
-          cluster.node(3).stateMachine.restores() >= groups,
-          "node 3 caught up through snapshots: " + cluster.node(3).stateMachine.restores());
+      List<String> acknowledged = proposeWithNode3Down(cluster, groups);
+      List<LocalRaftNode> nodes = restartNode3FromSnapshots(cluster, groups);
       long waits = cluster.node(1).snapshotPacingWaits() + cluster.node(2).snapshotPacingWaits();
       assertTrue(waits > 0, "snapshot chunks waited for credit " + waits + " times");
       assertSameEverywhere(cluster, nodes, acknowledged);

@@ -3,6 +3,7 @@ package io.rangedb.rangestore.raftcluster;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.host.CommitTrace;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,7 +79,14 @@ public final class RaftCommitBenchmark {
       for (int groups : groupCounts) {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
-                root.resolve("g" + groups), 3, groups, tickMillis, false, false, hostOptions)) {
+                root.resolve("g" + groups),
+                3,
+                groups,
+                tickMillis,
+                false,
+                false,
+                hostOptions,
+                GrpcRaftTransport.Options.DEFAULT)) {
           cluster.balanceLeaders(0.9);
           // Warm-up, not reported: long enough at full load for the JIT to compile the hot paths,
           // which otherwise compete for the two cores during the first measured case.
