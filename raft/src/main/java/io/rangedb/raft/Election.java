@@ -32,6 +32,17 @@ final class Election {
     }
   }
 
+  /**
+   * Our leader's node has not been heard from for {@code ticks} ticks: a follower's timer counts at
+   * least that long, as it would have had it been ticking all along (a quiesced group is not
+   * ticked). Leases rest on {@link #backsALease()}, which this leaves alone.
+   */
+  void leaderSilentFor(int ticks) {
+    if (raft.role == Role.FOLLOWER && raft.lead != 0) {
+      raft.electionElapsed = Math.max(raft.electionElapsed, ticks);
+    }
+  }
+
   void campaign(CampaignType type) {
     if (!raft.promotable()) {
       return;

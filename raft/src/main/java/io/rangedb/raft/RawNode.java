@@ -37,6 +37,18 @@ public final class RawNode {
     raft.tick();
   }
 
+  /**
+   * Tells a follower that its leader's node has not been heard from for {@code ticks} ticks (a host
+   * learns this from watching nodes, which goes on while its groups are quiesced and not ticked):
+   * its election timer then counts at least that many, so that a quiesced group whose leader died
+   * elects another as soon as a group that kept ticking would, instead of a whole election timeout
+   * after the host noticed. A leader lease this replica backs is still honoured. Does nothing on a
+   * replica that is not a follower with a known leader.
+   */
+  public void leaderSilentFor(int ticks) {
+    raft.election.leaderSilentFor(ticks);
+  }
+
   /** Feeds a message received from another replica. */
   public void step(Message m) {
     if (m.to() != raft.id) {

@@ -207,6 +207,64 @@ class RaftFeaturesTest {
     assertFalse(c.node(1).canQuiesce(), "not idle with an entry in flight");
   }
 
+  /**
+   * A host tells the followers of a quiesced group that their leader's node has been silent for an
+   * election timeout. Their timers count it: they help elect another at once instead of holding on
+   * to the silent leader, and one campaigns within the random part of its timeout, not a whole
+   * timeout later. A follower not told keeps check-quorum's promise to the leader it heard last.
+   */
+  @Test
+  void followersToldTheirLeadersNodeIsSilentElectWithinTheRandomPartOfATimeout() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    c.tickAll(1);
+    c.isolated.add(1L);
+    int electionTicks = RaftConfig.defaults(2).electionTicks();
+    c.node(3)
+        .step(
+            Message.builder(MessageType.PRE_VOTE)
+                .from(2)
+                .to(3)
+                .term(c.node(3).term() + 1)
+                .index(c.node(2).lastIndex())
+                .logTerm(c.node(2).term())
+                .build());
+    c.processReadies();
+    assertTrue(c.queue.stream().noneMatch(m -> m.type() == MessageType.PRE_VOTE_RESP));
+    c.queue.clear();
+
+    c.node(2).leaderSilentFor(electionTicks);
+    c.node(3).leaderSilentFor(electionTicks);
+    int ticks = 0;
+    while (c.node(2).role() != Role.LEADER && c.node(3).role() != Role.LEADER) {
+      assertTrue(ticks < electionTicks, "no new leader within " + ticks + " ticks");
+      ticks++;
+      c.tick(2, 1);
+      c.tick(3, 1);
+      c.stabilize();
+    }
+  }
+
+  /** Being told the leader's node is silent moves the election timer, not a lease's promise. */
+  @Test
+  void aFollowerToldItsLeadersNodeIsSilentStillKeepsTheLeaseItBacked() {
+    Cluster c = leaderWithLease();
+    long term = c.node(1).term();
+    c.node(2).leaderSilentFor(100);
+    c.node(2)
+        .step(
+            Message.builder(MessageType.VOTE)
+                .from(3)
+                .to(2)
+                .term(term + 1)
+                .index(1000)
+                .logTerm(term)
+                .build());
+    c.processReadies();
+    assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
+    assertEquals(term, c.node(2).term());
+  }
+
   /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
   private static Cluster leaseCluster() {
     return leaseCluster(42);

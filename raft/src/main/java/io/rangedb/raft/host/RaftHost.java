@@ -1409,9 +1409,11 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     for (long peer : liveness.tick(ticks)) {
-      // A node went silent: the quiesced groups it led must elect someone else.
+      // A node went silent: the groups it led must elect someone else. Those quiesced did not tick
+      // meanwhile; their timers count the silence, so they elect as soon as ticking ones would.
       for (Group g : groups.values()) {
-        if (g.quiesced && g.raft.leader() == peer) {
+        if (g.raft.leader() == peer) {
+          g.raft.leaderSilentFor(options.deadTicks());
           wake(g);
         }
       }
