@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Raft failover benchmark: 3 hosts in one JVM on loopback, RocksDB with fsync, leadership spread
+# evenly and idle groups quiesced, a light load of proposers beside it. Each round stops one node
+# and times, per group, from the stop to its next commit (groups the node led, and the others),
+# then restarts the node and times its reopening and its catching up.
+#
+#   bench/raft-failover.sh [groups (default 1000)] [tick-millis (default 50)] [rounds (default 3)] \
+#       [load proposers (default 8)]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bin/mvn -B -q install -DskipTests -Dspotless.check.skip=true -pl range-store -am
+bin/mvn -B -q -pl range-store exec:java -Dexec.classpathScope=test \
+  -Dexec.mainClass=io.rangedb.rangestore.raftcluster.RaftFailoverBenchmark \
+  -Dexec.args="${1:-1000} ${2:-50} ${3:-3} ${4:-8}"
