@@ -15,6 +15,7 @@ import io.rangedb.wire.proto.SnapshotChunk;
 import io.rangedb.wire.proto.SnapshotResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,16 +31,23 @@ final class RaftTransportService implements BindableService {
   private final Transport.Receiver receiver;
   private final long maxSnapshotBytes;
   private final SnapshotReceives receives;
+  private final LongConsumer heardFrom;
 
+  /**
+   * @param heardFrom told the sender of every batch that arrives whole and addressed to this node
+   *     (proof that the sender is up and reaches us), before the batch is delivered
+   */
   RaftTransportService(
       long localNode,
       Transport.Receiver receiver,
       long maxSnapshotBytes,
-      SnapshotReceives receives) {
+      SnapshotReceives receives,
+      LongConsumer heardFrom) {
     this.localNode = localNode;
     this.receiver = receiver;
     this.maxSnapshotBytes = maxSnapshotBytes;
     this.receives = receives;
+    this.heardFrom = heardFrom;
   }
 
   /**
@@ -82,6 +90,7 @@ final class RaftTransportService implements BindableService {
                   "this is node " + localNode + ", not node " + batch.toNode()));
           return;
         }
+        heardFrom.accept(batch.fromNode());
         for (String why : batch.malformed()) {
           dropMalformed(batch.fromNode(), why);
         }

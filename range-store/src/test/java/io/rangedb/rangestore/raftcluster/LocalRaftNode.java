@@ -61,6 +61,11 @@ final class LocalRaftNode implements AutoCloseable {
   /** Where the transport paces snapshot sends, or null when it does not. */
   private final ScheduledExecutorService pacing;
 
+  /** How many times this node's channel to a peer reconnected at once when the peer spoke. */
+  long backoffsCut() {
+    return transport.backoffsCut();
+  }
+
   /** How many times a snapshot chunk this node sent waited for its pacer's credit. */
   long snapshotPacingWaits() {
     return transport.snapshotPacingWaits();

@@ -912,6 +912,58 @@ class GrpcRaftTransportTest {
     assertSameMessage(later, got);
   }
 
+  /**
+   * A peer back from being down speaks first: our channel to it, which is waiting out gRPC's
+   * reconnect backoff (about 1 s after the first failed attempt, then 1.6 times longer after each,
+   * up to two minutes), reconnects at once, so the peer hears from us as soon as we hear from it.
+   * Here a stand-in on the peer's port takes and drops four connection attempts, so that the next
+   * one is at least 3.2 s away (4.1 s, less a fifth of jitter); the sends after the peer spoke must
+   * arrive well before that.
+   */
+  @Test
+  void aPeerBackFromBeingDownIsReconnectedToAsSoonAsItSpeaks() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    b.stop();
+    AtomicInteger attempts = new AtomicInteger();
+    try (ServerSocket standIn = new ServerSocket(b.port, 50, InetAddress.getLoopbackAddress())) {
+      Thread dropper =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (true) {
+                      try (Socket attempt = standIn.accept()) {
+                        attempts.incrementAndGet();
+                      } catch (IOException closed) {
+                        return;
+                      }
+                    }
+                  });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (attempts.get() < 4) {
+        assertTrue(System.nanoTime() < deadline, "attempts so far: " + attempts.get());
+        a.transport.send(2, List.of(append(1, 1, 2, 2, 1))); // as a Raft leader keeps doing
+        Thread.sleep(5);
+      }
+      standIn.close();
+      dropper.join();
+    }
+    assertEquals(0, a.transport.backoffsCut());
+
+    b.start();
+    long spoke = System.nanoTime();
+    b.transport.send(1, List.of(append(5, 2, 1, 3, 1)));
+    assertEquals(5, a.received.poll(10, TimeUnit.SECONDS).groupId(), "b reaches a at once");
+    assertEquals(1, a.transport.backoffsCut(), "a's channel to b stopped waiting");
+    Envelope later = append(3, 1, 2, 9, 2);
+    Envelope got = null;
+    while (got == null && System.nanoTime() - spoke < TimeUnit.SECONDS.toNanos(2)) {
+      a.transport.send(2, List.of(later));
+      got = b.received.poll(20, TimeUnit.MILLISECONDS);
+    }
+    assertSameMessage(later, got);
+  }
+
   @Test
   void bytesThatAreNotABatchAreRefusedWithInvalidArgument() throws Exception {
     Node b = new Node(2);
