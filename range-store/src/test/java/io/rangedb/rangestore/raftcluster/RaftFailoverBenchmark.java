@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * it came back.
  *
  * <p>Arguments: {@code [groups (default 1000)] [tick-millis (default 50)] [rounds (default 3)]
- * [load proposers (default 8)]}.
+ * [load proposers (default 8)] [seconds down (default 0)]}: with seconds down, the node restarts no
+ * sooner than that long after its stop began (its peers' reconnect backoffs grow meanwhile).
  */
 public final class RaftFailoverBenchmark {
   private RaftFailoverBenchmark() {}
@@ -43,9 +44,11 @@ public final class RaftFailoverBenchmark {
     long tickMillis = args.length > 1 ? Long.parseLong(args[1]) : 50;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int load = args.length > 3 ? Integer.parseInt(args[3]) : 8;
-    if (groups < 1 || tickMillis < 1 || rounds < 1 || load < 0) {
+    long downSeconds = args.length > 4 ? Long.parseLong(args[4]) : 0;
+    if (groups < 1 || tickMillis < 1 || rounds < 1 || load < 0 || downSeconds < 0) {
       throw new IllegalArgumentException(
-          "need groups >= 1, tick-millis >= 1, rounds >= 1 and load proposers >= 0");
+          "need groups >= 1, tick-millis >= 1, rounds >= 1, load proposers >= 0 and seconds"
+              + " down >= 0");
     }
     Path root = Files.createTempDirectory("raft-failover");
     RaftHost.Options hostOptions = RaftHost.Options.defaults().withTickSlices(10);
@@ -64,17 +67,18 @@ public final class RaftFailoverBenchmark {
             load == 0 ? null : new ProposalStream(cluster, load, groups, "load-", 60_000)) {
       for (int round = 1; round <= rounds; round++) {
         cluster.balanceLeaders(0.9);
-        rows.add(round(cluster, 1 + (round - 1) % 3, groups));
+        rows.add(round(cluster, 1 + (round - 1) % 3, downSeconds));
       }
       if (background != null) {
         background.stop();
       }
       System.out.printf(
           Locale.ROOT,
-          "%n%d groups, 3 nodes, %d ms ticks, %d background proposers (%,d acknowledged, %,d"
-              + " failed or timed out while a node was down)%n",
+          "%n%d groups, 3 nodes, %d ms ticks, each stopped node down at least %d s, %d background"
+              + " proposers (%,d acknowledged, %,d failed or timed out while a node was down)%n",
           groups,
           tickMillis,
+          downSeconds,
           load,
           background == null ? 0 : background.acknowledged(),
           background == null ? 0 : background.failures());
@@ -91,7 +95,8 @@ public final class RaftFailoverBenchmark {
     rows.forEach(System.out::println);
   }
 
-  private static String round(LocalRaftCluster cluster, long victim, int groups) throws Exception {
+  private static String round(LocalRaftCluster cluster, long victim, long downSeconds)
+      throws Exception {
     Map<Long, Long> leaders = cluster.leaders();
     long t0 = System.nanoTime();
     cluster.stop(victim);
@@ -118,6 +123,10 @@ public final class RaftFailoverBenchmark {
         .handle((v, e) -> null)
         .get(120, TimeUnit.SECONDS);
 
+    long back = t0 + TimeUnit.SECONDS.toNanos(downSeconds);
+    while (System.nanoTime() < back) {
+      Thread.sleep(Math.max(1, (back - System.nanoTime()) / 1_000_000));
+    }
     Map<Long, Long> committed = commitIndexes(cluster);
     long t1 = System.nanoTime();
     cluster.restart(victim);
