@@ -47,9 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
  * once, at the index it was acknowledged with; all nodes must have applied the same sequence per
  * group; no payload twice; and a proposal answered with a definite error never applied.
  *
+ * <p>The same test pauses nodes instead (SIGSTOP, then SIGCONT): a paused leader's peers elect
+ * others and go on, and it comes back with the old term, proposals and leaderships it no longer
+ * has, streams its peers may have given up on, and a burst of the ticks it missed.
+ *
  * <p>System properties: {@code raftkill.seed} (the random choices; printed, with a replay command,
- * on failure), {@code raftkill.rounds} (kill/restart rounds, default 3), {@code raftkill.long=true}
- * (a longer run: 12 rounds). Timing still varies between runs with one seed.
+ * on failure), {@code raftkill.rounds} (kill/restart or pause/resume rounds, default 3), {@code
+ * raftkill.long=true} (a longer run: 12 rounds). Timing still varies between runs with one seed.
  */
 class RaftKillNineTest {
   private static final int NODES = 3;
@@ -66,6 +70,12 @@ class RaftKillNineTest {
 
   /** How long a client waits for one answer before it counts the outcome as unknown. */
   private static final long ANSWER_SECONDS = 15;
+
+  /**
+   * The same with nodes paused: a client that asked a paused node gives up sooner and asks another,
+   * so that the other two are kept busy.
+   */
+  private static final long ANSWER_SECONDS_WITH_PAUSES = 2;
 
   /** Generous: a loaded 2-core machine starts JVMs slowly. */
   private static final long DEADLINE_SECONDS = 90;
@@ -104,6 +114,11 @@ class RaftKillNineTest {
   /** Whether the nodes keep their state machines in their stores, for the test running. */
   private boolean storedState;
 
+  /** Whether the test pauses nodes (SIGSTOP, SIGCONT) instead of killing and restarting them. */
+  private boolean pauses;
+
+  private final boolean longRun = Boolean.getBoolean("raftkill.long");
+
   @Test
   void acknowledgedProposalsSurviveKillNineOfAnyNode() throws Throwable {
     killAndCheck("acknowledgedProposalsSurviveKillNineOfAnyNode");
@@ -121,10 +136,19 @@ class RaftKillNineTest {
     killAndCheck("acknowledgedProposalsSurviveKillNineOfAnyNodeWithStateMachinesKeptInTheStore");
   }
 
+  /**
+   * Nodes that lead groups are paused long enough for their peers to elect others, in the last
+   * round until their peers have compacted past them, then resumed; nothing acknowledged is lost.
+   */
+  @Test
+  void acknowledgedProposalsSurvivePausesOfAnyNode() throws Throwable {
+    pauses = true;
+    killAndCheck("acknowledgedProposalsSurvivePausesOfAnyNode");
+  }
+
   private void killAndCheck(String method) throws Throwable {
     long seed = Long.getLong("raftkill.seed", System.nanoTime());
-    int rounds =
-        Integer.getInteger("raftkill.rounds", Boolean.getBoolean("raftkill.long") ? 12 : 3);
+    int rounds = Integer.getInteger("raftkill.rounds", longRun ? 12 : 3);
     String replay =
         "bin/mvn -B -o -pl wire,txn,raft,range-store verify -Dtest=RaftKillNineTest#"
             + method
@@ -144,6 +168,7 @@ class RaftKillNineTest {
   }
 
   private void run(SplittableRandom rng, int rounds) throws Exception {
+    long began = System.nanoTime();
     int[] ports = freePorts(NODES);
     for (int id = 1; id <= NODES; id++) {
       nodes[id] = new Node(id, dir.resolve("n" + id), dir.resolve("n" + id + ".log"), ports);
@@ -187,19 +212,41 @@ class RaftKillNineTest {
         led = leading.getOrDefault(victim, List.of());
       }
       long before = acked.size();
-      nodes[victim].proc.kill();
+      if (pauses) {
+        nodes[victim].proc.signal("STOP");
+      } else {
+        nodes[victim].proc.kill();
+      }
       System.err.printf(
-          "round %d: killed node %d (leading %d groups) with %d proposals acknowledged%n",
-          round, victim, led.size(), before);
+          "%.1f s, round %d: %s node %d (leading %d groups) with %d proposals acknowledged%n",
+          (System.nanoTime() - began) / 1e9,
+          round,
+          pauses ? "paused" : "killed",
+          victim,
+          led.size(),
+          before);
       // The other two carry on; in the last round long enough (about 60 entries a group, past
       // the compactions' 40) that the victim comes back behind their logs and must catch up
       // from snapshots.
       awaitAcked(acked.size() + (round == rounds - 1 ? 60 * GROUPS : 50));
+      if (pauses) {
+        // Paused long enough to be found silent and replaced (half a second to notice, about as
+        // much to elect); in long runs one round in three past the transport's keepalive (10 s
+        // and 5 s to answer), so that its peers' streams to it break and must reconnect.
+        sleep(longRun && round % 3 == 2 ? rng.nextInt(16_000, 20_000) : rng.nextInt(1_000, 3_000));
+        awaitLeadersElsewhere(victim, led);
+      }
       sleep(rng.nextInt(200, 1_500));
-      nodes[victim].start(rng.nextLong());
-      nodes[victim].proc.awaitReady("recovered");
+      if (pauses) {
+        nodes[victim].proc.signal("CONT");
+      } else {
+        nodes[victim].start(rng.nextLong());
+        nodes[victim].proc.awaitReady("recovered");
+      }
       awaitAcked(acked.size() + 50);
-      System.err.printf("round %d: node %d back, %d acknowledged%n", round, victim, acked.size());
+      System.err.printf(
+          "%.1f s, round %d: node %d back, %d acknowledged%n",
+          (System.nanoTime() - began) / 1e9, round, victim, acked.size());
       lastVictim = victim;
     }
 
@@ -219,10 +266,15 @@ class RaftKillNineTest {
   private Void clientLoop(int client, SplittableRandom rng, AtomicBoolean running)
       throws InterruptedException {
     Map<Long, Integer> leaderGuess = new HashMap<>();
+    // Nodes that left a proposal unanswered (paused), with when to try them again: a client, like a
+    // router, does not keep sending to a node that stopped answering.
+    long[] silentUntil = new long[NODES + 1];
     long seq = 0;
     while (running.get()) {
       long group = 1 + rng.nextInt(GROUPS);
-      int target = leaderGuess.getOrDefault(group, 1 + rng.nextInt(NODES));
+      Integer guess = leaderGuess.get(group);
+      int target =
+          guess != null && !silent(silentUntil, guess) ? guess : answeringNode(rng, silentUntil);
       boolean settled = false;
       while (!settled && running.get()) {
         Proc proc = nodes[target].proc;
@@ -235,7 +287,9 @@ class RaftKillNineTest {
         proposedTo.put(payload, group);
         String[] answer;
         try {
-          answer = proc.propose(group, payload).get(ANSWER_SECONDS, TimeUnit.SECONDS);
+          answer =
+              proc.propose(group, payload)
+                  .get(pauses ? ANSWER_SECONDS_WITH_PAUSES : ANSWER_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
           answer = new String[] {"unknown", Long.toString(group), payload, "no answer: " + e};
         }
@@ -247,7 +301,7 @@ class RaftKillNineTest {
           case "err" -> {
             rejected.add(payload); // definitely not applied
             int hint = Integer.parseInt(answer[4]);
-            if (hint != 0 && hint != target) {
+            if (hint != 0 && hint != target && !silent(silentUntil, hint)) {
               target = hint;
             } else {
               target = target % NODES + 1;
@@ -257,12 +311,57 @@ class RaftKillNineTest {
           default -> {
             unknown.incrementAndGet(); // may or may not apply, at most once
             leaderGuess.remove(group);
+            silentUntil[target] = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             settled = true;
           }
         }
       }
     }
     return null;
+  }
+
+  /** Whether {@code node} left a proposal unanswered lately. */
+  private static boolean silent(long[] silentUntil, int node) {
+    return silentUntil[node] - System.nanoTime() > 0;
+  }
+
+  /** A random node, among those that have not left a proposal unanswered lately if any. */
+  private static int answeringNode(SplittableRandom rng, long[] silentUntil) {
+    List<Integer> answering = new ArrayList<>();
+    for (int id = 1; id <= NODES; id++) {
+      if (!silent(silentUntil, id)) {
+        answering.add(id);
+      }
+    }
+    return answering.isEmpty()
+        ? 1 + rng.nextInt(NODES)
+        : answering.get(rng.nextInt(answering.size()));
+  }
+
+  /**
+   * Waits until every group in {@code groups} is led by a node other than the paused {@code node}.
+   */
+  private void awaitLeadersElsewhere(int node, List<Long> groups) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+    while (true) {
+      Set<Long> led = new java.util.TreeSet<>();
+      for (int id = 1; id <= NODES; id++) {
+        if (id != node) {
+          led.addAll(nodes[id].proc.leading());
+        }
+      }
+      if (led.containsAll(groups)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        fail(
+            "groups that paused node "
+                + node
+                + " led still without another leader: "
+                + groups.stream().filter(g -> !led.contains(g)).toList());
+      }
+      sleep(100);
+    }
   }
 
   /** Polls the nodes' dumps until all agree, or fails after the deadline. */
@@ -651,6 +750,18 @@ class RaftKillNineTest {
           }
           default -> fail("node " + node + " answered " + line + " in a dump");
         }
+      }
+    }
+
+    /** Sends the process a signal by name (STOP, CONT) through the shell's kill builtin. */
+    void signal(String name) throws IOException, InterruptedException {
+      Process kill =
+          new ProcessBuilder("bash", "-c", "kill -" + name + " " + process.pid())
+              .redirectErrorStream(true)
+              .start();
+      String said = new String(kill.getInputStream().readAllBytes(), UTF_8);
+      if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        fail("kill -" + name + " of node " + node + " failed: " + said);
       }
     }
 
