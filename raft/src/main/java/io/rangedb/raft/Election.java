@@ -34,12 +34,16 @@ final class Election {
 
   /**
    * Our leader's node has not been heard from for {@code ticks} ticks: a follower's timer counts at
-   * least that long, as it would have had it been ticking all along (a quiesced group is not
-   * ticked). Leases rest on {@link #backsALease()}, which this leaves alone.
+   * least that long, up to one election timeout, as it would have had it been ticking all along (a
+   * quiesced group is not ticked). No further, so that the random part of the timeout still
+   * separates the followers' campaigns. A follower that may back a lease keeps its timer: it would
+   * refuse every vote anyway until the lease runs out ({@link #backsALease()}, which this leaves
+   * alone), and campaigning before that only wastes its timeout.
    */
   void leaderSilentFor(int ticks) {
-    if (raft.role == Role.FOLLOWER && raft.lead != 0) {
-      raft.electionElapsed = Math.max(raft.electionElapsed, ticks);
+    if (raft.role == Role.FOLLOWER && raft.lead != 0 && !backsALease()) {
+      raft.electionElapsed =
+          Math.max(raft.electionElapsed, Math.min(ticks, raft.cfg.electionTicks()));
     }
   }
 

@@ -40,10 +40,11 @@ public final class RawNode {
   /**
    * Tells a follower that its leader's node has not been heard from for {@code ticks} ticks (a host
    * learns this from watching nodes, which goes on while its groups are quiesced and not ticked):
-   * its election timer then counts at least that many, so that a quiesced group whose leader died
-   * elects another as soon as a group that kept ticking would, instead of a whole election timeout
-   * after the host noticed. A leader lease this replica backs is still honoured. Does nothing on a
-   * replica that is not a follower with a known leader.
+   * its election timer then counts at least that many (up to one election timeout), so that a
+   * quiesced group whose leader died elects another as soon as a group that kept ticking would,
+   * instead of a whole election timeout after the host noticed. Does nothing on a replica that is
+   * not a follower with a known leader, nor on one that may back a leader lease (lease-based
+   * reads), which must wait the lease out in any case.
    */
   public void leaderSilentFor(int ticks) {
     raft.election.leaderSilentFor(ticks);

@@ -265,6 +265,20 @@ class RaftFeaturesTest {
     assertEquals(term, c.node(2).term());
   }
 
+  /**
+   * A follower that backs a lease is told its leader's node is silent: its timer does not move,
+   * since it must refuse votes until the lease runs out anyway; campaigning before that would only
+   * fail and cost it a whole timeout more.
+   */
+  @Test
+  void aFollowerThatBacksALeaseKeepsItsTimerWhenToldItsLeadersNodeIsSilent() {
+    Cluster c = leaderWithLease();
+    c.isolated.add(1L);
+    c.node(2).leaderSilentFor(100);
+    c.tick(2, RaftConfig.defaults(2).electionTicks() - 1);
+    assertEquals(Role.FOLLOWER, c.node(2).role(), "no campaign within the lease");
+  }
+
   /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
   private static Cluster leaseCluster() {
     return leaseCluster(42);

@@ -550,7 +550,7 @@ class RaftHostTest {
         ticksToElect.get(0) >= deadTicks,
         "no group elects before its hosts notice the silence: " + ticksToElect);
     assertTrue(
-        ticksToElect.get(led / 2) < deadTicks + electionTicks,
+        ticksToElect.get(led / 2) < deadTicks + electionTicks / 2,
         "ticks from the silence to a new leader, for each of the "
             + led
             + " groups: "
