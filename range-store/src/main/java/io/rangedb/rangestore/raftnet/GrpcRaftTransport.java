@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -246,7 +247,11 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   private final ScheduledFuture<?> refills;
 
-  private record Peer(ManagedChannel channel, PeerStream stream, String address) {}
+  /**
+   * @param backoffCut whether the channel's backoff was cut short in its current spell of failure
+   */
+  private record Peer(
+      ManagedChannel channel, PeerStream stream, String address, AtomicBoolean backoffCut) {}
 
   /** A transport whose options pace no snapshots. */
   public GrpcRaftTransport(
@@ -307,7 +312,15 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    */
   private void heardFrom(long node) {
     Peer p = peers.get(node);
-    if (p != null && p.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+    if (p != null
+        && p.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE
+        && p.backoffCut().compareAndSet(false, true)) {
+      // Once per spell of failure (the channel reports it until a connection is made): should this
+      // attempt fail too, say a peer that reaches us but not we it, gRPC's backoff, started afresh,
+      // paces the next ones instead of every batch from that peer.
+      p.channel()
+          .notifyWhenStateChanged(
+              ConnectivityState.TRANSIENT_FAILURE, () -> p.backoffCut().set(false));
       p.channel().resetConnectBackoff();
       backoffsCut.incrementAndGet();
     }
@@ -481,7 +494,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
               channel,
               new PeerStream(
                   node, channel, options.maxQueuedBytesPerPeer(), options.maxMessageBytes()),
-              address);
+              address,
+              new AtomicBoolean());
       peers.put(node, p);
       return p;
     }

@@ -85,6 +85,17 @@ class RaftKillNineTest {
 
   @TempDir Path dir;
 
+  /**
+   * Node processes not killed yet, killed if this JVM exits first: a paused one would not see its
+   * stdin close, and would keep its ports and directory.
+   */
+  private static final Set<Process> CHILDREN = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> CHILDREN.forEach(Process::destroyForcibly)));
+  }
+
   private final Node[] nodes = new Node[NODES + 1];
   private ExecutorService clients;
 
@@ -606,6 +617,7 @@ class RaftKillNineTest {
           new ProcessBuilder(cmd)
               .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
+      CHILDREN.add(p);
       proc = new Proc(id, p);
     }
   }
@@ -772,6 +784,7 @@ class RaftKillNineTest {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         fail("node " + node + " (pid " + process.pid() + ") survived SIGKILL");
       }
+      CHILDREN.remove(process);
     }
   }
 }

@@ -916,52 +916,114 @@ class GrpcRaftTransportTest {
    * A peer back from being down speaks first: our channel to it, which is waiting out gRPC's
    * reconnect backoff (about 1 s after the first failed attempt, then 1.6 times longer after each,
    * up to two minutes), reconnects at once, so the peer hears from us as soon as we hear from it.
-   * Here a stand-in on the peer's port takes and drops four connection attempts, so that the next
-   * one is at least 3.2 s away (4.1 s, less a fifth of jitter); the sends after the peer spoke must
-   * arrive well before that.
+   * Here a stand-in on the peer's port drops four connection attempts, so that gRPC's next one is
+   * at least 3.2 s after the fourth (4.1 s, less a fifth of jitter); our send must arrive before.
    */
   @Test
   void aPeerBackFromBeingDownIsReconnectedToAsSoonAsItSpeaks() throws Exception {
     Node a = new Node(1);
     Node b = new Node(2);
     b.stop();
-    AtomicInteger attempts = new AtomicInteger();
-    try (ServerSocket standIn = new ServerSocket(b.port, 50, InetAddress.getLoopbackAddress())) {
-      Thread dropper =
+    long fourthAttempt;
+    try (ConnectionDropper standIn = new ConnectionDropper(b.port)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (standIn.attempts() < 4) {
+        assertTrue(System.nanoTime() < deadline, "attempts so far: " + standIn.attempts());
+        a.transport.send(2, List.of(append(1, 1, 2, 2, 1))); // as a Raft leader keeps doing
+        Thread.sleep(5);
+      }
+      fourthAttempt = standIn.lastAttemptNanos();
+    }
+    assertEquals(0, a.transport.backoffsCut());
+
+    b.start();
+    b.transport.send(1, List.of(append(5, 2, 1, 3, 1)));
+    assertEquals(5, a.received.poll(10, TimeUnit.SECONDS).groupId(), "b reaches a at once");
+    assertEquals(1, a.transport.backoffsCut(), "a's channel to b stopped waiting");
+    Envelope later = append(3, 1, 2, 9, 2);
+    Envelope got = null;
+    while (got == null
+        && System.nanoTime() - fourthAttempt < TimeUnit.MILLISECONDS.toNanos(3_200)) {
+      a.transport.send(2, List.of(later));
+      for (Envelope e = b.received.poll(20, TimeUnit.MILLISECONDS);
+          e != null && got == null;
+          e = b.received.poll()) {
+        if (e.groupId() == 3) {
+          got = e;
+        }
+      }
+    }
+    assertSameMessage(later, got);
+  }
+
+  /**
+   * A peer that reaches us while we cannot reach it (its address leads to something that drops
+   * every connection, as a one-way partition would) cuts our channel's backoff once, not at each of
+   * its batches: our attempts to connect stay paced by gRPC's backoff.
+   */
+  @Test
+  void aPeerWeCannotReachDoesNotMakeUsReconnectAtEachOfItsBatches() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    b.stop();
+    try (ConnectionDropper standIn = new ConnectionDropper(b.port)) {
+      a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (standIn.attempts() < 1) {
+        assertTrue(System.nanoTime() < deadline, "a never tried to connect");
+        Thread.sleep(5);
+      }
+      for (int i = 0; i < 50; i++) {
+        b.transport.send(1, List.of(append(5, 2, 1, 3, 1))); // b's own channel to a works
+        Thread.sleep(10);
+      }
+      for (int i = 0; i < 50; i++) {
+        assertEquals(5, a.received.poll(10, TimeUnit.SECONDS).groupId(), "batch " + i);
+      }
+      assertEquals(1, a.transport.backoffsCut());
+      assertTrue(
+          standIn.attempts() <= 4,
+          "a tried to connect " + standIn.attempts() + " times while 50 batches came from b");
+    }
+  }
+
+  /** A listener on a port that takes every connection and drops it at once, counting them. */
+  private static final class ConnectionDropper implements AutoCloseable {
+    private final ServerSocket socket;
+    private final Thread dropper;
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final AtomicLong lastAttempt = new AtomicLong();
+
+    ConnectionDropper(int port) throws IOException {
+      socket = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+      dropper =
           Thread.ofVirtual()
               .start(
                   () -> {
                     while (true) {
-                      try (Socket attempt = standIn.accept()) {
+                      try (Socket attempt = socket.accept()) {
+                        lastAttempt.set(System.nanoTime());
                         attempts.incrementAndGet();
                       } catch (IOException closed) {
                         return;
                       }
                     }
                   });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (attempts.get() < 4) {
-        assertTrue(System.nanoTime() < deadline, "attempts so far: " + attempts.get());
-        a.transport.send(2, List.of(append(1, 1, 2, 2, 1))); // as a Raft leader keeps doing
-        Thread.sleep(5);
-      }
-      standIn.close();
+    }
+
+    int attempts() {
+      return attempts.get();
+    }
+
+    long lastAttemptNanos() {
+      return lastAttempt.get();
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+      socket.close();
       dropper.join();
     }
-    assertEquals(0, a.transport.backoffsCut());
-
-    b.start();
-    long spoke = System.nanoTime();
-    b.transport.send(1, List.of(append(5, 2, 1, 3, 1)));
-    assertEquals(5, a.received.poll(10, TimeUnit.SECONDS).groupId(), "b reaches a at once");
-    assertEquals(1, a.transport.backoffsCut(), "a's channel to b stopped waiting");
-    Envelope later = append(3, 1, 2, 9, 2);
-    Envelope got = null;
-    while (got == null && System.nanoTime() - spoke < TimeUnit.SECONDS.toNanos(2)) {
-      a.transport.send(2, List.of(later));
-      got = b.received.poll(20, TimeUnit.MILLISECONDS);
-    }
-    assertSameMessage(later, got);
   }
 
   @Test
