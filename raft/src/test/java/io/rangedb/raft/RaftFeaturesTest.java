@@ -150,15 +150,7 @@ class RaftFeaturesTest {
     Cluster c = leaderWithLease();
     long term = c.node(1).term();
     // 3 (with a higher term, as if partitioned without pre-vote) asks 2 for its vote.
-    c.node(2)
-        .step(
-            Message.builder(MessageType.VOTE)
-                .from(3)
-                .to(2)
-                .term(term + 5)
-                .index(1000)
-                .logTerm(term + 4)
-                .build());
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 5, 1000, term + 4));
     c.processReadies();
     assertEquals(term, c.node(2).term(), "ignored: 2 heard from its leader recently");
     assertEquals(1, c.node(2).leader());
@@ -181,15 +173,7 @@ class RaftFeaturesTest {
                 .build());
     assertEquals(term + 1, c.node(2).term(), "a rejection at a newer term moves the term");
     assertEquals(0, c.node(2).leader());
-    c.node(2)
-        .step(
-            Message.builder(MessageType.VOTE)
-                .from(3)
-                .to(2)
-                .term(term + 1)
-                .index(1000)
-                .logTerm(term)
-                .build());
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
     c.processReadies();
     assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
   }
@@ -222,13 +206,13 @@ class RaftFeaturesTest {
     int electionTicks = RaftConfig.defaults(2).electionTicks();
     c.node(3)
         .step(
-            Message.builder(MessageType.PRE_VOTE)
-                .from(2)
-                .to(3)
-                .term(c.node(3).term() + 1)
-                .index(c.node(2).lastIndex())
-                .logTerm(c.node(2).term())
-                .build());
+            voteRequest(
+                MessageType.PRE_VOTE,
+                2,
+                3,
+                c.node(3).term() + 1,
+                c.node(2).lastIndex(),
+                c.node(2).term()));
     c.processReadies();
     assertTrue(c.queue.stream().noneMatch(m -> m.type() == MessageType.PRE_VOTE_RESP));
     c.queue.clear();
@@ -251,15 +235,7 @@ class RaftFeaturesTest {
     Cluster c = leaderWithLease();
     long term = c.node(1).term();
     c.node(2).leaderSilentFor(100);
-    c.node(2)
-        .step(
-            Message.builder(MessageType.VOTE)
-                .from(3)
-                .to(2)
-                .term(term + 1)
-                .index(1000)
-                .logTerm(term)
-                .build());
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
     c.processReadies();
     assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
     assertEquals(term, c.node(2).term());
@@ -277,6 +253,15 @@ class RaftFeaturesTest {
     c.node(2).leaderSilentFor(100);
     c.tick(2, RaftConfig.defaults(2).electionTicks() - 1);
     assertEquals(Role.FOLLOWER, c.node(2).role(), "no campaign within the lease");
+  }
+
+  /**
+   * {@code from}'s request for {@code to}'s vote or pre-vote at {@code term}, for a log ending at
+   * {@code index} of {@code logTerm}.
+   */
+  private static Message voteRequest(
+      MessageType type, long from, long to, long term, long index, long logTerm) {
+    return Message.builder(type).from(from).to(to).term(term).index(index).logTerm(logTerm).build();
   }
 
   /** Three voters (1, 2, 3) that answer reads from the leader's lease. */
