@@ -901,15 +901,8 @@ class GrpcRaftTransportTest {
     b.start();
     Envelope later = append(3, 1, 2, 9, 2);
     // The broken stream is replaced on a later send; keep sending as a Raft leader would.
-    Envelope got = null;
-    for (int i = 0; i < 100 && got == null; i++) {
-      a.transport.send(2, List.of(later));
-      got = b.received.poll(100, TimeUnit.MILLISECONDS);
-      while (got != null && got.groupId() != 3) {
-        got = b.received.poll(100, TimeUnit.MILLISECONDS);
-      }
-    }
-    assertSameMessage(later, got);
+    assertSameMessage(
+        later, sendUntilReceived(a, b, later, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
   }
 
   /**
@@ -926,12 +919,8 @@ class GrpcRaftTransportTest {
     b.stop();
     long fourthAttempt;
     try (ConnectionDropper standIn = new ConnectionDropper(b.port)) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (standIn.attempts() < 4) {
-        assertTrue(System.nanoTime() < deadline, "attempts so far: " + standIn.attempts());
-        a.transport.send(2, List.of(append(1, 1, 2, 2, 1))); // as a Raft leader keeps doing
-        Thread.sleep(5);
-      }
+      // a keeps sending, as a Raft leader does, and its channel keeps trying to connect.
+      standIn.awaitAttempts(4, () -> a.transport.send(2, List.of(append(1, 1, 2, 2, 1))));
       fourthAttempt = standIn.lastAttemptNanos();
     }
     assertEquals(0, a.transport.backoffsCut());
@@ -941,19 +930,9 @@ class GrpcRaftTransportTest {
     assertEquals(5, a.received.poll(10, TimeUnit.SECONDS).groupId(), "b reaches a at once");
     assertEquals(1, a.transport.backoffsCut(), "a's channel to b stopped waiting");
     Envelope later = append(3, 1, 2, 9, 2);
-    Envelope got = null;
-    while (got == null
-        && System.nanoTime() - fourthAttempt < TimeUnit.MILLISECONDS.toNanos(3_200)) {
-      a.transport.send(2, List.of(later));
-      for (Envelope e = b.received.poll(20, TimeUnit.MILLISECONDS);
-          e != null && got == null;
-          e = b.received.poll()) {
-        if (e.groupId() == 3) {
-          got = e;
-        }
-      }
-    }
-    assertSameMessage(later, got);
+    assertSameMessage(
+        later,
+        sendUntilReceived(a, b, later, fourthAttempt + TimeUnit.MILLISECONDS.toNanos(3_200)));
   }
 
   /**
@@ -968,11 +947,7 @@ class GrpcRaftTransportTest {
     b.stop();
     try (ConnectionDropper standIn = new ConnectionDropper(b.port)) {
       a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (standIn.attempts() < 1) {
-        assertTrue(System.nanoTime() < deadline, "a never tried to connect");
-        Thread.sleep(5);
-      }
+      standIn.awaitAttempts(1, () -> {});
       for (int i = 0; i < 50; i++) {
         b.transport.send(1, List.of(append(5, 2, 1, 3, 1))); // b's own channel to a works
         Thread.sleep(10);
@@ -985,6 +960,26 @@ class GrpcRaftTransportTest {
           standIn.attempts() <= 4,
           "a tried to connect " + standIn.attempts() + " times while 50 batches came from b");
     }
+  }
+
+  /**
+   * Sends {@code e} from {@code from} to {@code to} again and again, as a Raft leader keeps doing,
+   * until {@code to} has received an envelope of its group or {@code deadlineNanos} has passed;
+   * returns that envelope, or null.
+   */
+  private static Envelope sendUntilReceived(Node from, Node to, Envelope e, long deadlineNanos)
+      throws InterruptedException {
+    while (System.nanoTime() - deadlineNanos < 0) {
+      from.transport.send(to.id, List.of(e));
+      for (Envelope got = to.received.poll(20, TimeUnit.MILLISECONDS);
+          got != null;
+          got = to.received.poll()) {
+        if (got.groupId() == e.groupId()) {
+          return got;
+        }
+      }
+    }
+    return null;
   }
 
   /** A listener on a port that takes every connection and drops it at once, counting them. */
@@ -1013,6 +1008,16 @@ class GrpcRaftTransportTest {
 
     int attempts() {
       return attempts.get();
+    }
+
+    /** Waits up to 30 s for {@code n} connection attempts, running {@code meanwhile} every 5 ms. */
+    void awaitAttempts(int n, Runnable meanwhile) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (attempts() < n) {
+        assertTrue(System.nanoTime() < deadline, "connection attempts so far: " + attempts());
+        meanwhile.run();
+        Thread.sleep(5);
+      }
     }
 
     long lastAttemptNanos() {
