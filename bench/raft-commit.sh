@@ -11,9 +11,4 @@
 # to profile it, e.g. `10 50 1000 64`
 # with MAVEN_OPTS=-XX:StartFlightRecording=filename=/tmp/raft.jfr (exec:java runs in Maven's JVM).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-bin/mvn -B -q install -DskipTests -Dspotless.check.skip=true -pl range-store -am
-bin/mvn -B -q -pl range-store exec:java -Dexec.classpathScope=test \
-  -Dexec.mainClass=io.rangedb.rangestore.raftcluster.RaftCommitBenchmark \
-  -Dexec.args="${1:-10} ${2:-50} ${3:-1,1000} ${4:-1,64} ${5:-1} ${6:-}"
+exec "$(dirname "${BASH_SOURCE[0]}")/range-store-main.sh" RaftCommitBenchmark "${1:-10}" "${2:-50}" "${3:-1,1000}" "${4:-1,64}" "${5:-1}" ${6:-}

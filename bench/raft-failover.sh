@@ -7,9 +7,4 @@
 #   bench/raft-failover.sh [groups (default 1000)] [tick-millis (default 50)] [rounds (default 3)] \
 #       [load proposers (default 8)] [seconds down (default 0)]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-bin/mvn -B -q install -DskipTests -Dspotless.check.skip=true -pl range-store -am
-bin/mvn -B -q -pl range-store exec:java -Dexec.classpathScope=test \
-  -Dexec.mainClass=io.rangedb.rangestore.raftcluster.RaftFailoverBenchmark \
-  -Dexec.args="${1:-1000} ${2:-50} ${3:-3} ${4:-8} ${5:-0}"
+exec "$(dirname "${BASH_SOURCE[0]}")/range-store-main.sh" RaftFailoverBenchmark "${1:-1000}" "${2:-50}" "${3:-3}" "${4:-8}" "${5:-0}"
