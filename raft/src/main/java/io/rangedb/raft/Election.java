@@ -1,5 +1,7 @@
 package io.rangedb.raft;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,18 +35,66 @@ final class Election {
   }
 
   /**
+   * Ticks the follower chosen to succeed a silent leader waits before it campaigns: long enough for
+   * the other followers' hosts to notice the silence too (until they do they refuse its pre-vote,
+   * see {@link #inLease()}), which they do within a tick of each other.
+   */
+  static final int SUCCESSOR_DELAY_TICKS = 2;
+
+  /**
+   * Ticks the other followers leave the successor to win before the first of them campaigns: its
+   * pre-vote and vote take two round trips and a durable vote, far less than a tick.
+   */
+  static final int SUCCESSOR_HEAD_START_TICKS = SUCCESSOR_DELAY_TICKS + 3;
+
+  /**
    * Our leader's node has not been heard from for {@code ticks} ticks: a follower's timer counts at
    * least that long, up to one election timeout, as it would have had it been ticking all along (a
-   * quiesced group is not ticked). No further, so that the random part of the timeout still
-   * separates the followers' campaigns. A follower that may back a lease keeps its timer: it would
+   * quiesced group is not ticked). A follower that may back a lease keeps its timer: it would
    * refuse every vote anyway until the lease runs out ({@link #backsALease()}, which this leaves
    * alone), and campaigning before that only wastes its timeout.
+   *
+   * <p>Once the silence reaches a whole timeout, one follower, the same for every follower that is
+   * told ({@link #successorOf}), campaigns after {@link #SUCCESSOR_DELAY_TICKS} instead of the
+   * random part of a timeout (up to a whole timeout more), and the others wait {@link
+   * #SUCCESSOR_HEAD_START_TICKS} at least, so that they do not split its vote. The random timers
+   * stay the fallback: if the successor's log is behind, or a follower was not told, it loses and
+   * the others campaign as before. Who campaigns when is never a matter of safety, only of how soon
+   * the group has a leader again.
    */
   void leaderSilentFor(int ticks) {
-    if (raft.role == Role.FOLLOWER && raft.lead != 0 && !backsALease()) {
-      raft.electionElapsed =
-          Math.max(raft.electionElapsed, Math.min(ticks, raft.cfg.electionTicks()));
+    if (raft.role != Role.FOLLOWER || raft.lead == 0 || backsALease()) {
+      return;
     }
+    int electionTicks = raft.cfg.electionTicks();
+    raft.electionElapsed = Math.max(raft.electionElapsed, Math.min(ticks, electionTicks));
+    if (raft.electionElapsed < electionTicks) {
+      // Too short a silence for the other followers to give up on the leader: they would refuse
+      // an early campaign (inLease).
+      return;
+    }
+    if (successorOf(raft.lead) == raft.id) {
+      raft.electionElapsed =
+          Math.max(raft.electionElapsed, raft.randomizedElectionTimeout - SUCCESSOR_DELAY_TICKS);
+    } else {
+      raft.randomizedElectionTimeout =
+          Math.max(
+              raft.randomizedElectionTimeout, raft.electionElapsed + SUCCESSOR_HEAD_START_TICKS);
+    }
+  }
+
+  /**
+   * The voter that campaigns first when {@code silentLeader} goes silent: of the other voters in id
+   * order, the one the term picks, so that the groups a node led are spread over the survivors and
+   * followers at the same term agree. 0 if there is none.
+   */
+  private long successorOf(long silentLeader) {
+    List<Long> candidates = new ArrayList<>(raft.tracker.config.allVoters());
+    candidates.remove(Long.valueOf(silentLeader));
+    if (candidates.isEmpty()) {
+      return 0;
+    }
+    return candidates.get((int) Math.floorMod(raft.term, (long) candidates.size()));
   }
 
   void campaign(CampaignType type) {

@@ -42,9 +42,11 @@ public final class RawNode {
    * learns this from watching nodes, which goes on while its groups are quiesced and not ticked):
    * its election timer then counts at least that many (up to one election timeout), so that a
    * quiesced group whose leader died elects another as soon as a group that kept ticking would,
-   * instead of a whole election timeout after the host noticed. Does nothing on a replica that is
-   * not a follower with a known leader, nor on one that may back a leader lease (lease-based
-   * reads), which must wait the lease out in any case.
+   * instead of a whole election timeout after the host noticed. When the silence is a whole
+   * timeout, one follower the others agree on campaigns within two ticks and the others hold back,
+   * so that a new leader does not wait for the random part of a timeout. Does nothing on a replica
+   * that is not a follower with a known leader, nor on one that may back a leader lease
+   * (lease-based reads), which must wait the lease out in any case.
    */
   public void leaderSilentFor(int ticks) {
     raft.election.leaderSilentFor(ticks);

@@ -504,13 +504,14 @@ class RaftHostTest {
   /**
    * A node that leads quiesced groups goes silent. Quiesced groups do not tick, so when the other
    * hosts notice the silence (after {@code deadTicks}) their followers' election timers stand where
-   * the last heartbeat left them. They count the silence too, so the groups elect about as soon as
-   * groups that kept ticking would (an election timeout of 10 to 19 ticks after their leader went
-   * quiet), not a whole timeout after the hosts noticed. With this seed: a median of 12 ticks from
-   * the silence to a new leader, against 22 when the timers did not count it.
+   * the last heartbeat left them. They count the silence too, and the follower both pick as the
+   * successor campaigns two ticks later while the other holds back, so every group has a new leader
+   * within three ticks of its hosts noticing. With this seed: 10 to 12 ticks from the silence to a
+   * new leader; 10 to 30 (median 12) when the followers' random timeouts decided who campaigned
+   * first, and 22 at the median when the timers did not count the silence.
    */
   @Test
-  void quiescedGroupsOfANodeThatGoesSilentElectAsSoonAsTickingGroupsWould() {
+  void quiescedGroupsOfANodeThatGoesSilentElectWithinThreeTicksOfItsHostsNoticing() {
     groups = 60;
     startHosts();
     run(3_000);
@@ -544,13 +545,13 @@ class RaftHostTest {
     }
     assertTrue(leaderless.isEmpty(), "groups still without a leader: " + leaderless);
     java.util.Collections.sort(ticksToElect);
+    System.err.println("TTE " + ticksToElect);
     int deadTicks = RaftHost.Options.defaults().deadTicks();
-    int electionTicks = RaftConfig.defaults(2).electionTicks();
     assertTrue(
         ticksToElect.get(0) >= deadTicks,
         "no group elects before its hosts notice the silence: " + ticksToElect);
     assertTrue(
-        ticksToElect.get(led / 2) < deadTicks + electionTicks / 2,
+        ticksToElect.get(led - 1) <= deadTicks + 3,
         "ticks from the silence to a new leader, for each of the "
             + led
             + " groups: "
