@@ -55,46 +55,52 @@ final class Election {
    * alone), and campaigning before that only wastes its timeout.
    *
    * <p>Once the silence reaches a whole timeout, one follower, the same for every follower that is
-   * told ({@link #successorOf}), campaigns after {@link #SUCCESSOR_DELAY_TICKS} instead of the
-   * random part of a timeout (up to a whole timeout more), and the others wait {@link
-   * #SUCCESSOR_HEAD_START_TICKS} at least, so that they do not split its vote. The random timers
-   * stay the fallback: if the successor's log is behind, or a follower was not told, it loses and
-   * the others campaign as before. Who campaigns when is never a matter of safety, only of how soon
-   * the group has a leader again.
+   * told, campaigns {@link #SUCCESSOR_DELAY_TICKS} later instead of after the random part of a
+   * timeout (up to a whole timeout more), and the others hold back for {@link
+   * #SUCCESSOR_HEAD_START_TICKS}. Their random draws stay the fallback, for a successor whose log
+   * is behind, that cannot campaign or was not told: a lone other follower (three voters) squeezes
+   * its draw into what is left of the timeout, so it is elected within the timeout as before;
+   * several (five voters) keep their draws whole, shifted by the head start, since draws squeezed
+   * closer together split their votes more often. Who campaigns when is never a matter of safety,
+   * only of how soon the group has a leader again.
+   *
+   * @param group the group's id, which every replica knows: it spreads the groups of a silent node
+   *     over the survivors
    */
-  void leaderSilentFor(int ticks) {
+  void leaderSilentFor(int ticks, long group) {
     if (raft.role != Role.FOLLOWER || raft.lead == 0 || backsALease()) {
       return;
     }
     int electionTicks = raft.cfg.electionTicks();
     raft.electionElapsed = Math.max(raft.electionElapsed, Math.min(ticks, electionTicks));
-    if (raft.electionElapsed < electionTicks) {
-      // Too short a silence for the other followers to give up on the leader: they would refuse
-      // an early campaign (inLease).
+    if (raft.electionElapsed < electionTicks
+        || electionTicks <= SUCCESSOR_HEAD_START_TICKS
+        || !raft.log.unappliedConfChanges(raft.log.lastIndex()).isEmpty()) {
+      // A shorter silence: the other followers would refuse an early campaign (inLease). Timeouts
+      // too short to hold back in. Or a membership change under way, which the followers may not
+      // all know of yet: they could pick different successors.
       return;
     }
-    if (successorOf(raft.lead) == raft.id) {
-      raft.electionElapsed =
-          Math.max(raft.electionElapsed, raft.randomizedElectionTimeout - SUCCESSOR_DELAY_TICKS);
-    } else {
-      raft.randomizedElectionTimeout =
-          Math.max(
-              raft.randomizedElectionTimeout, raft.electionElapsed + SUCCESSOR_HEAD_START_TICKS);
-    }
-  }
-
-  /**
-   * The voter that campaigns first when {@code silentLeader} goes silent: of the other voters in id
-   * order, the one the term picks, so that the groups a node led are spread over the survivors and
-   * followers at the same term agree. 0 if there is none.
-   */
-  private long successorOf(long silentLeader) {
     List<Long> candidates = new ArrayList<>(raft.tracker.config.allVoters());
-    candidates.remove(Long.valueOf(silentLeader));
+    candidates.remove(Long.valueOf(raft.lead));
     if (candidates.isEmpty()) {
-      return 0;
+      return;
     }
-    return candidates.get((int) Math.floorMod(raft.term, (long) candidates.size()));
+    // Of the other voters in id order, the one the term and the group pick: followers at the same
+    // term agree, and the groups a node led go to different survivors.
+    long successor = candidates.get((int) ((raft.term + group) % candidates.size()));
+    if (successor == raft.id) {
+      raft.randomizedElectionTimeout = raft.electionElapsed + SUCCESSOR_DELAY_TICKS;
+      return;
+    }
+    int drawn = raft.randomizedElectionTimeout - electionTicks;
+    if (candidates.size() == 2) {
+      drawn = drawn * (electionTicks - SUCCESSOR_HEAD_START_TICKS) / electionTicks;
+    }
+    raft.randomizedElectionTimeout =
+        Math.max(
+            raft.randomizedElectionTimeout,
+            raft.electionElapsed + SUCCESSOR_HEAD_START_TICKS + drawn);
   }
 
   void campaign(CampaignType type) {

@@ -43,13 +43,16 @@ public final class RawNode {
    * its election timer then counts at least that many (up to one election timeout), so that a
    * quiesced group whose leader died elects another as soon as a group that kept ticking would,
    * instead of a whole election timeout after the host noticed. When the silence is a whole
-   * timeout, one follower the others agree on campaigns within two ticks and the others hold back,
+   * timeout, one follower the others agree on campaigns two ticks later and the others hold back,
    * so that a new leader does not wait for the random part of a timeout. Does nothing on a replica
    * that is not a follower with a known leader, nor on one that may back a leader lease
    * (lease-based reads), which must wait the lease out in any case.
+   *
+   * @param group the group's id, the same on every replica: it spreads the groups a silent node led
+   *     over the nodes left
    */
-  public void leaderSilentFor(int ticks) {
-    raft.election.leaderSilentFor(ticks);
+  public void leaderSilentFor(int ticks, long group) {
+    raft.election.leaderSilentFor(ticks, group);
   }
 
   /** Feeds a message received from another replica. */

@@ -1413,7 +1413,7 @@ public final class RaftHost implements Transport.Receiver {
       // meanwhile; their timers count the silence, so they elect as soon as ticking ones would.
       for (Group g : groups.values()) {
         if (g.raft.leader() == peer) {
-          g.raft.leaderSilentFor(options.deadTicks());
+          g.raft.leaderSilentFor(options.deadTicks(), g.id);
           wake(g);
         }
       }

@@ -506,9 +506,10 @@ class RaftHostTest {
    * hosts notice the silence (after {@code deadTicks}) their followers' election timers stand where
    * the last heartbeat left them. They count the silence too, and the follower both pick as the
    * successor campaigns two ticks later while the other holds back, so every group has a new leader
-   * within three ticks of its hosts noticing. With this seed: 10 to 12 ticks from the silence to a
-   * new leader; 10 to 30 (median 12) when the followers' random timeouts decided who campaigned
-   * first, and 22 at the median when the timers did not count the silence.
+   * within three ticks of its hosts noticing, and both other nodes take some of the groups. With
+   * this seed: 10 to 12 ticks from the silence to a new leader; 10 to 30 (median 12) when the
+   * followers' random timeouts decided who campaigned first, and 22 at the median when the timers
+   * did not count the silence.
    */
   @Test
   void quiescedGroupsOfANodeThatGoesSilentElectWithinThreeTicksOfItsHostsNoticing() {
@@ -533,19 +534,21 @@ class RaftHostTest {
     network.setDown(silent, true);
     long stopped = loop.now();
     List<Long> ticksToElect = new ArrayList<>();
+    Map<Long, Integer> newlyLed = new java.util.TreeMap<>();
     while (!leaderless.isEmpty() && loop.now() - stopped < 100 * TICK) {
       run(1);
       Map<Long, Long> now = leaders();
       for (java.util.Iterator<Long> it = leaderless.iterator(); it.hasNext(); ) {
-        if (now.containsKey(it.next())) {
+        Long newLeader = now.get(it.next());
+        if (newLeader != null) {
           it.remove();
           ticksToElect.add((loop.now() - stopped) / TICK);
+          newlyLed.merge(newLeader, 1, Integer::sum);
         }
       }
     }
     assertTrue(leaderless.isEmpty(), "groups still without a leader: " + leaderless);
     java.util.Collections.sort(ticksToElect);
-    System.err.println("TTE " + ticksToElect);
     int deadTicks = RaftHost.Options.defaults().deadTicks();
     assertTrue(
         ticksToElect.get(0) >= deadTicks,
@@ -556,6 +559,10 @@ class RaftHostTest {
             + led
             + " groups: "
             + ticksToElect);
+    assertEquals(java.util.Set.of(2L, 3L), newlyLed.keySet());
+    for (int count : newlyLed.values()) {
+      assertTrue(count >= led / 4, "the silent node's groups spread over the others: " + newlyLed);
+    }
   }
 
   /**
