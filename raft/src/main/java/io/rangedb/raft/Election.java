@@ -88,7 +88,7 @@ final class Election {
     }
     // Of the other voters in id order, the one the term and the group pick: followers at the same
     // term agree, and the groups a node led go to different survivors.
-    long successor = candidates.get((int) ((raft.term + group) % candidates.size()));
+    long successor = candidates.get(Math.floorMod(raft.term + group, candidates.size()));
     if (successor == raft.id) {
       raft.randomizedElectionTimeout = raft.electionElapsed + SUCCESSOR_DELAY_TICKS;
       return;
