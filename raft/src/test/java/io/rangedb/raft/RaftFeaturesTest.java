@@ -300,7 +300,7 @@ class RaftFeaturesTest {
       long term = c.node(1).term();
       List<Long> others = new java.util.ArrayList<>(List.of(2L, 3L, 4L, 5L));
       long successor = others.get((int) ((term + group) % others.size()));
-      others.remove(successor);
+      others.remove(Long.valueOf(successor));
       c.isolated.add(1L);
       c.isolated.add(successor);
       for (long id : others) {
