@@ -437,6 +437,13 @@ public final class RaftHost implements Transport.Receiver {
 
     /** Images taken for snapshot sends whose outcome is not reported yet. */
     public volatile int imagesInFlight;
+
+    /**
+     * Times a peer node was judged silent ({@link Options#deadTicks()} without a message from it)
+     * and the groups it led were told to elect another. Of a node that was in fact up, each is a
+     * false suspicion, which the choice of {@code deadTicks} trades against failover time.
+     */
+    public volatile long peersSilenced;
   }
 
   private final class Group {
@@ -1409,6 +1416,7 @@ public final class RaftHost implements Transport.Receiver {
       }
     }
     for (long peer : liveness.tick(ticks)) {
+      stats.peersSilenced++;
       // A node went silent: the groups it led must elect someone else. Those quiesced did not tick
       // meanwhile; their timers count the silence, so they elect as soon as ticking ones would.
       for (Group g : groups.values()) {

@@ -518,6 +518,7 @@ class RaftHostTest {
     run(3_000);
     for (RaftHost h : hosts.values()) {
       assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
+      assertEquals(0, h.stats().peersSilenced, "no node judged silent while all are up");
     }
     long silent = 1;
     java.util.Set<Long> leaderless = new java.util.TreeSet<>();
@@ -560,6 +561,9 @@ class RaftHostTest {
             + " groups: "
             + ticksToElect);
     assertEquals(java.util.Set.of(2L, 3L), newlyLed.keySet());
+    for (long node : newlyLed.keySet()) {
+      assertEquals(1, hosts.get(node).stats().peersSilenced, "node " + node + " judged 1 silent");
+    }
     for (int count : newlyLed.values()) {
       assertTrue(count >= led / 4, "the silent node's groups spread over the others: " + newlyLed);
     }

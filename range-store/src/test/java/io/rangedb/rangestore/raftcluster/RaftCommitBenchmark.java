@@ -140,6 +140,7 @@ public final class RaftCommitBenchmark {
     long cyclesBefore = sum(cluster, s -> s.cycles);
     long writesBefore = sum(cluster, s -> s.batchCommits);
     long sendsBefore = sum(cluster, s -> s.sends.get());
+    long silencedBefore = sum(cluster, s -> s.peersSilenced);
     long cpuBefore = processCpuNanos();
     cluster.liveNodes().forEach(node -> node.timedLogs.takeSyncs()); // from this case on
     Map<String, Long> threadsBefore = ThreadCpu.snapshot();
@@ -179,14 +180,15 @@ public final class RaftCommitBenchmark {
     System.out.printf(
         Locale.ROOT,
         "%d groups, %d proposers, per commit: loop cycles=%.2f log writes=%.2f transport sends=%.2f"
-            + " CPU=%.1f us (%.0f%% of the cores)%n",
+            + " CPU=%.1f us (%.0f%% of the cores); peer nodes judged silent, all being up: %d%n",
         groups,
         proposers,
         (sum(cluster, st -> st.cycles) - cyclesBefore) / n,
         (sum(cluster, st -> st.batchCommits) - writesBefore) / n,
         (sum(cluster, st -> st.sends.get()) - sendsBefore) / n,
         cpu / 1e3 / n,
-        100.0 * cpu / (elapsed * 1e9 * Runtime.getRuntime().availableProcessors()));
+        100.0 * cpu / (elapsed * 1e9 * Runtime.getRuntime().availableProcessors()),
+        sum(cluster, st -> st.peersSilenced) - silencedBefore);
     System.out.println(
         groups
             + " groups, "
