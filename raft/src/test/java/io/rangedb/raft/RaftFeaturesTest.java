@@ -299,7 +299,7 @@ class RaftFeaturesTest {
       c.tickAll(1);
       long term = c.node(1).term();
       List<Long> others = new java.util.ArrayList<>(List.of(2L, 3L, 4L, 5L));
-      long successor = others.get((int) ((term + group) % others.size()));
+      long successor = successor(term, group, others);
       others.remove(Long.valueOf(successor));
       c.isolated.add(1L);
       c.isolated.add(successor);
@@ -370,9 +370,17 @@ class RaftFeaturesTest {
     return c;
   }
 
-  /** Which of 2 and 3 succeeds leader 1 of {@code group} at {@code term}: the rule, spelled out. */
+  /** Which of 2 and 3 succeeds leader 1 of {@code group} at {@code term}. */
   private static long successorOfLeader1(long term, long group) {
-    return (term + group) % 2 == 0 ? 2 : 3;
+    return successor(term, group, List.of(2L, 3L));
+  }
+
+  /**
+   * The rule, spelled out: of the voters other than the silent leader, in id order, the one term
+   * and group pick.
+   */
+  private static long successor(long term, long group, List<Long> otherVoters) {
+    return otherVoters.get((int) ((term + group) % otherVoters.size()));
   }
 
   /** Ticks followers 2 and 3 (not the silent leader) {@code times} times, delivering as it goes. */
