@@ -341,6 +341,19 @@ public final class RawNode {
     return raft.membership.ignoredConfChanges;
   }
 
+  /**
+   * Tells the lease (lease-based reads) how many ticks are already due by the host's clock but not
+   * yet given to {@link #tick()}; a leader counts them as passed before it answers a read from its
+   * lease. Ticks counted only as they are delivered fall behind real time when the host's process
+   * is paused (a stop-the-world collection, a stopped VM) and its ticker resumes late: without
+   * this, a leader that resumes serves reads from a lease that ran out during the pause, while
+   * another leader may have been elected and have committed writes. The supplier is called on the
+   * caller's thread, only when a lease is consulted. Default: none overdue.
+   */
+  public void ticksOverdue(java.util.function.LongSupplier overdue) {
+    raft.reads.ticksOverdue(overdue);
+  }
+
   /** Whether a lease read would be answered locally right now (for tests and metrics). */
   public boolean leaseValid() {
     return raft.reads.leaseValid();

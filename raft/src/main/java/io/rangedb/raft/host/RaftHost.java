@@ -12,6 +12,7 @@ import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.ProposalOutcomeUnknownException;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.RawNode;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Ready;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.Snapshot;
@@ -206,6 +207,10 @@ public final class RaftHost implements Transport.Receiver {
    *     tries again later (after a heartbeat). An image in flight holds what the state machine
    *     fixed for it (a storage snapshot, say) until its send ends, so a node that a thousand
    *     groups must catch up by snapshot holds this many, not a thousand
+   * @param clock the clock the host's ticks fall due by, or null for none: ticks then come by
+   *     {@link #tick()}, and groups with lease-based reads cannot be opened (a lease counted only
+   *     in delivered ticks outlives the real one when the process pauses); with one, by {@link
+   *     #tick(long)}
    */
   public record Options(
       int pingTicks,
@@ -218,7 +223,8 @@ public final class RaftHost implements Transport.Receiver {
       long maxInboxBytes,
       CommitTrace trace,
       int tickSlices,
-      int maxImagesInFlight) {
+      int maxImagesInFlight,
+      TickClock clock) {
     public Options {
       java.util.Objects.requireNonNull(trace, "trace (CommitTrace.NONE for none)");
       if (pingTicks <= 0
@@ -258,7 +264,8 @@ public final class RaftHost implements Transport.Receiver {
           64L << 20,
           CommitTrace.NONE,
           1,
-          DEFAULT_MAX_IMAGES_IN_FLIGHT);
+          DEFAULT_MAX_IMAGES_IN_FLIGHT,
+          null);
     }
 
     public Options withCompactAfterEntries(long entries) {
@@ -289,6 +296,10 @@ public final class RaftHost implements Transport.Receiver {
       return edit(b -> b.maxImagesInFlight = images);
     }
 
+    public Options withClock(TickClock c) {
+      return edit(b -> b.clock = c);
+    }
+
     private Options edit(java.util.function.Consumer<Editable> change) {
       Editable b = new Editable(this);
       change.accept(b);
@@ -303,7 +314,8 @@ public final class RaftHost implements Transport.Receiver {
           b.maxInboxBytes,
           b.trace,
           b.tickSlices,
-          b.maxImagesInFlight);
+          b.maxImagesInFlight,
+          b.clock);
     }
 
     /** A mutable copy, so that each {@code with} method names only what it changes. */
@@ -319,6 +331,7 @@ public final class RaftHost implements Transport.Receiver {
       CommitTrace trace;
       int tickSlices;
       int maxImagesInFlight;
+      TickClock clock;
 
       Editable(Options o) {
         pingTicks = o.pingTicks;
@@ -332,6 +345,7 @@ public final class RaftHost implements Transport.Receiver {
         trace = o.trace;
         tickSlices = o.tickSlices;
         maxImagesInFlight = o.maxImagesInFlight;
+        clock = o.clock;
       }
     }
   }
@@ -391,6 +405,10 @@ public final class RaftHost implements Transport.Receiver {
   private final String expiredWhy;
 
   private long ticks;
+
+  /** How far the ticks are behind the clock; null without {@link Options#clock()}. */
+  private final TickLag lag;
+
   private long readSeq;
   private final Stats stats = new Stats();
 
@@ -533,6 +551,7 @@ public final class RaftHost implements Transport.Receiver {
     this.trace = options.trace();
     this.tracing = trace != CommitTrace.NONE;
     this.liveness = new PeerLiveness(nodeId, options.deadTicks());
+    this.lag = options.clock() == null ? null : new TickLag(options.clock(), options.tickSlices());
     this.isDown = liveness::isDown;
     this.expiredWhy = "no outcome within " + options.waitTicks() + " ticks";
     for (int i = 0; i < options.tickSlices(); i++) {
@@ -553,6 +572,11 @@ public final class RaftHost implements Transport.Receiver {
     return options.tickSlices();
   }
 
+  /** The clock the host's ticks fall due by ({@link Options#clock()}), or null for none. */
+  public TickClock clock() {
+    return options.clock();
+  }
+
   // ------------------------------------------------------------------ inputs (any thread)
 
   /** Opens (or recovers) a group from its log in the store. */
@@ -568,6 +592,14 @@ public final class RaftHost implements Transport.Receiver {
           if (groups.containsKey(groupId)) {
             done.completeExceptionally(
                 new IllegalStateException("group " + groupId + " is already open on this host"));
+            return;
+          }
+          if (config.readOnlyOption() == ReadOnlyOption.LEASE_BASED && lag == null) {
+            done.completeExceptionally(
+                new IllegalArgumentException(
+                    "lease-based reads need a host clock (Options.withClock): without one a lease"
+                        + " counted in delivered ticks outlives the real one when the process"
+                        + " pauses"));
             return;
           }
           if (removing.containsKey(groupId)) {
@@ -587,6 +619,9 @@ public final class RaftHost implements Transport.Receiver {
             return;
           }
           Group g = new Group(groupId, raft, storage, nextSlot++ % options.tickSlices());
+          if (lag != null) {
+            raft.ticksOverdue(() -> lag.overdueTicks(g.slot));
+          }
           groups.put(groupId, g);
           synchronized (openGroups) {
             openGroups.add(groupId);
@@ -815,7 +850,27 @@ public final class RaftHost implements Transport.Receiver {
    * Options#tickSlices()} times per tick interval.
    */
   public void tick() {
+    if (lag != null) {
+      throw new IllegalStateException("this host has a clock: call tick(dueNanos)");
+    }
     submit(this::onTick);
+  }
+
+  /**
+   * {@link #tick()} for a host with a {@link Options#clock() clock}: the slice fell due at {@code
+   * dueNanos} on it (when a fixed-rate ticker meant to run it, not when it ran). Slices due by the
+   * clock and not yet delivered count as passed for leases, so a ticker that resumes after a pause
+   * and catches up in a burst cannot be overtaken by a read that reaches the loop first.
+   */
+  public void tick(long dueNanos) {
+    if (lag == null) {
+      throw new IllegalStateException("this host has no clock: call tick()");
+    }
+    submit(
+        () -> {
+          lag.delivered(dueNanos);
+          onTick();
+        });
   }
 
   @Override

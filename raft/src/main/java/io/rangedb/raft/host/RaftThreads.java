@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The threads a production {@link RaftHost} runs on: one loop thread for all groups, one syncer and
@@ -37,7 +38,10 @@ public final class RaftThreads {
 
   /**
    * Ticks {@code host} once every {@code tickMillis}, in its {@link RaftHost.Options#tickSlices()}
-   * slices spread evenly over the interval; cancel the returned future to stop.
+   * slices spread evenly over the interval; cancel the returned future to stop. A host with a
+   * {@link RaftHost#clock() clock} is given each slice with the time it fell due on that clock (the
+   * start plus a whole number of slices, whenever the ticker gets to run it), and its tick must
+   * last {@code tickMillis}.
    */
   public static ScheduledFuture<?> startTicking(
       RaftHost host, ScheduledExecutorService ticker, long tickMillis) {
@@ -52,7 +56,23 @@ public final class RaftThreads {
               + MIN_SLICE_MICROS
               + " µs per slice");
     }
-    return ticker.scheduleAtFixedRate(host::tick, period, period, TimeUnit.MICROSECONDS);
+    TickClock clock = host.clock();
+    if (clock == null) {
+      return ticker.scheduleAtFixedRate(host::tick, period, period, TimeUnit.MICROSECONDS);
+    }
+    if (clock.tickNanos() != TimeUnit.MILLISECONDS.toNanos(tickMillis)) {
+      throw new IllegalArgumentException(
+          "the host's clock has ticks of " + clock.tickNanos() + " ns, not " + tickMillis + " ms");
+    }
+    long periodNanos = TimeUnit.MICROSECONDS.toNanos(period);
+    // Read before scheduling, so that each due time is no later than the executor's own.
+    long start = clock.nanos().getAsLong();
+    AtomicLong slices = new AtomicLong();
+    return ticker.scheduleAtFixedRate(
+        () -> host.tick(start + slices.incrementAndGet() * periodNanos),
+        period,
+        period,
+        TimeUnit.MICROSECONDS);
   }
 
   /** The shortest interval between two slices of a tick that a ticker is asked to keep. */

@@ -1,12 +1,15 @@
 package io.rangedb.raft.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.ImageSource;
@@ -24,18 +27,22 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The host on real threads ({@link RaftThreads}): three hosts whose transports call each other
  * directly from their loop threads, many groups, proposals from the test thread. Checks that every
- * proposal is applied once, in the same order, on all three hosts. (Bounds below are generous
- * liveness limits, not timing assertions.)
+ * proposal is applied once, in the same order, on all three hosts, and, with lease reads on hosts
+ * that tick by the system's monotonic clock, that a read then sees every proposal. (Bounds below
+ * are generous liveness limits, not timing assertions.)
  */
 class RaftHostThreadsTest {
   private static final int GROUPS = 50;
 
-  @Test
-  void hostsOnRealThreads() throws Exception {
+  @ParameterizedTest(name = "lease reads: {0}")
+  @ValueSource(booleans = {false, true})
+  void hostsOnRealThreads(boolean leaseReads) throws Exception {
     Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
     Map<Long, Map<Long, List<String>>> applied = new ConcurrentHashMap<>();
     List<ExecutorService> loops = new ArrayList<>();
@@ -97,22 +104,35 @@ class RaftHostThreadsTest {
                     throw new AssertionError("no snapshots here");
                   }
                 },
-                RaftHost.Options.defaults());
+                leaseReads
+                    ? RaftHost.Options.defaults()
+                        .withClock(new TickClock(System::nanoTime, TICK_MILLIS * 1_000_000))
+                    : RaftHost.Options.defaults());
         hosts.put(node, host);
       }
       List<CompletableFuture<Void>> added = new ArrayList<>();
       for (RaftHost h : hosts.values()) {
         for (long g = 1; g <= GROUPS; g++) {
-          added.add(h.addGroup(g, RaftConfig.defaults(h.nodeId())));
+          added.add(
+              h.addGroup(
+                  g,
+                  RaftConfig.defaults(h.nodeId())
+                      .withReadOnlyOption(
+                          leaseReads ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE)));
         }
-        ticking.add(RaftThreads.startTicking(h, ticker, 2));
+        ticking.add(RaftThreads.startTicking(h, ticker, TICK_MILLIS));
       }
       CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
 
+      Map<Long, Long> lastWritten = new ConcurrentHashMap<>();
       for (long g = 1; g <= GROUPS; g++) {
         for (int i = 0; i < 4; i++) {
-          proposeUntilAccepted(hosts, g, "g" + g + "-" + i);
+          lastWritten.put(g, proposeUntilAccepted(hosts, g, "g" + g + "-" + i));
         }
+      }
+      for (long g = 1; g <= GROUPS; g++) {
+        long read = readUntilAnswered(hosts, g);
+        assertTrue(read >= lastWritten.get(g), "group " + g + " read at " + read);
       }
       // Wait (bounded) until every host applied everything.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -154,17 +174,54 @@ class RaftHostThreadsTest {
     return true;
   }
 
-  /** Proposes through the leader, following hints; returns once the proposal was applied. */
-  private static void proposeUntilAccepted(Map<Long, RaftHost> hosts, long group, String cmd)
+  @Test
+  void aHostWithAClockIsTickedAtTheLengthOfItsTicks() {
+    RaftHost host =
+        new RaftHost(
+            1,
+            new MemoryLogStore(),
+            new NowhereTransport(),
+            Runnable::run,
+            Runnable::run,
+            new SplittableRandom(1),
+            new RaftHost.StateMachine() {
+              @Override
+              public void apply(long groupId, Entry entry) {}
+
+              @Override
+              public void restore(long groupId, Snapshot snapshot) {}
+            },
+            RaftHost.Options.defaults().withClock(new TickClock(System::nanoTime, 2_000_000)));
+    ScheduledExecutorService ticker = RaftThreads.newTicker("test-tick");
+    try {
+      assertThrows(IllegalArgumentException.class, () -> RaftThreads.startTicking(host, ticker, 3));
+    } finally {
+      ticker.shutdownNow();
+    }
+  }
+
+  private static final long TICK_MILLIS = 2;
+
+  /** A linearizable read through any host, following hints; returns the index it was served at. */
+  private static long readUntilAnswered(Map<Long, RaftHost> hosts, long group) throws Exception {
+    return untilAccepted(hosts, "a read of group " + group, h -> h.readIndex(group));
+  }
+
+  /** Proposes through the leader, following hints; returns the index, once applied. */
+  private static long proposeUntilAccepted(Map<Long, RaftHost> hosts, long group, String cmd)
+      throws Exception {
+    return untilAccepted(hosts, cmd, h -> h.propose(group, cmd.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static long untilAccepted(
+      Map<Long, RaftHost> hosts,
+      String what,
+      java.util.function.Function<RaftHost, CompletableFuture<Long>> op)
       throws Exception {
     long target = 1;
     for (int attempt = 0; attempt < 2_000; attempt++) {
       try {
-        hosts
-            .get(target)
-            .propose(group, cmd.getBytes(StandardCharsets.UTF_8))
-            .get(60, TimeUnit.SECONDS);
-        return;
+        return op.apply(hosts.get(target)).get(60, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException e) {
         if (e.getCause() instanceof ProposalDroppedException d
             && d.reason() != ProposalDroppedException.Reason.SUPERSEDED) {
@@ -175,6 +232,6 @@ class RaftHostThreadsTest {
         throw e;
       }
     }
-    throw new AssertionError("no leader accepted " + cmd);
+    throw new AssertionError("no leader accepted " + what);
   }
 }
