@@ -7,7 +7,10 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.EntryType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Snapshot;
+import io.rangedb.raft.sim.LinearizabilityChecker;
+import io.rangedb.raft.sim.Op;
 import io.rangedb.raft.sim.SeedFailure;
 import io.rangedb.raft.transport.AssemblingSink;
 import io.rangedb.raft.transport.ImageSink;
@@ -66,6 +69,9 @@ class HostSimulationTest {
     long images = 0;
     long received = 0;
     long deferred = 0;
+    long reads = 0;
+    long leaseReads = 0;
+    long pauses = 0;
     long ran = 0;
     for (long seed = first; ran < count && (seconds == 0 || System.nanoTime() < deadline); seed++) {
       ran++;
@@ -77,6 +83,9 @@ class HostSimulationTest {
         images += run.imagesTaken;
         received += run.imagesReceived;
         deferred += run.snapshotsDeferred();
+        reads += run.readsServed;
+        leaseReads += run.leaseReads ? run.readsServed : 0;
+        pauses += run.pauses;
       } catch (AssertionError | RuntimeException e) {
         throw SeedFailure.of("host simulation", seed, e, replay(seed));
       }
@@ -93,7 +102,16 @@ class HostSimulationTest {
             + ", received whole: "
             + received
             + "; snapshots deferred at the limit of images in flight: "
-            + deferred);
+            + deferred
+            + "; reads served: "
+            + reads
+            + ", from leases or confirmed in lease mode: "
+            + leaseReads
+            + "; pauses: "
+            + pauses);
+    assertTrue(ran < 10 || leaseReads > 0, "reads must be served in the lease seeds");
+    assertTrue(ran < 10 || reads > leaseReads, "and in the others");
+    assertTrue(ran < 10 || pauses > 0, "nodes must be paused");
     assertTrue(ran < 10 || moved > 0, "replicas must move between hosts in the odd seeds");
     assertTrue(
         ran < 10 || images > 0,
@@ -141,6 +159,12 @@ class HostSimulationTest {
      */
     final boolean durableState;
 
+    /**
+     * Seeds whose quotient by 3 is odd read from leader leases (the hosts then tick by their clock,
+     * {@link TickClock}); the others confirm each read with a quorum.
+     */
+    final boolean leaseReads;
+
     /** Per node, per group: the durable state machine's image as its disk holds it. */
     final Map<Long, Map<Long, TreeMap<Long, String>>> disks = new TreeMap<>();
 
@@ -172,6 +196,7 @@ class HostSimulationTest {
       this.moves = hostCompacts;
       this.nodes = moves ? 4 : 3;
       this.durableState = seed % 4 == 1;
+      this.leaseReads = (seed / 3) % 2 == 1;
       this.rng = new SplittableRandom(seed);
       this.network = new SimulatedNetwork(rng.split(), loop);
     }
@@ -196,6 +221,10 @@ class HostSimulationTest {
         members.put(g, new java.util.TreeSet<>(List.of(1L, 2L, 3L)));
       }
       for (long id = 1; id <= nodes; id++) {
+        paused.put(id, false);
+        heldWork.put(id, new ArrayList<>());
+        heldInbound.put(id, new ArrayList<>());
+        missedTicks.put(id, new ArrayList<>());
         MemoryLogStore store = new MemoryLogStore();
         for (long g = 1; g <= GROUPS && id <= 3; g++) {
           store.bootstrap(g, ConfState.ofVoters(1L, 2L, 3L));
@@ -207,9 +236,7 @@ class HostSimulationTest {
       if (moves) {
         loop.after(400, this::mover);
       }
-      for (int c = 0; c < 4; c++) {
-        loop.after(rng.nextInt(100), this::client);
-      }
+      loop.after(rng.nextInt(100), this::client);
       loop.after(300, this::nemesis);
       loop.after(200, this::compactor);
       loop.runUntil(6_000);
@@ -252,6 +279,9 @@ class HostSimulationTest {
         assertTrue(distinct == total, "a command was applied twice");
       }
       assertTrue(acked.size() > GROUPS, "proposals were acknowledged: " + acked.size());
+      assertTrue(
+          readsBehind.isEmpty(), "reads answered before their index applied: " + readsBehind);
+      checkLinearizable();
       return "seed="
           + seed
           + " acked="
@@ -272,6 +302,12 @@ class HostSimulationTest {
           + snapshotsInstalled
           + " moves="
           + movesDone
+          + " leaseReads="
+          + leaseReads
+          + " readsServed="
+          + readsServed
+          + " pauses="
+          + pauses
           + (durableState
               ? " durableState imagesTaken="
                   + imagesTaken
@@ -450,24 +486,30 @@ class HostSimulationTest {
           new RaftHost(
               id,
               stores.get(id),
-              network.attach(id, new CurrentHostReceiver(self)),
+              network.attach(id, new HeldWhilePaused(id, new CurrentHostReceiver(self))),
               task ->
                   loop.after(
                       0,
-                      () -> {
-                        if (incarnation.get(id) == inc && up.get(id)) {
-                          task.run(); // a crashed host does nothing more, and writes nothing
-                        }
-                      }),
+                      () ->
+                          runOrHold(
+                              id,
+                              () -> {
+                                if (incarnation.get(id) == inc && up.get(id)) {
+                                  task.run(); // a crashed host does nothing more, nor writes
+                                }
+                              })),
               // An fsync takes a while, and a crash may come before it finishes.
               task ->
                   loop.after(
                       fsyncDelays.nextInt(3),
-                      () -> {
-                        if (incarnation.get(id) == inc && up.get(id)) {
-                          task.run();
-                        }
-                      }),
+                      () ->
+                          runOrHold(
+                              id,
+                              () -> {
+                                if (incarnation.get(id) == inc && up.get(id)) {
+                                  task.run();
+                                }
+                              })),
               rng.split(),
               durableState ? sm : rebuiltFromTheLog(sm),
               options());
@@ -478,7 +520,7 @@ class HostSimulationTest {
       }
       for (long g = 1; g <= GROUPS; g++) {
         long group = g;
-        host.addGroup(g, RaftConfig.defaults(id))
+        host.addGroup(g, groupConfig(id))
             .whenComplete(
                 (v, e) -> {
                   if (e != null && !(e.getCause() instanceof HostFailedException)) {
@@ -529,20 +571,136 @@ class HostSimulationTest {
       if (durableState && (seed / 16) % 2 == 1) {
         o = o.withMaxImagesInFlight(1);
       }
+      if (leaseReads) {
+        o = o.withClock(new TickClock(() -> loop.now() * NANOS_PER_MS, TICK_MS * NANOS_PER_MS));
+      }
       return seed % 4 == 3 ? o.withMaxInboxBytes(200) : o;
+    }
+
+    static final long TICK_MS = 10;
+    static final long NANOS_PER_MS = 1_000_000;
+
+    /** Every replica's settings: lease-based reads in the seeds that use them. */
+    RaftConfig groupConfig(long node) {
+      return RaftConfig.defaults(node)
+          .withReadOnlyOption(leaseReads ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE);
     }
 
     static final int[] TICK_SLICES = {1, 2, 5};
 
     void tick(long id, int inc) {
       loop.after(
-          10 / hosts.get(id).tickSlices(),
+          TICK_MS / hosts.get(id).tickSlices(),
           () -> {
             if (incarnation.get(id) == inc && up.get(id)) {
-              hosts.get(id).tick();
+              long due = loop.now() * NANOS_PER_MS;
+              if (paused.get(id)) {
+                missedTicks.get(id).add(due); // its ticker catches up when it resumes
+              } else {
+                tickNow(id, due);
+              }
               tick(id, inc);
             }
           });
+    }
+
+    void tickNow(long id, long due) {
+      if (leaseReads) {
+        hosts.get(id).tick(due);
+      } else {
+        hosts.get(id).tick();
+      }
+    }
+
+    // ------------------------------------------------------------------ pauses
+
+    /** Nodes whose process is paused (a stop-the-world collection, a stopped VM). */
+    final Map<Long, Boolean> paused = new TreeMap<>();
+
+    /** Per node, what its loop and syncer would have run while it was paused. */
+    final Map<Long, List<Runnable>> heldWork = new TreeMap<>();
+
+    /** Per node, what the network delivered while it was paused (its socket buffers). */
+    final Map<Long, List<Runnable>> heldInbound = new TreeMap<>();
+
+    /** Per node, when the ticks its ticker missed while paused fell due. */
+    final Map<Long, List<Long>> missedTicks = new TreeMap<>();
+
+    int pauses;
+
+    void runOrHold(long id, Runnable task) {
+      if (paused.get(id)) {
+        heldWork.get(id).add(task);
+      } else {
+        task.run();
+      }
+    }
+
+    /**
+     * Pauses a node for long enough, often, that its leases run out and the others elect. When it
+     * resumes, its loop first runs what was queued for it (the reads and proposals clients made in
+     * the pause among them); the messages it was sent and the ticks its ticker catches up with come
+     * up to 2 ms later, as a resumed process's threads race.
+     */
+    void pause(long id) {
+      pauses++;
+      paused.put(id, true);
+      int inc = incarnation.get(id);
+      loop.after(
+          20 + rng.nextInt(600),
+          () -> {
+            paused.put(id, false);
+            List<Runnable> work = new ArrayList<>(heldWork.get(id));
+            List<Runnable> inbound = new ArrayList<>(heldInbound.get(id));
+            List<Long> ticks = new ArrayList<>(missedTicks.get(id));
+            heldWork.get(id).clear();
+            heldInbound.get(id).clear();
+            missedTicks.get(id).clear();
+            work.forEach(Runnable::run);
+            loop.after(
+                rng.nextInt(3),
+                () -> {
+                  inbound.forEach(Runnable::run);
+                  if (incarnation.get(id) == inc && up.get(id)) {
+                    ticks.forEach(due -> tickNow(id, due));
+                  }
+                });
+          });
+    }
+
+    /** The network's deliveries to a paused node wait until it resumes. */
+    private final class HeldWhilePaused implements io.rangedb.raft.transport.Transport.Receiver {
+      private final long id;
+      private final io.rangedb.raft.transport.Transport.Receiver inner;
+
+      HeldWhilePaused(long id, io.rangedb.raft.transport.Transport.Receiver inner) {
+        this.id = id;
+        this.inner = inner;
+      }
+
+      private void deliver(Runnable r) {
+        if (paused.get(id)) {
+          heldInbound.get(id).add(r);
+        } else {
+          r.run();
+        }
+      }
+
+      @Override
+      public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
+        deliver(() -> inner.receive(fromNode, batch));
+      }
+
+      @Override
+      public void snapshotStatus(long groupId, long toNode, boolean delivered) {
+        deliver(() -> inner.snapshotStatus(groupId, toNode, delivered));
+      }
+
+      @Override
+      public ImageSink snapshotSink(long fromNode, io.rangedb.raft.transport.Envelope header) {
+        // A stream already under way goes on in the pause (its chunks are buffered on the way).
+        return inner.snapshotSink(fromNode, header);
+      }
     }
 
     final Map<Long, Map<Long, TreeMap<Long, String>>> states = new TreeMap<>();
@@ -639,7 +797,7 @@ class HostSimulationTest {
       }
       moving = true;
       movingGroup = g;
-      hosts.get(to).addGroup(g, RaftConfig.defaults(to)); // fails harmlessly if already open
+      hosts.get(to).addGroup(g, groupConfig(to)); // fails harmlessly if already open
       changeWithRetry(g, io.rangedb.raft.ConfChange.addLearner(to))
           .whenComplete(
               (i, e) -> {
@@ -715,11 +873,19 @@ class HostSimulationTest {
         return;
       }
       loop.after(150 + rng.nextInt(400), this::nemesis);
-      switch (rng.nextInt(4)) {
+      switch (rng.nextInt(5)) {
         case 0 -> {
           long victim = 1 + rng.nextInt(nodes);
-          if (up.get(victim) && up.values().stream().filter(b -> b).count() == nodes) {
+          if (up.get(victim)
+              && up.values().stream().filter(b -> b).count() == nodes
+              && !anyPaused()) {
             crash(victim);
+          }
+        }
+        case 4 -> {
+          long victim = 1 + rng.nextInt(nodes);
+          if (up.values().stream().filter(b -> b).count() == nodes && !anyPaused()) {
+            pause(victim);
           }
         }
         case 1 -> network.conditions.lossRate = rng.nextDouble() * 0.1;
@@ -728,13 +894,134 @@ class HostSimulationTest {
       }
     }
 
+    boolean anyPaused() {
+      return paused.containsValue(true);
+    }
+
+    // ------------------------------------------------------------------ clients' history
+
+    /** Every client's reads and writes, each group a register (its latest command). */
+    final List<Op> history = new ArrayList<>();
+
+    long nextOpId;
+    int readsServed;
+
+    /** Reads answered by a host that had not applied their read index: none may be. */
+    final List<String> readsBehind = new ArrayList<>();
+
+    /**
+     * Writes (proposals) and linearizable reads (readIndex) through any host; half of them on group
+     * 1, which stays busy enough that its leader keeps its lease (an idle group quiesces, and gives
+     * the lease up) and a pause of that leader meets reads.
+     */
     void client() {
       if (!faults) {
         return;
       }
-      long group = 1 + rng.nextInt(GROUPS);
-      proposeWithRetry(group, "c" + (++nextCommand), 3)
-          .whenComplete((i, e) -> loop.after(rng.nextInt(30), this::client));
+      // Open loop: the next operation does not wait for this one, so operations go on reaching
+      // the nodes that work while others hang on a paused one (up to a bound).
+      loop.after(1 + rng.nextInt(15), this::client);
+      if (inFlight >= MAX_IN_FLIGHT) {
+        return;
+      }
+      inFlight++;
+      long group = rng.nextBoolean() ? 1 : 1 + rng.nextInt(GROUPS);
+      CompletableFuture<?> done =
+          rng.nextInt(10) < 4 ? read(group) : write(group, "c" + (++nextCommand));
+      done.whenComplete((i, e) -> inFlight--);
+    }
+
+    static final int MAX_IN_FLIGHT = 12;
+    int inFlight;
+
+    CompletableFuture<Long> write(long group, String cmd) {
+      Op op = new Op(++nextOpId, 0, Op.Kind.WRITE, "g" + group, cmd, loop.now());
+      history.add(op);
+      CompletableFuture<Long> f = proposeWithRetry(group, cmd, 3);
+      f.whenComplete(
+          (index, e) -> {
+            op.completedAt = loop.now();
+            // Refused means not appended (never on a forwarded path: hosts do not forward).
+            op.status =
+                e == null
+                    ? Op.Status.OK
+                    : e instanceof ProposalDroppedException ? Op.Status.FAILED : Op.Status.UNKNOWN;
+            if (op.status == Op.Status.UNKNOWN) {
+              op.completedAt = Long.MAX_VALUE;
+            }
+          });
+      return f;
+    }
+
+    /**
+     * A read through {@link RaftHost#readIndex}: once it completes, the register as the serving
+     * host has applied it then, and its applied index, which must be at or past the read index.
+     */
+    CompletableFuture<Long> read(long group) {
+      Op op = new Op(++nextOpId, 0, Op.Kind.READ, "g" + group, null, loop.now());
+      history.add(op);
+      long[] position = new long[1];
+      String[] value = new String[1];
+      CompletableFuture<Long> result = new CompletableFuture<>();
+      attempt(
+          group,
+          h -> h.readIndex(group),
+          (node, index) -> {
+            TreeMap<Long, String> state = states.get(node).get(group);
+            position[0] = lastApplied(state);
+            if (position[0] < index) { // said here, as a callback's assertion would be swallowed
+              readsBehind.add("group " + group + " read at " + index + " on " + node);
+            }
+            value[0] = registerAt(state, position[0]);
+          },
+          1 + rng.nextInt(nodes),
+          0,
+          3,
+          result);
+      result.whenComplete(
+          (index, e) -> {
+            op.completedAt = loop.now();
+            if (e == null) {
+              op.status = Op.Status.OK;
+              op.readValue = value[0];
+              op.readPosition = position[0];
+              readsServed++;
+            } else {
+              op.status = Op.Status.FAILED; // a read that got no answer took no effect
+            }
+          });
+      return result;
+    }
+
+    /** The latest command at or before {@code index} in an applied log (null: none yet). */
+    static String registerAt(TreeMap<Long, String> state, long index) {
+      for (Map.Entry<Long, String> e : state.headMap(index, true).descendingMap().entrySet()) {
+        if (e.getKey() >= 1 && !e.getValue().isEmpty()) {
+          return e.getValue();
+        }
+      }
+      return null;
+    }
+
+    /** Each group's history must be linearizable, the log giving the writes' order. */
+    void checkLinearizable() {
+      for (long g = 1; g <= GROUPS; g++) {
+        String key = "g" + g;
+        Map<Long, Long> writeIndex = new HashMap<>();
+        Map<String, Long> indexOf = new HashMap<>();
+        committed.getOrDefault(g, Map.of()).forEach((index, cmd) -> indexOf.put(cmd, index));
+        List<Op> ops = new ArrayList<>();
+        for (Op op : history) {
+          if (op.key.equals(key)) {
+            ops.add(op);
+            if (op.kind == Op.Kind.WRITE && indexOf.containsKey(op.value)) {
+              writeIndex.put(op.id, indexOf.get(op.value));
+            }
+          }
+        }
+        String violation = LinearizabilityChecker.check(ops, writeIndex);
+        assertTrue(violation == null, "group " + g + ": " + violation);
+      }
     }
 
     /** Proposes through whichever host leads, following NOT_LEADER hints a few times. */
@@ -751,7 +1038,7 @@ class HostSimulationTest {
       attempt(
           group,
           h -> h.propose(group, bytes),
-          index -> acked.add(group + "/" + index + "/" + cmd),
+          (node, index) -> acked.add(group + "/" + index + "/" + cmd),
           1 + rng.nextInt(nodes),
           0,
           attempts,
@@ -765,7 +1052,7 @@ class HostSimulationTest {
       attempt(
           group,
           h -> h.proposeConfChange(group, change),
-          index -> {},
+          (node, index) -> {},
           1 + rng.nextInt(nodes),
           0,
           6,
@@ -776,7 +1063,7 @@ class HostSimulationTest {
     private void attempt(
         long group,
         java.util.function.Function<RaftHost, CompletableFuture<Long>> op,
-        java.util.function.LongConsumer onAck,
+        Served onAck,
         long target,
         long previous,
         int left,
@@ -797,7 +1084,7 @@ class HostSimulationTest {
       f.whenComplete(
           (index, e) -> {
             if (e == null) {
-              onAck.accept(index);
+              onAck.served(t, index);
               result.complete(index);
             } else if (left > 1 && e instanceof IllegalArgumentException) {
               // This node's replica was moved away ("no group"): ask the next node.
@@ -820,6 +1107,11 @@ class HostSimulationTest {
             }
           });
     }
+  }
+
+  /** Told, on the serving host's loop, that node {@code node} answered with {@code index}. */
+  private interface Served {
+    void served(long node, long index);
   }
 
   /** Destroys a group's log on a store no host runs on, synced, as a restarting host would. */

@@ -20,7 +20,7 @@ import java.util.PriorityQueue;
  * it does not. A buggy system (a stale read, a lost acknowledged write, a wrongly restored
  * snapshot) fails one of these conditions.
  */
-final class LinearizabilityChecker {
+public final class LinearizabilityChecker {
   private LinearizabilityChecker() {}
 
   /**
@@ -28,7 +28,7 @@ final class LinearizabilityChecker {
    * @param writeIndex log index of each write that took effect, by op id
    * @return null if linearizable, else a description of the violation
    */
-  static String check(List<Op> ops, Map<Long, Long> writeIndex) {
+  public static String check(List<Op> ops, Map<Long, Long> writeIndex) {
     record Placed(Op op, double position) {}
     List<Placed> placed = new ArrayList<>();
     for (Op op : ops) {

@@ -1,13 +1,16 @@
 package io.rangedb.raft.sim;
 
-/** One client operation on a register, as the history records it. */
-final class Op {
-  enum Kind {
+/**
+ * One client operation on a register, as the history records it (also by the host simulation, in
+ * another package).
+ */
+public final class Op {
+  public enum Kind {
     READ,
     WRITE
   }
 
-  enum Status {
+  public enum Status {
     PENDING,
     OK,
     /** Definitely did not take effect (refused up front, or a read that got no answer). */
@@ -16,20 +19,20 @@ final class Op {
     UNKNOWN
   }
 
-  final long id;
-  final int client;
-  final Kind kind;
-  final String key;
-  final String value; // written value, or the value a read returned (null = absent)
-  final long invokedAt;
-  long completedAt = Long.MAX_VALUE;
-  Status status = Status.PENDING;
-  String readValue;
+  public final long id;
+  public final int client;
+  public final Kind kind;
+  public final String key;
+  public final String value; // written value, or the value a read returned (null = absent)
+  public final long invokedAt;
+  public long completedAt = Long.MAX_VALUE;
+  public Status status = Status.PENDING;
+  public String readValue;
 
   /** For an OK read, the applied index of the replica that served it. */
-  long readPosition;
+  public long readPosition;
 
-  Op(long id, int client, Kind kind, String key, String value, long invokedAt) {
+  public Op(long id, int client, Kind kind, String key, String value, long invokedAt) {
     this.id = id;
     this.client = client;
     this.kind = kind;
