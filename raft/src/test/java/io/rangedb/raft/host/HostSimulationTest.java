@@ -486,7 +486,12 @@ class HostSimulationTest {
           new RaftHost(
               id,
               stores.get(id),
-              network.attach(id, new HeldWhilePaused(id, new CurrentHostReceiver(self))),
+              network.attach(
+                  id,
+                  new PausableReceiver(
+                      () -> paused.get(id),
+                      heldInbound.get(id)::add,
+                      new CurrentHostReceiver(self))),
               task ->
                   loop.after(
                       0,
@@ -666,41 +671,6 @@ class HostSimulationTest {
                   }
                 });
           });
-    }
-
-    /** The network's deliveries to a paused node wait until it resumes. */
-    private final class HeldWhilePaused implements io.rangedb.raft.transport.Transport.Receiver {
-      private final long id;
-      private final io.rangedb.raft.transport.Transport.Receiver inner;
-
-      HeldWhilePaused(long id, io.rangedb.raft.transport.Transport.Receiver inner) {
-        this.id = id;
-        this.inner = inner;
-      }
-
-      private void deliver(Runnable r) {
-        if (paused.get(id)) {
-          heldInbound.get(id).add(r);
-        } else {
-          r.run();
-        }
-      }
-
-      @Override
-      public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
-        deliver(() -> inner.receive(fromNode, batch));
-      }
-
-      @Override
-      public void snapshotStatus(long groupId, long toNode, boolean delivered) {
-        deliver(() -> inner.snapshotStatus(groupId, toNode, delivered));
-      }
-
-      @Override
-      public ImageSink snapshotSink(long fromNode, io.rangedb.raft.transport.Envelope header) {
-        // A stream already under way goes on in the pause (its chunks are buffered on the way).
-        return inner.snapshotSink(fromNode, header);
-      }
     }
 
     final Map<Long, Map<Long, TreeMap<Long, String>>> states = new TreeMap<>();

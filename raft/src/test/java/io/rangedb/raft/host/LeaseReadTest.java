@@ -65,7 +65,10 @@ class LeaseReadTest {
           new RaftHost(
               node,
               store,
-              network.attach(node, new HeldWhilePaused(node, new CurrentHostReceiver(self))),
+              network.attach(
+                  node,
+                  new PausableReceiver(
+                      () -> paused.get(node), held.get(node)::add, new CurrentHostReceiver(self))),
               task -> time.after(0, () -> runOrHold(node, task)),
               task -> time.after(1, () -> runOrHold(node, task)),
               rng.split(),
@@ -109,35 +112,6 @@ class LeaseReadTest {
           waiting.forEach(Runnable::run);
           ticks.forEach(due -> hosts.get(node).tick(due));
         });
-  }
-
-  /**
-   * What the network delivers to a paused node waits, as in its socket buffers, until it resumes.
-   */
-  private final class HeldWhilePaused implements io.rangedb.raft.transport.Transport.Receiver {
-    private final long node;
-    private final io.rangedb.raft.transport.Transport.Receiver inner;
-
-    HeldWhilePaused(long node, io.rangedb.raft.transport.Transport.Receiver inner) {
-      this.node = node;
-      this.inner = inner;
-    }
-
-    @Override
-    public void receive(long fromNode, List<io.rangedb.raft.transport.Envelope> batch) {
-      runOrHold(node, () -> inner.receive(fromNode, batch));
-    }
-
-    @Override
-    public void snapshotStatus(long groupId, long toNode, boolean delivered) {
-      runOrHold(node, () -> inner.snapshotStatus(groupId, toNode, delivered));
-    }
-
-    @Override
-    public io.rangedb.raft.transport.ImageSink snapshotSink(
-        long fromNode, io.rangedb.raft.transport.Envelope header) {
-      return inner.snapshotSink(fromNode, header); // one group, no snapshots in these tests
-    }
   }
 
   /** A fixed-rate ticker: a paused process's ticker misses its turns and catches up later. */
