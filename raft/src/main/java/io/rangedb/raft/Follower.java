@@ -38,9 +38,11 @@ final class Follower {
   }
 
   private void heardFromLeader(Message m) {
-    raft.electionElapsed = 0;
+    // The promise not to vote starts now: after the ticks already due but not yet delivered.
+    long overdue = Math.min(raft.ticksOverdue.getAsLong(), Integer.MAX_VALUE / 2);
+    raft.electionElapsed = (int) -overdue;
     raft.lead = m.from();
-    raft.leaderHeardTick = raft.ticks;
+    raft.leaderHeardTick = raft.ticks + overdue;
   }
 
   void handleAppend(Message m) {

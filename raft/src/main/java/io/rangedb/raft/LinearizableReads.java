@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 /**
  * Linearizable reads: a read index answered once a quorum confirmed by heartbeat that we still lead
@@ -21,9 +20,6 @@ final class LinearizableReads {
 
   /** Read requests that arrived before the leader committed an entry of its own term. */
   private final List<Message> pendingReadIndex = new ArrayList<>();
-
-  /** Ticks due by the host's clock that the replica has not been given yet (see RawNode). */
-  private LongSupplier ticksOverdue = () -> 0;
 
   LinearizableReads(Raft raft) {
     this.raft = raft;
@@ -107,10 +103,6 @@ final class LinearizableReads {
     }
   }
 
-  void ticksOverdue(LongSupplier overdue) {
-    this.ticksOverdue = overdue;
-  }
-
   /**
    * The lease: a quorum acknowledged a heartbeat sent at leader tick T, and each of them refuses to
    * vote for electionTicks of its own ticks after receiving it, so no other leader can exist before
@@ -129,7 +121,7 @@ final class LinearizableReads {
     long start = raft.tracker.quorumAckedTick();
     return start != Long.MIN_VALUE
         && start + cfg.electionTicks() - cfg.maxClockDriftTicks()
-            > raft.ticks + ticksOverdue.getAsLong();
+            > raft.ticks + raft.ticksOverdue.getAsLong();
   }
 
   private void respondReadIndex(long from, byte[] context, long index) {

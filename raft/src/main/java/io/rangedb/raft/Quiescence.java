@@ -56,5 +56,10 @@ final class Quiescence {
                 .context(Message.QUIESCE));
       }
     }
+    // Our clock stands still from here. Leap it a whole election timeout, so that no
+    // acknowledgement of a heartbeat sent so far, however late it comes (while quiesced, or once
+    // woken), backs a lease: each would otherwise count from a tick that no longer follows real
+    // time.
+    raft.ticks += raft.cfg.electionTicks();
   }
 }

@@ -75,6 +75,12 @@ final class Raft {
    */
   long leaderHeardTick = Long.MIN_VALUE;
 
+  /**
+   * Ticks already due by the host's clock that this replica has not been given yet (see {@link
+   * RawNode#ticksOverdue}): the lease and a follower's promise count them as passed.
+   */
+  java.util.function.LongSupplier ticksOverdue = () -> 0;
+
   /** A TIMEOUT_NOW left this term: the lease cannot be trusted any more. */
   boolean sentTimeoutNow;
 

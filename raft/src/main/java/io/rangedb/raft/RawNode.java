@@ -342,16 +342,18 @@ public final class RawNode {
   }
 
   /**
-   * Tells the lease (lease-based reads) how many ticks are already due by the host's clock but not
-   * yet given to {@link #tick()}; a leader counts them as passed before it answers a read from its
-   * lease. Ticks counted only as they are delivered fall behind real time when the host's process
-   * is paused (a stop-the-world collection, a stopped VM) and its ticker resumes late: without
-   * this, a leader that resumes serves reads from a lease that ran out during the pause, while
-   * another leader may have been elected and have committed writes. The supplier is called on the
-   * caller's thread, only when a lease is consulted. Default: none overdue.
+   * Tells the replica how many ticks are already due by the host's clock but not yet given to
+   * {@link #tick()}; a leader counts them as passed before it answers a read from its lease, and a
+   * follower that hears from its leader starts its promise not to vote (which the lease rests on)
+   * after them. Ticks counted only as they are delivered fall behind real time when the host's
+   * process is paused (a stop-the-world collection, a stopped process): without this, a leader that
+   * resumes could serve reads from a lease that ran out during the pause, and a follower that
+   * resumes could take a heartbeat before its overdue ticks and vote at once, while the leader
+   * still counts on its promise. Called on the caller's thread when a lease or a promise is
+   * consulted or made. Default: none overdue.
    */
   public void ticksOverdue(java.util.function.LongSupplier overdue) {
-    raft.reads.ticksOverdue(overdue);
+    raft.ticksOverdue = overdue;
   }
 
   /** Whether a lease read would be answered locally right now (for tests and metrics). */

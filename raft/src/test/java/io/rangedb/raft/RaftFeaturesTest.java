@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,51 @@ class RaftFeaturesTest {
     c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
     c.processReadies();
     assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
+  }
+
+  /**
+   * A follower whose host is behind its clock (a pause in the middle of a cycle) hears from its
+   * leader: the leader counts its lease from the heartbeat, so the follower's promise not to vote
+   * must start after the ticks already due, not be used up by them when they are delivered.
+   */
+  @Test
+  void aFollowerThatHearsItsLeaderWhileTicksAreOverdueStartsItsPromiseAfterThem() {
+    Cluster c = leaderWithLease();
+    long[] overdue = {5};
+    c.node(2).ticksOverdue(() -> overdue[0]);
+    c.isolated.add(3L);
+    c.tickAll(1); // a heartbeat from 1 reaches 2 while 5 of 2's ticks are overdue
+    c.isolated.add(1L);
+    overdue[0] = 0;
+    c.tick(2, 5 + ELECTION_TICKS - 1); // the overdue ticks, then all but one of the promise's
+    long term = c.node(2).term();
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
+    c.processReadies();
+    assertNotEquals(3, c.node(2).hardState().vote(), "the promise still holds");
+    c.tick(2, 1);
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 2, 1000, term));
+    c.processReadies();
+    assertEquals(3, c.node(2).hardState().vote(), "and ends an election timeout after it began");
+  }
+
+  /**
+   * A leader's heartbeat acknowledged after the group quiesced (it was in flight) must not give a
+   * lease to a group whose clock now stands still: woken later, it would count the lease from a
+   * tick that no longer follows real time.
+   */
+  @Test
+  void anAcknowledgementThatArrivesAfterTheGroupQuiescedBacksNoLease() {
+    Cluster c = leaderWithLease();
+    List<Message> late = new ArrayList<>();
+    c.dropRules.add(m -> m.type() == MessageType.HEARTBEAT_RESP && late.add(m));
+    c.tickAll(1); // a heartbeat whose acknowledgements are held back
+    c.dropRules.clear();
+    c.node(1).quiesce();
+    c.stabilize();
+    late.forEach(c::deliver); // ...and arrive now
+    assertFalse(c.node(1).leaseValid(), "no lease from before the quiesce");
+    c.tickAll(2);
+    assertTrue(c.node(1).leaseValid(), "heartbeats after waking found one");
   }
 
   @Test

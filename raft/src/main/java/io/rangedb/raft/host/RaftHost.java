@@ -197,20 +197,20 @@ public final class RaftHost implements Transport.Receiver {
    *     takes the next input, however large (a snapshot).
    * @param trace told where each entry is on its way to being applied ({@link CommitTrace#NONE}:
    *     nowhere)
-   * @param tickSlices how many calls of {@link #tick()} make one tick: each call ticks the groups
-   *     of one slice, so that a host with thousands of groups ticks them in small pieces spread
-   *     over the tick interval instead of all in one long cycle that every commit in flight waits
-   *     behind; pings, liveness and wait limits count whole ticks
+   * @param tickSlices how many slices make one tick (calls of {@link #tick()}, or with a {@link
+   *     #clock() clock} slices of its tick): each slice ticks the groups of one slot, so that a
+   *     host with thousands of groups ticks them in small pieces spread over the tick interval
+   *     instead of all in one long cycle that every commit in flight waits behind; pings, liveness
+   *     and wait limits count whole ticks
    * @param maxImagesInFlight with a {@link DurableStateMachine}, the most images taken for snapshot
    *     sends whose outcome the transport has not reported yet. A snapshot message past it is not
    *     sent and no image is taken: its group's leader hears at once that it was not delivered and
    *     tries again later (after a heartbeat). An image in flight holds what the state machine
    *     fixed for it (a storage snapshot, say) until its send ends, so a node that a thousand
    *     groups must catch up by snapshot holds this many, not a thousand
-   * @param clock the clock the host's ticks fall due by, or null for none: ticks then come by
-   *     {@link #tick()}, and groups with lease-based reads cannot be opened (a lease counted only
-   *     in delivered ticks outlives the real one when the process pauses); with one, by {@link
-   *     #tick(long)}
+   * @param clock the clock the host's ticks follow ({@link TickClock}), or null for none: each call
+   *     of {@link #tick()} is then one slice, and groups with lease-based reads cannot be opened (a
+   *     lease counted in calls of a ticker outlives the real one when the process pauses)
    */
   public record Options(
       int pingTicks,
@@ -298,6 +298,10 @@ public final class RaftHost implements Transport.Receiver {
 
     public Options withClock(TickClock c) {
       return edit(b -> b.clock = c);
+    }
+
+    public Options withQuiesce(boolean q) {
+      return edit(b -> b.quiesce = q);
     }
 
     private Options edit(java.util.function.Consumer<Editable> change) {
@@ -847,30 +851,22 @@ public final class RaftHost implements Transport.Receiver {
   /**
    * One slice of a tick: one tick of the Raft clock for every group of the next slice that is not
    * quiesced (with one slice, the default, every group). Call at a fixed rate, {@link
-   * Options#tickSlices()} times per tick interval.
+   * Options#tickSlices()} times per tick interval. A host with a {@link Options#clock() clock}
+   * counts the slices by it instead, and a call only makes sure it looks soon.
    */
   public void tick() {
-    if (lag != null) {
-      throw new IllegalStateException("this host has a clock: call tick(dueNanos)");
-    }
-    submit(this::onTick);
+    // With a clock, every cycle delivers the slices due by it: a call only wakes the loop.
+    submit(lag == null ? this::onTick : NOTHING);
   }
 
-  /**
-   * {@link #tick()} for a host with a {@link Options#clock() clock}: the slice fell due at {@code
-   * dueNanos} on it (when a fixed-rate ticker meant to run it, not when it ran). Slices due by the
-   * clock and not yet delivered count as passed for leases, so a ticker that resumes after a pause
-   * and catches up in a burst cannot be overtaken by a read that reaches the loop first.
-   */
-  public void tick(long dueNanos) {
-    if (lag == null) {
-      throw new IllegalStateException("this host has no clock: call tick()");
+  private static final Runnable NOTHING = () -> {};
+
+  /** Delivers every tick slice the clock says is due (with a clock; see {@link TickLag}). */
+  private void catchUpTicks() {
+    for (long due = lag.dueSlices(); due > 0; due--) {
+      lag.delivered();
+      onTick();
     }
-    submit(
-        () -> {
-          lag.delivered(dueNanos);
-          onTick();
-        });
   }
 
   @Override
@@ -1068,6 +1064,9 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   private void cycle() {
+    if (lag != null && failure == null) {
+      catchUpTicks();
+    }
     stats.cycles++;
     Runnable r;
     while ((r = inbox.poll()) != null) {

@@ -8,7 +8,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The threads a production {@link RaftHost} runs on: one loop thread for all groups, one syncer and
@@ -57,22 +56,11 @@ public final class RaftThreads {
               + " µs per slice");
     }
     TickClock clock = host.clock();
-    if (clock == null) {
-      return ticker.scheduleAtFixedRate(host::tick, period, period, TimeUnit.MICROSECONDS);
-    }
-    if (clock.tickNanos() != TimeUnit.MILLISECONDS.toNanos(tickMillis)) {
+    if (clock != null && clock.tickNanos() != TimeUnit.MILLISECONDS.toNanos(tickMillis)) {
       throw new IllegalArgumentException(
           "the host's clock has ticks of " + clock.tickNanos() + " ns, not " + tickMillis + " ms");
     }
-    long periodNanos = TimeUnit.MICROSECONDS.toNanos(period);
-    // Read before scheduling, so that each due time is no later than the executor's own.
-    long start = clock.nanos().getAsLong();
-    AtomicLong slices = new AtomicLong();
-    return ticker.scheduleAtFixedRate(
-        () -> host.tick(start + slices.incrementAndGet() * periodNanos),
-        period,
-        period,
-        TimeUnit.MICROSECONDS);
+    return ticker.scheduleAtFixedRate(host::tick, period, period, TimeUnit.MICROSECONDS);
   }
 
   /** The shortest interval between two slices of a tick that a ticker is asked to keep. */

@@ -3,10 +3,12 @@ package io.rangedb.raft.host;
 import java.util.function.LongSupplier;
 
 /**
- * The clock a host's ticks fall due by: a monotonic clock in nanoseconds (the one its ticker
- * schedules by) and the length of a whole tick. With it a host knows, when it answers a read from a
- * leader lease, how many ticks are due that its groups have not been given (see {@link
- * RaftHost#tick(long)}); lease-based reads need it.
+ * The clock a host's ticks follow: a monotonic clock in nanoseconds and the length of a whole tick.
+ * A host with one counts its ticks by it ({@link TickLag}), not by the calls of {@link
+ * RaftHost#tick()}, which only wake it; lease-based reads need it, since a lease counted in the
+ * calls of a ticker outlives the real one when the process pauses. The clock must go on counting
+ * through a pause of the process ({@code System::nanoTime} does, for stop-the-world collections and
+ * stopped processes; whether it does across a suspended machine depends on the platform).
  *
  * @param nanos the current time of a monotonic clock, in nanoseconds
  * @param tickNanos the length of one whole tick (of all its slices), in nanoseconds

@@ -5,25 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 class TickLagTest {
-  private long now;
+  private long now = 1_000;
 
-  /** Ticks of 40 ns in 4 slices of 10: slice j ticks the groups of slot j mod 4. */
+  /**
+   * Ticks of 40 ns in 4 slices of 10 from 1,000: slice j (slot j mod 4) falls due at 1,010 + 10j.
+   */
   private final TickLag lag = new TickLag(new TickClock(() -> now, 40), 4);
 
   @Test
-  void nothingIsOverdueUntilTheNextSliceFallsDue() {
-    now = 9;
-    for (int slot = 0; slot < 4; slot++) {
-      assertEquals(0, lag.overdueTicks(slot));
-    }
+  void slicesFallDueByTheClockWhoeverTicks() {
+    now = 1_009;
+    assertEquals(0, lag.dueSlices());
+    now = 1_010;
+    assertEquals(1, lag.dueSlices());
+    now = 1_055;
+    assertEquals(5, lag.dueSlices());
+    lag.delivered();
+    lag.delivered();
+    assertEquals(3, lag.dueSlices());
   }
 
   @Test
   void eachOverdueSliceCountsForTheGroupsOfItsSlotOnly() {
-    now = 10; // slice 0 is due
+    now = 1_010; // slice 0 is due
     assertEquals(1, lag.overdueTicks(0));
     assertEquals(0, lag.overdueTicks(1));
-    now = 50; // slices 0-4 are due: slot 0 twice
+    now = 1_050; // slices 0-4 are due: slot 0 twice
     assertEquals(2, lag.overdueTicks(0));
     assertEquals(1, lag.overdueTicks(1));
     assertEquals(1, lag.overdueTicks(3));
@@ -31,22 +38,14 @@ class TickLagTest {
 
   @Test
   void deliveredSlicesAreNoLongerOverdueAndTheNextSlotComesFirst() {
-    now = 50;
-    lag.delivered(10); // slice 0
+    now = 1_050;
+    lag.delivered(); // slice 0
     assertEquals(1, lag.overdueTicks(0)); // slice 4 only
-    lag.delivered(20); // slice 1
-    lag.delivered(30); // slice 2
-    assertEquals(0, lag.overdueTicks(2)); // slice 6 is due at 70
-    assertEquals(1, lag.overdueTicks(3)); // slice 3, due at 40
-    now = 1_000_030; // a long pause: 100,000 slices, 25,000 whole ticks
-    assertEquals(25_000, lag.overdueTicks(0));
-  }
-
-  @Test
-  void aDueTimeOlderThanTheLastDoesNotMoveTheClockBack() {
-    lag.delivered(30);
-    lag.delivered(20);
-    now = 39;
-    assertEquals(0, lag.overdueTicks(0));
+    lag.delivered(); // slice 1
+    lag.delivered(); // slice 2
+    assertEquals(0, lag.overdueTicks(2)); // its next, slice 6, falls due at 1,070
+    assertEquals(1, lag.overdueTicks(3)); // slice 3, due at 1,040
+    now = 1_001_000; // a long pause: slices 3 to 99,999 overdue, 24,999 of them slot 0
+    assertEquals(24_999, lag.overdueTicks(0));
   }
 }
