@@ -44,6 +44,9 @@ class LeaseReadTest {
   /** Per node, calls its ticker missed while paused, made in a burst when it resumes. */
   private final Map<Long, Integer> missedTicks = new TreeMap<>();
 
+  /** Nodes whose ticker skips its turns (stopped, to be started again), the process running. */
+  private final java.util.Set<Long> tickerStopped = new java.util.HashSet<>();
+
   /** Per node, time added to its clock: time that passes within one of its cycles (a pause). */
   private final Map<Long, Long> skewMillis = new TreeMap<>();
 
@@ -127,7 +130,7 @@ class LeaseReadTest {
         () -> {
           if (paused.get(node)) {
             missedTicks.merge(node, 1, Integer::sum);
-          } else {
+          } else if (!tickerStopped.contains(node)) {
             hosts.get(node).tick();
           }
           tick(node);
@@ -294,6 +297,21 @@ class LeaseReadTest {
             + (read.isDone() ? read.join() : 0)
             + " after a write acknowledged at "
             + written);
+  }
+
+  /**
+   * A ticker that skips turns and never makes them up (stopped and started again, or one that runs
+   * late at a fixed delay) leaves a host with a clock no ticks behind: it counts them by the clock.
+   */
+  @Test
+  void aHostWhoseTickerSkippedTurnsCountsThemByItsClockAndLeadsWithALeaseAgain() {
+    start(true, ReadOnlyOption.LEASE_BASED);
+    long leader = busyLeaderWithALease();
+    tickerStopped.add(leader);
+    keepBusy(leader, 300); // thirty turns skipped while the group is busy
+    tickerStopped.remove(leader);
+    keepBusy(leader, 50);
+    assertTrue(leaseValid(hosts.get(leader)), "ticks and lease follow the clock again");
   }
 
   @Test
