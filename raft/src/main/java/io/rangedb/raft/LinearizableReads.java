@@ -21,6 +21,9 @@ final class LinearizableReads {
   /** Read requests that arrived before the leader committed an entry of its own term. */
   private final List<Message> pendingReadIndex = new ArrayList<>();
 
+  /** Reads answered from the lease, without a quorum round (for tests and metrics). */
+  long servedFromLease;
+
   LinearizableReads(Raft raft) {
     this.raft = raft;
   }
@@ -66,6 +69,7 @@ final class LinearizableReads {
       return;
     }
     if (raft.cfg.readOnlyOption() == ReadOnlyOption.LEASE_BASED && leaseValid()) {
+      servedFromLease++;
       respondReadIndex(from, context, raft.log.committed);
       return;
     }

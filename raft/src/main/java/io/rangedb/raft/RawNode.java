@@ -356,6 +356,11 @@ public final class RawNode {
     raft.ticksOverdue = overdue;
   }
 
+  /** How many reads this replica answered from its lease, with no quorum round (metrics). */
+  public long readsServedFromLease() {
+    return raft.reads.servedFromLease;
+  }
+
   /** Whether a lease read would be answered locally right now (for tests and metrics). */
   public boolean leaseValid() {
     return raft.reads.leaseValid();
