@@ -33,10 +33,12 @@ import org.junit.jupiter.api.Test;
  * store). Odd seeds run four hosts and move groups' replicas between them meanwhile (a learner
  * added, then a joint change replacing a member by it, then the old replica destroyed); seeds 1 mod
  * 4 of them keep the state machine durable beside the log ({@link RaftHost.DurableStateMachine}),
- * whose state a crash keeps only as far as the writes around it. Checks per group that no two hosts
- * ever apply different entries at one index, that every acknowledged proposal is in the log at its
- * index exactly once, and that after the faults heal every group serves proposals again (quiesced
- * groups included).
+ * whose state a crash keeps only as far as the writes around it. Nodes are also paused (nothing of
+ * them runs; what reaches them waits), and half the seeds read from leader leases on hosts with a
+ * clock. Checks per group that no two hosts ever apply different entries at one index, that every
+ * acknowledged proposal is in the log at its index exactly once, that the group's writes and reads
+ * (a register) are linearizable, and that after the faults heal every group serves proposals again
+ * (quiesced groups included).
  *
  * <p>Seeds 1..{@code raft.hostsim.seeds} (100) by default; {@code -Draft.hostsim.seed=S} replays
  * one; {@code -Draft.hostsim.seconds=T} (or {@code -Psoak}) runs as many as fit in T seconds from
