@@ -226,6 +226,7 @@ class HostSimulationTest {
         paused.put(id, false);
         heldWork.put(id, new ArrayList<>());
         heldInbound.put(id, new ArrayList<>());
+        heldCalls.put(id, new ArrayList<>());
         missedTicks.put(id, 0);
         MemoryLogStore store = new MemoryLogStore();
         for (long g = 1; g <= GROUPS && id <= 3; g++) {
@@ -628,6 +629,32 @@ class HostSimulationTest {
     /** Per node, what the network delivered while it was paused (its socket buffers). */
     final Map<Long, List<Runnable>> heldInbound = new TreeMap<>();
 
+    /** Per node, clients' calls that reached it while it was paused (another connection's). */
+    final Map<Long, List<Runnable>> heldCalls = new TreeMap<>();
+
+    /** A client's call to node {@code t}, held while it is paused. */
+    CompletableFuture<Long> call(
+        long t, java.util.function.Function<RaftHost, CompletableFuture<Long>> op) {
+      if (!paused.get(t)) {
+        return op.apply(hosts.get(t));
+      }
+      CompletableFuture<Long> f = new CompletableFuture<>();
+      heldCalls
+          .get(t)
+          .add(
+              () ->
+                  op.apply(hosts.get(t))
+                      .whenComplete(
+                          (v, e) -> {
+                            if (e == null) {
+                              f.complete(v);
+                            } else {
+                              f.completeExceptionally(e);
+                            }
+                          }));
+      return f;
+    }
+
     /**
      * Per node, the calls its ticker missed while paused, made in a burst when it resumes (as a
      * fixed-rate ticker does); a host with a clock counts its ticks by the clock instead.
@@ -645,36 +672,42 @@ class HostSimulationTest {
     }
 
     /**
-     * Pauses a node for long enough, often, that its leases run out and the others elect. When it
-     * resumes, its loop first runs what was queued for it (the reads and proposals clients made in
-     * the pause among them); the messages it was sent and the ticks its ticker catches up with come
-     * up to 2 ms later, as a resumed process's threads race.
+     * Pauses nodes (one, or two at once as when their machine stalls) for long enough, often, that
+     * leases run out and the others elect. A node resumes in an order of its own, as a resumed
+     * process's threads race: of what its loop had queued, the clients' calls and the peers'
+     * messages that reached it, one goes first and the other two up to 2 ms later; its ticker's
+     * missed calls come last.
      */
-    void pause(long id) {
-      pauses++;
-      paused.put(id, true);
-      int inc = incarnation.get(id);
+    void pause(List<Long> ids) {
+      long millis = 20 + rng.nextInt(600);
+      for (long id : ids) {
+        pauses++;
+        paused.put(id, true);
+        int inc = incarnation.get(id);
+        int first = rng.nextInt(3);
+        int gap = rng.nextInt(3);
+        loop.after(millis, () -> resume(id, inc, first, gap));
+      }
+    }
+
+    private void resume(long id, int inc, int first, int gap) {
+      paused.put(id, false);
+      List<List<Runnable>> held = new ArrayList<>();
+      for (Map<Long, List<Runnable>> m : List.of(heldWork, heldCalls, heldInbound)) {
+        held.add(new ArrayList<>(m.get(id)));
+        m.get(id).clear();
+      }
+      int ticks = missedTicks.put(id, 0);
+      held.remove(first).forEach(Runnable::run);
       loop.after(
-          20 + rng.nextInt(600),
+          gap,
           () -> {
-            paused.put(id, false);
-            List<Runnable> work = new ArrayList<>(heldWork.get(id));
-            List<Runnable> inbound = new ArrayList<>(heldInbound.get(id));
-            int ticks = missedTicks.get(id);
-            heldWork.get(id).clear();
-            heldInbound.get(id).clear();
-            missedTicks.put(id, 0);
-            work.forEach(Runnable::run);
-            loop.after(
-                rng.nextInt(3),
-                () -> {
-                  inbound.forEach(Runnable::run);
-                  if (incarnation.get(id) == inc && up.get(id)) {
-                    for (int i = 0; i < ticks; i++) {
-                      hosts.get(id).tick();
-                    }
-                  }
-                });
+            held.forEach(list -> list.forEach(Runnable::run));
+            if (incarnation.get(id) == inc && up.get(id)) {
+              for (int i = 0; i < ticks; i++) {
+                hosts.get(id).tick();
+              }
+            }
           });
     }
 
@@ -859,8 +892,9 @@ class HostSimulationTest {
         }
         case 4 -> {
           long victim = 1 + rng.nextInt(nodes);
+          long other = 1 + (victim + rng.nextInt(nodes - 1)) % nodes; // another node
           if (up.values().stream().filter(b -> b).count() == nodes && !anyPaused()) {
-            pause(victim);
+            pause(rng.nextInt(3) == 0 ? List.of(victim, other) : List.of(victim));
           }
         }
         case 1 -> network.conditions.lossRate = rng.nextDouble() * 0.1;
@@ -1050,7 +1084,7 @@ class HostSimulationTest {
         target = 1 + (target % nodes);
       }
       long t = target;
-      CompletableFuture<Long> f = op.apply(hosts.get(t));
+      CompletableFuture<Long> f = call(t, op);
       long deadline = loop.now() + 1_000;
       loop.after(
           1_000,
