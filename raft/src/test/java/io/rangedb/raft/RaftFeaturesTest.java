@@ -174,9 +174,8 @@ class RaftFeaturesTest {
                 .build());
     assertEquals(term + 1, c.node(2).term(), "a rejection at a newer term moves the term");
     assertEquals(0, c.node(2).leader());
-    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
-    c.processReadies();
-    assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
+    assertNotEquals(
+        3, voteOf2AskedBy3(c, term + 1, term), "no vote while leader 1's lease may hold");
   }
 
   /**
@@ -195,13 +194,10 @@ class RaftFeaturesTest {
     overdue[0] = 0;
     c.tick(2, 5 + ELECTION_TICKS - 1); // the overdue ticks, then all but one of the promise's
     long term = c.node(2).term();
-    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
-    c.processReadies();
-    assertNotEquals(3, c.node(2).hardState().vote(), "the promise still holds");
+    assertNotEquals(3, voteOf2AskedBy3(c, term + 1, term), "the promise still holds");
     c.tick(2, 1);
-    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 2, 1000, term));
-    c.processReadies();
-    assertEquals(3, c.node(2).hardState().vote(), "and ends an election timeout after it began");
+    assertEquals(
+        3, voteOf2AskedBy3(c, term + 2, term), "and ends an election timeout after it began");
   }
 
   /**
@@ -377,9 +373,8 @@ class RaftFeaturesTest {
     Cluster c = leaderWithLease();
     long term = c.node(1).term();
     c.node(2).leaderSilentFor(100, 1);
-    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term + 1, 1000, term));
-    c.processReadies();
-    assertNotEquals(3, c.node(2).hardState().vote(), "no vote while leader 1's lease may hold");
+    assertNotEquals(
+        3, voteOf2AskedBy3(c, term + 1, term), "no vote while leader 1's lease may hold");
     assertEquals(term, c.node(2).term());
   }
 
@@ -404,6 +399,15 @@ class RaftFeaturesTest {
   private static Message voteRequest(
       MessageType type, long from, long to, long term, long index, long logTerm) {
     return Message.builder(type).from(from).to(to).term(term).index(index).logTerm(logTerm).build();
+  }
+
+  /**
+   * Node 2's vote after 3 asked for it at {@code term}, with a log far ahead (at {@code logTerm}).
+   */
+  private static long voteOf2AskedBy3(Cluster c, long term, long logTerm) {
+    c.node(2).step(voteRequest(MessageType.VOTE, 3, 2, term, 1000, logTerm));
+    c.processReadies();
+    return c.node(2).hardState().vote();
   }
 
   private static final int ELECTION_TICKS = RaftConfig.defaults(1).electionTicks();

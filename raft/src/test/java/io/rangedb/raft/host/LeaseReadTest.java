@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfState;
-import io.rangedb.raft.Entry;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
-import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
@@ -328,14 +326,5 @@ class LeaseReadTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** The reads here need no state: a state machine that keeps none. */
-  private static final class NothingApplied implements RaftHost.StateMachine {
-    @Override
-    public void apply(long groupId, Entry entry) {}
-
-    @Override
-    public void restore(long groupId, Snapshot snapshot) {}
   }
 }

@@ -8,7 +8,6 @@ import io.rangedb.raft.Entry;
 import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
-import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.transport.Envelope;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -32,13 +31,7 @@ class RaftHostInboxTest {
           stalledLoop::add,
           Runnable::run,
           new SplittableRandom(1),
-          new RaftHost.StateMachine() {
-            @Override
-            public void apply(long groupId, Entry entry) {}
-
-            @Override
-            public void restore(long groupId, Snapshot snapshot) {}
-          },
+          new NothingApplied(),
           RaftHost.Options.defaults().withMaxInboxBytes(LIMIT));
 
   private static List<Envelope> appendOf(int bytes) {

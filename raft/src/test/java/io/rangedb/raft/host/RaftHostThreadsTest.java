@@ -198,13 +198,7 @@ class RaftHostThreadsTest {
             Runnable::run,
             Runnable::run,
             new SplittableRandom(1),
-            new RaftHost.StateMachine() {
-              @Override
-              public void apply(long groupId, Entry entry) {}
-
-              @Override
-              public void restore(long groupId, Snapshot snapshot) {}
-            },
+            new NothingApplied(),
             RaftHost.Options.defaults().withClock(new TickClock(System::nanoTime, 2_000_000)));
     ScheduledExecutorService ticker = RaftThreads.newTicker("test-tick");
     try {
