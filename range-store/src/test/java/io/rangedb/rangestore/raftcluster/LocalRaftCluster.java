@@ -3,6 +3,7 @@ package io.rangedb.rangestore.raftcluster;
 import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import io.rangedb.rangestore.storage.StoreOptions;
@@ -104,6 +105,7 @@ final class LocalRaftCluster implements AutoCloseable {
             id * 1_000_003L + restarts++,
             rememberCommands,
             storedState,
+            ReadOnlyOption.SAFE,
             hostOptions,
             transportOptions);
     ports.put(id, node.port());

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.host.RaftThreads;
 import io.rangedb.raft.transport.Envelope;
@@ -128,6 +129,7 @@ final class LocalRaftNode implements AutoCloseable {
    * Starts a node on the store {@code store} describes; with {@code bootstrap}, first creates every
    * group's log as a founder. With {@code storedState} the record of applied commands is kept in
    * the store ({@link StoredRecordingStateMachine}) instead of being rebuilt from the Raft log.
+   * Every group serves reads as {@code reads} says (leases need {@code hostOptions} with a clock).
    */
   static LocalRaftNode start(
       long id,
@@ -141,6 +143,7 @@ final class LocalRaftNode implements AutoCloseable {
       long seed,
       boolean rememberCommands,
       boolean storedState,
+      ReadOnlyOption reads,
       RaftHost.Options hostOptions,
       GrpcRaftTransport.Options transportOptions)
       throws Exception {
@@ -166,7 +169,7 @@ final class LocalRaftNode implements AutoCloseable {
             transportOptions);
     List<CompletableFuture<Void>> added = new ArrayList<>();
     for (long g : groups) {
-      added.add(node.host.addGroup(g, RaftConfig.defaults(id)));
+      added.add(node.host.addGroup(g, RaftConfig.defaults(id).withReadOnlyOption(reads)));
     }
     CompletableFuture.allOf(added.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     return node;

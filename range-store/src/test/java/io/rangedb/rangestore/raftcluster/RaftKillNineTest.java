@@ -51,6 +51,12 @@ import org.junit.jupiter.api.io.TempDir;
  * others and go on, and it comes back with the old term, proposals and leaderships it no longer
  * has, streams its peers may have given up on, and a burst of the ticks it missed.
  *
+ * <p>With lease reads the paused nodes' groups answer reads from their leaders' leases, counted by
+ * the monotonic clock, which goes on through a pause; clients read as much as they write, and just
+ * before a paused node resumes it is sent a read for every group it led, which it takes in as soon
+ * as it runs again, before it hears of the leaders elected meanwhile. No read may miss a write
+ * acknowledged before it was sent.
+ *
  * <p>System properties: {@code raftkill.seed} (the random choices; printed, with a replay command,
  * on failure), {@code raftkill.rounds} (kill/restart or pause/resume rounds, default 3), {@code
  * raftkill.long=true} (a longer run: 12 rounds). Timing still varies between runs with one seed.
@@ -107,7 +113,31 @@ class RaftKillNineTest {
   private final AtomicLong unknown = new AtomicLong();
   private final List<String> protocolErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private record Ack(long group, long index, long node) {}
+  /** Where an acknowledged proposal was applied, and when the client saw its acknowledgement. */
+  private record Ack(long group, long index, long node, long nanos) {}
+
+  /** Reads sent: id -> when. */
+  private final Map<String, Long> readsSent = new ConcurrentHashMap<>();
+
+  /** Reads answered with a value, as they were answered. */
+  private final java.util.Queue<ReadAnswer> readAnswers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private final AtomicLong readErrors = new AtomicLong();
+  private final AtomicLong probesSent = new AtomicLong();
+  private final AtomicLong readIds = new AtomicLong();
+
+  /**
+   * A read's answer: the last command applied to {@code group} on {@code node} when the read
+   * completed ({@code index} 0 if none yet), and when the read was sent.
+   */
+  private record ReadAnswer(
+      String id, long group, long node, long sent, long index, String command) {
+    @Override
+    public String toString() {
+      return "read " + id + " of group " + group + " answered by node " + node;
+    }
+  }
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -127,6 +157,9 @@ class RaftKillNineTest {
 
   /** Whether the test pauses nodes (SIGSTOP, SIGCONT) instead of killing and restarting them. */
   private boolean pauses;
+
+  /** Whether groups serve reads from leases and clients read as well as write. */
+  private boolean leaseReads;
 
   private final boolean longRun = Boolean.getBoolean("raftkill.long");
 
@@ -155,6 +188,18 @@ class RaftKillNineTest {
   void acknowledgedProposalsSurvivePausesOfAnyNode() throws Throwable {
     pauses = true;
     killAndCheck("acknowledgedProposalsSurvivePausesOfAnyNode");
+  }
+
+  /**
+   * Paused as above, with groups answering reads from their leaders' leases: a leader paused past
+   * its lease must not answer from it when it resumes, though its peers have elected others and
+   * committed writes it has not seen; every read sees every write acknowledged before it was sent.
+   */
+  @Test
+  void readsFromLeasesMissNoAcknowledgedWriteAcrossPausesOfAnyNode() throws Throwable {
+    pauses = true;
+    leaseReads = true;
+    killAndCheck("readsFromLeasesMissNoAcknowledgedWriteAcrossPausesOfAnyNode");
   }
 
   private void killAndCheck(String method) throws Throwable {
@@ -248,6 +293,14 @@ class RaftKillNineTest {
         awaitLeadersElsewhere(victim, led);
       }
       sleep(rng.nextInt(200, 1_500));
+      if (leaseReads) {
+        // Waiting in its input when it resumes: the reads a leader whose lease ran out while it
+        // was paused would be first to answer, if it believed the lease.
+        for (long g : led) {
+          nodes[victim].proc.read(g);
+          probesSent.incrementAndGet();
+        }
+      }
       if (pauses) {
         nodes[victim].proc.signal("CONT");
       } else {
@@ -294,16 +347,27 @@ class RaftKillNineTest {
           Thread.sleep(TICK_MILLIS);
           continue;
         }
+        if (leaseReads && rng.nextBoolean()) {
+          String[] answer = await(proc.read(group), group);
+          switch (answer[0]) {
+            case "read" -> leaderGuess.put(group, target);
+            case "readerr" -> {
+              int hint = Integer.parseInt(answer[4]);
+              if (hint != 0 && hint != target && !silent(silentUntil, hint)) {
+                leaderGuess.put(group, hint);
+              }
+            }
+            default -> {
+              leaderGuess.remove(group);
+              silentUntil[target] = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            }
+          }
+          settled = true;
+          continue;
+        }
         String payload = "c" + client + "-" + seq++;
         proposedTo.put(payload, group);
-        String[] answer;
-        try {
-          answer =
-              proc.propose(group, payload)
-                  .get(pauses ? ANSWER_SECONDS_WITH_PAUSES : ANSWER_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-          answer = new String[] {"unknown", Long.toString(group), payload, "no answer: " + e};
-        }
+        String[] answer = await(proc.propose(group, payload), group);
         switch (answer[0]) {
           case "ok" -> {
             leaderGuess.put(group, target);
@@ -329,6 +393,16 @@ class RaftKillNineTest {
       }
     }
     return null;
+  }
+
+  /** A node's answer, or {@code unknown} if it gives none in time. */
+  private String[] await(CompletableFuture<String[]> answer, long group)
+      throws InterruptedException {
+    try {
+      return answer.get(pauses ? ANSWER_SECONDS_WITH_PAUSES : ANSWER_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      return new String[] {"unknown", Long.toString(group), "?", "no answer: " + e};
+    }
   }
 
   /** Whether {@code node} left a proposal unanswered lately. */
@@ -465,6 +539,9 @@ class RaftKillNineTest {
         }
       }
     }
+    if (leaseReads) {
+      violations.addAll(staleReads(reference));
+    }
     System.err.printf(
         "%d rounds: %d proposals acknowledged and checked on %d nodes, %d applied per node"
             + " (%d acknowledged + %d of %d unknown outcomes), %d definite errors, none applied%n",
@@ -483,6 +560,20 @@ class RaftKillNineTest {
               + String.join("\n  ", violations.subList(0, Math.min(30, violations.size()))));
     }
     assertTrue(acked.size() >= 100 * (rounds + 1), "acknowledged only " + acked.size());
+    if (leaseReads) {
+      long fromLeases = 0;
+      for (int id = 1; id <= NODES; id++) {
+        fromLeases += nodes[id].proc.readsFromLeases;
+      }
+      System.err.printf(
+          "%d reads answered (%d from leases), %d refused; %d sent to paused nodes just before they"
+              + " resumed%n",
+          readAnswers.size(), fromLeases, readErrors.get(), probesSent.get());
+      // Reads with no lease would make the check above a check of quorum reads only.
+      assertTrue(fromLeases > 0, "no read was answered from a lease");
+      assertTrue(
+          rounds == 0 || probesSent.get() > 0, "no read waited for a paused leader to resume");
+    }
     // Counted by each node since its last start. Some node ran a whole round since then, and the
     // node restarted last came back behind its peers' compactions: without both, the test would
     // not have covered compaction and snapshots under kill -9. (A state machine kept in the store
@@ -500,6 +591,59 @@ class RaftKillNineTest {
     assertTrue(
         rounds == 0 || nodes[lastVictim].proc.restoredFromSnapshots > 0,
         "node " + lastVictim + ", restarted last, was not rebuilt from a snapshot");
+  }
+
+  /**
+   * Reads that missed a write acknowledged before they were sent, or returned a command the nodes
+   * do not agree was applied there.
+   */
+  private List<String> staleReads(Map<Long, List<Applied>> reference) {
+    // Per group, acknowledgements in the order the client saw them, each with the highest index
+    // acknowledged up to it.
+    Map<Long, List<Ack>> acks = new HashMap<>();
+    for (Ack a : acked.values()) {
+      acks.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a);
+    }
+    Map<Long, long[]> highest = new HashMap<>();
+    for (List<Ack> list : acks.values()) {
+      list.sort(java.util.Comparator.comparingLong(Ack::nanos));
+      long[] max = new long[list.size()];
+      for (int i = 0; i < list.size(); i++) {
+        max[i] = Math.max(i == 0 ? 0 : max[i - 1], list.get(i).index());
+      }
+      highest.put(list.get(0).group(), max);
+    }
+    List<String> violations = new ArrayList<>();
+    for (ReadAnswer r : readAnswers) {
+      List<Ack> list = acks.getOrDefault(r.group(), List.of());
+      int before = 0; // acknowledgements seen before the read was sent
+      while (before < list.size() && list.get(before).nanos() < r.sent()) {
+        before++;
+      }
+      long mustSee = before == 0 ? 0 : highest.get(r.group())[before - 1];
+      if (r.index() < mustSee) {
+        violations.add(
+            r
+                + " saw index "
+                + r.index()
+                + ", but index "
+                + mustSee
+                + " was acknowledged before the read was sent");
+      }
+      if (r.index() > 0
+          && !reference
+              .getOrDefault(r.group(), List.of())
+              .contains(new Applied(r.index(), r.command()))) {
+        violations.add(
+            r
+                + " returned "
+                + r.command()
+                + " at index "
+                + r.index()
+                + ", which node 1 did not apply there");
+      }
+    }
+    return violations;
   }
 
   private static String describeDiff(List<Applied> ref, List<Applied> seq) {
@@ -596,6 +740,7 @@ class RaftKillNineTest {
       cmd.add("-XX:TieredStopAtLevel=1");
       cmd.add("-Draftnode.compactAfterEntries=" + COMPACT_AFTER_ENTRIES);
       cmd.add("-Draftnode.storedState=" + storedState);
+      cmd.add("-Draftnode.leaseReads=" + leaseReads);
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(RaftNodeProcess.class.getName());
@@ -637,6 +782,9 @@ class RaftKillNineTest {
 
     long restoredFromSnapshots;
 
+    /** From the last dump: reads this process's groups answered from a lease. */
+    long readsFromLeases;
+
     Proc(int node, Process process) {
       this.node = node;
       this.process = process;
@@ -654,7 +802,8 @@ class RaftKillNineTest {
           String[] t = line.split(" ", 5);
           switch (t[0]) {
             case "ok" -> {
-              Ack ack = new Ack(Long.parseLong(t[1]), Long.parseLong(t[2]), node);
+              Ack ack =
+                  new Ack(Long.parseLong(t[1]), Long.parseLong(t[2]), node, System.nanoTime());
               Ack before = acked.putIfAbsent(t[3], ack);
               if (before != null) {
                 protocolErrors.add(t[3] + " acknowledged twice: " + before + " and " + ack);
@@ -662,6 +811,21 @@ class RaftKillNineTest {
               complete(t[3], new String[] {"ok", t[1], t[3], t[2]});
             }
             case "err", "unknown" -> complete(t[2], t);
+            case "read" -> {
+              readAnswers.add(
+                  new ReadAnswer(
+                      t[1],
+                      Long.parseLong(t[2]),
+                      node,
+                      readsSent.get(t[1]),
+                      Long.parseLong(t[3]),
+                      t[4]));
+              complete(t[1], t);
+            }
+            case "readerr" -> {
+              readErrors.incrementAndGet();
+              complete(t[1], t);
+            }
             default -> control.add(line);
           }
         }
@@ -688,15 +852,27 @@ class RaftKillNineTest {
     }
 
     CompletableFuture<String[]> propose(long group, String payload) {
+      return ask(payload, "propose " + group + " " + payload);
+    }
+
+    /** A linearizable read of {@code group}; its answer, whenever it comes, is recorded. */
+    CompletableFuture<String[]> read(long group) {
+      String id = "r" + readIds.incrementAndGet();
+      readsSent.put(id, System.nanoTime());
+      return ask(id, "read " + id + " " + group);
+    }
+
+    /** Sends {@code line}, whose answer is keyed by {@code key}. */
+    private CompletableFuture<String[]> ask(String key, String line) {
       CompletableFuture<String[]> f = new CompletableFuture<>();
-      pending.put(payload, f);
+      pending.put(key, f);
       try {
-        send("propose " + group + " " + payload);
+        send(line);
       } catch (IOException e) {
         // The process is going away; its reader answers "unknown" for what is pending.
       }
       if (dead) {
-        complete(payload, new String[] {"unknown", "?", payload, "the node died"});
+        complete(key, new String[] {"unknown", "?", key, "the node died"});
       }
       return f;
     }
@@ -757,6 +933,7 @@ class RaftKillNineTest {
             snapshotsMade = Long.parseLong(t[1]);
             restoredFromSnapshots = Long.parseLong(t[2]);
           }
+          case "leasereads" -> readsFromLeases = Long.parseLong(t[1]);
           case "end" -> {
             return out;
           }

@@ -4,8 +4,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.rangedb.raft.ConfState;
 import io.rangedb.raft.ProposalDroppedException;
+import io.rangedb.raft.RawNode;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.raft.host.TickClock;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import io.rangedb.rangestore.storage.StoreOptions;
 import java.io.BufferedReader;
@@ -39,10 +42,16 @@ import java.util.concurrent.TimeUnit;
  *       {@code err <group> <payload> <reason> <leaderHint>} (definitely not applied: this node does
  *       not lead the group, or the entry was superseded); {@code unknown <group> <payload>
  *       <reason>} (may or may not be applied). Answers come in any order.
+ *   <li>{@code read <id> <group>} (a linearizable read through {@link RaftHost#readIndex}) answers
+ *       {@code read <id> <group> <index> <payload>}: the last command applied to the group when the
+ *       read completed, at its log index ({@code 0 -} if none yet); or {@code readerr <id> <group>
+ *       <reason> <leaderHint>} when the read got no answer (leadership changed under it, no
+ *       leader).
  *   <li>{@code leading} answers {@code leading <group>...}: the groups this node leads.
  *   <li>{@code dump} answers {@code applied <group> <index> <payload>} for every command applied,
- *       per group in log order, then {@code failure <text>} if the state machine failed, then
- *       {@code end}.
+ *       per group in log order, then {@code snapshots <made> <restored>} and {@code leasereads
+ *       <count>} (reads its groups answered from a leader's lease, with no quorum round) since it
+ *       started, then {@code failure <text>} if the state machine failed, then {@code end}.
  * </ul>
  *
  * End of stdin closes the node and exits, so a node never outlives the test that started it.
@@ -75,6 +84,14 @@ public final class RaftNodeProcess {
    * property {@code raftnode.storedState}.
    */
   static final boolean STORED_STATE = Boolean.getBoolean("raftnode.storedState");
+
+  /**
+   * Whether groups answer reads from their leader's lease ({@link ReadOnlyOption#LEASE_BASED}), the
+   * host counting its ticks by {@code System::nanoTime}, which goes on through a pause of the
+   * process; else by a quorum round ({@link ReadOnlyOption#SAFE}); system property {@code
+   * raftnode.leaseReads}.
+   */
+  static final boolean LEASE_READS = Boolean.getBoolean("raftnode.leaseReads");
 
   /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
   static final long WRITE_BUFFER_BYTES = 1L << 20;
@@ -109,6 +126,8 @@ public final class RaftNodeProcess {
       }
       groups = all;
     }
+    RaftHost.Options hostOptions =
+        RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES);
     LocalRaftNode node =
         LocalRaftNode.start(
             id,
@@ -126,7 +145,11 @@ public final class RaftNodeProcess {
             // Unless stored, the record keeps nothing on disk: a restart rebuilds it from the
             // group's latest snapshot (which holds the whole record) and the log after it.
             STORED_STATE,
-            RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES),
+            LEASE_READS ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE,
+            LEASE_READS
+                ? hostOptions.withClock(
+                    new TickClock(System::nanoTime, TimeUnit.MILLISECONDS.toNanos(tickMillis)))
+                : hostOptions,
             GrpcRaftTransport.Options.DEFAULT);
     // One writer, so that answers completed on the Raft loop never wait on the pipe.
     ExecutorService out =
@@ -148,6 +171,7 @@ public final class RaftNodeProcess {
       String[] cmd = line.trim().split(" ");
       switch (cmd[0]) {
         case "propose" -> propose(node, out, protocol, Long.parseLong(cmd[1]), cmd[2]);
+        case "read" -> read(node, out, protocol, cmd[1], Long.parseLong(cmd[2]));
         case "leading" -> {
           List<Long> led =
               node.host
@@ -175,6 +199,12 @@ public final class RaftNodeProcess {
                   + node.host.stats().snapshotsCreated
                   + " "
                   + node.stateMachine.restores());
+          lines.add(
+              "leasereads "
+                  + node.host
+                      .inspect(
+                          m -> m.values().stream().mapToLong(RawNode::readsServedFromLease).sum())
+                      .get(30, TimeUnit.SECONDS));
           String failure = node.stateMachine.failure();
           if (failure != null) {
             lines.add("failure " + failure.replace('\n', ' '));
@@ -221,6 +251,52 @@ public final class RaftNodeProcess {
                         + payload
                         + " "
                         + String.valueOf(cause).replaceAll("\\s+", "_");
+              }
+              answer(out, protocol, List.of(reply));
+            });
+  }
+
+  private static void read(
+      LocalRaftNode node, ExecutorService out, PrintStream protocol, String id, long group) {
+    node.host
+        .readIndex(group)
+        .whenComplete(
+            (index, e) -> {
+              String reply;
+              if (e == null) {
+                // Taken as the read completes, on the loop that applies: the state it may return.
+                List<RecordingStateMachine.Applied> applied =
+                    node.stateMachine.appliedWithIndexes(group);
+                reply =
+                    applied.isEmpty()
+                        ? "read " + id + " " + group + " 0 -"
+                        : "read "
+                            + id
+                            + " "
+                            + group
+                            + " "
+                            + applied.getLast().index()
+                            + " "
+                            + applied.getLast().command();
+              } else {
+                Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
+                reply =
+                    cause instanceof ProposalDroppedException dropped
+                        ? "readerr "
+                            + id
+                            + " "
+                            + group
+                            + " "
+                            + dropped.reason()
+                            + " "
+                            + dropped.leaderHint()
+                        : "readerr "
+                            + id
+                            + " "
+                            + group
+                            + " "
+                            + String.valueOf(cause).replaceAll("\\s+", "_")
+                            + " 0";
               }
               answer(out, protocol, List.of(reply));
             });
