@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -53,6 +54,7 @@ final class LocalRaftNode implements AutoCloseable {
   }
 
   private final GrpcRaftTransport transport;
+  private final HostReceiver receiver;
   private final Server server;
   private final ExecutorService loop;
   private final ExecutorService syncer;
@@ -91,7 +93,7 @@ final class LocalRaftNode implements AutoCloseable {
         storedState ? new StoredRecordingStateMachine(stateMachine, engine) : stateMachine;
     logs = new RaftLogStore(engine);
     timedLogs = new TimedLogStore(logs);
-    HostReceiver receiver = new HostReceiver();
+    receiver = new HostReceiver();
     // Paced snapshot sends read their images on the pacing thread: not the ticker's.
     pacing =
         transportOptions.snapshotBytesPerSecond() > 0
@@ -188,6 +190,14 @@ final class LocalRaftNode implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on drops every Raft message and snapshot that comes from {@code peers}, as a network
+   * partition between them and this node would (the streams stay up); an empty set heals it.
+   */
+  void cutOff(Set<Long> peers) {
+    receiver.cutOff = Set.copyOf(peers);
+  }
+
   int port() {
     return server.getPort();
   }
@@ -221,11 +231,12 @@ final class LocalRaftNode implements AutoCloseable {
   /** The transport delivers to the host, which is built after the transport. */
   private static final class HostReceiver implements Transport.Receiver {
     volatile RaftHost host;
+    volatile Set<Long> cutOff = Set.of();
 
     @Override
     public void receive(long fromNode, List<Envelope> batch) {
       RaftHost h = host;
-      if (h != null) {
+      if (h != null && !cutOff.contains(fromNode)) {
         h.receive(fromNode, batch);
       }
     }
@@ -243,6 +254,9 @@ final class LocalRaftNode implements AutoCloseable {
       RaftHost h = host;
       if (h == null) {
         throw new IllegalStateException("node not started yet");
+      }
+      if (cutOff.contains(fromNode)) {
+        throw new IllegalStateException("node " + fromNode + " is cut off from this node");
       }
       return h.snapshotSink(fromNode, header);
     }

@@ -51,14 +51,18 @@ import org.junit.jupiter.api.io.TempDir;
  * others and go on, and it comes back with the old term, proposals and leaderships it no longer
  * has, streams its peers may have given up on, and a burst of the ticks it missed.
  *
- * <p>With lease reads the paused nodes' groups answer reads from their leaders' leases, counted by
- * the monotonic clock, which goes on through a pause; clients read as much as they write, and just
- * before a paused node resumes it is sent a read for every group it led, which it takes in as soon
- * as it runs again, before it hears of the leaders elected meanwhile. No read may miss a write
- * acknowledged before it was sent.
+ * <p>Or it cuts nodes off (every Raft message and snapshot between them and the others dropped at
+ * the receiver, the processes running on): a cut-off leader goes on believing it leads, takes
+ * proposals it cannot commit, and must stop answering reads from its lease before its peers can
+ * elect another.
+ *
+ * <p>With lease reads the groups answer reads from their leaders' leases, counted by the monotonic
+ * clock, which goes on through a pause; clients read as much as they write, and a node paused or
+ * cut off is asked to read each group it led, one every 20 ms, until it resumes or is let through
+ * again. No read may miss a write acknowledged before it was sent.
  *
  * <p>System properties: {@code raftkill.seed} (the random choices; printed, with a replay command,
- * on failure), {@code raftkill.rounds} (kill/restart or pause/resume rounds, default 3), {@code
+ * on failure), {@code raftkill.rounds} (rounds of a fault and its repair, default 3), {@code
  * raftkill.long=true} (a longer run: 12 rounds). Timing still varies between runs with one seed.
  */
 class RaftKillNineTest {
@@ -78,10 +82,11 @@ class RaftKillNineTest {
   private static final long ANSWER_SECONDS = 15;
 
   /**
-   * The same with nodes paused: a client that asked a paused node gives up sooner and asks another,
-   * so that the other two are kept busy.
+   * The same when nodes are paused or cut off: a client that asked one gives up soon (a hundred
+   * times a loaded commit's p99 here) and asks another, so that the other two are kept busy from
+   * the moment they elect leaders, while the victim may still believe it leads.
    */
-  private static final long ANSWER_SECONDS_WITH_PAUSES = 2;
+  private static final long SHORT_ANSWER_MILLIS = 500;
 
   /** Generous: a loaded 2-core machine starts JVMs slowly. */
   private static final long DEADLINE_SECONDS = 90;
@@ -155,11 +160,37 @@ class RaftKillNineTest {
   /** Whether the nodes keep their state machines in their stores, for the test running. */
   private boolean storedState;
 
-  /** Whether the test pauses nodes (SIGSTOP, SIGCONT) instead of killing and restarting them. */
-  private boolean pauses;
+  /** What the test does to a node each round, and how it undoes it. */
+  private enum Fault {
+    /** SIGKILL, then a new process on the node's directory. */
+    KILL("killed"),
+    /** SIGSTOP, then SIGCONT. */
+    PAUSE("paused"),
+    /** Every Raft message and snapshot between it and the others dropped, then let through. */
+    PARTITION("cut off");
+
+    final String done;
+
+    Fault(String done) {
+      this.done = done;
+    }
+
+    /** Whether the node's process lives through it, so that its peers elect others meanwhile. */
+    boolean survived() {
+      return this != KILL;
+    }
+  }
+
+  private Fault fault = Fault.KILL;
 
   /** Whether groups serve reads from leases and clients read as well as write. */
   private boolean leaseReads;
+
+  /**
+   * Whether hosts stop ticking idle groups, whose leaders then hold no lease (with 50 groups most
+   * are idle most of the time).
+   */
+  private boolean quiesce = true;
 
   private final boolean longRun = Boolean.getBoolean("raftkill.long");
 
@@ -186,7 +217,7 @@ class RaftKillNineTest {
    */
   @Test
   void acknowledgedProposalsSurvivePausesOfAnyNode() throws Throwable {
-    pauses = true;
+    fault = Fault.PAUSE;
     killAndCheck("acknowledgedProposalsSurvivePausesOfAnyNode");
   }
 
@@ -197,9 +228,24 @@ class RaftKillNineTest {
    */
   @Test
   void readsFromLeasesMissNoAcknowledgedWriteAcrossPausesOfAnyNode() throws Throwable {
-    pauses = true;
+    fault = Fault.PAUSE;
     leaseReads = true;
     killAndCheck("readsFromLeasesMissNoAcknowledgedWriteAcrossPausesOfAnyNode");
+  }
+
+  /**
+   * Nodes that lead groups are cut off from the others while clients write and read from leases,
+   * long enough for the others to elect leaders and commit, then let through again: a cut-off
+   * leader must stop answering from its lease before another can be elected, its proposals never
+   * commit unless the next leader keeps them, and nothing acknowledged is lost. Groups are not
+   * quiesced here, so that every leader holds its lease when it is cut off.
+   */
+  @Test
+  void readsFromLeasesMissNoAcknowledgedWriteAcrossPartitionsOfAnyNode() throws Throwable {
+    fault = Fault.PARTITION;
+    leaseReads = true;
+    quiesce = false;
+    killAndCheck("readsFromLeasesMissNoAcknowledgedWriteAcrossPartitionsOfAnyNode");
   }
 
   private void killAndCheck(String method) throws Throwable {
@@ -268,44 +314,39 @@ class RaftKillNineTest {
         led = leading.getOrDefault(victim, List.of());
       }
       long before = acked.size();
-      if (pauses) {
-        nodes[victim].proc.signal("STOP");
-      } else {
-        nodes[victim].proc.kill();
+      switch (fault) {
+        case KILL -> nodes[victim].proc.kill();
+        case PAUSE -> nodes[victim].proc.signal("STOP");
+        case PARTITION -> cutOff(victim, true);
       }
-      System.err.printf(
-          "%.1f s, round %d: %s node %d (leading %d groups) with %d proposals acknowledged%n",
-          (System.nanoTime() - began) / 1e9,
-          round,
-          pauses ? "paused" : "killed",
-          victim,
-          led.size(),
-          before);
-      // The other two carry on; in the last round long enough (about 60 entries a group, past
-      // the compactions' 40) that the victim comes back behind their logs and must catch up
-      // from snapshots.
-      awaitAcked(acked.size() + (round == rounds - 1 ? 60 * GROUPS : 50));
-      if (pauses) {
-        // Paused long enough to be found silent and replaced (half a second to notice, about as
-        // much to elect); in long runs one round in three past the transport's keepalive (10 s
-        // and 5 s to answer), so that its peers' streams to it break and must reconnect.
-        sleep(longRun && round % 3 == 2 ? rng.nextInt(16_000, 20_000) : rng.nextInt(1_000, 3_000));
-        awaitLeadersElsewhere(victim, led);
-      }
-      sleep(rng.nextInt(200, 1_500));
-      if (leaseReads) {
-        // Waiting in its input when it resumes: the reads a leader whose lease ran out while it
-        // was paused would be first to answer, if it believed the lease.
-        for (long g : led) {
-          nodes[victim].proc.read(g);
-          probesSent.incrementAndGet();
+      // From now until it is repaired, the victim is asked to read every group it led, in turn:
+      // the reads a leader would answer wrongly if it believed a lease that ran out while others
+      // were elected and committed (a paused one takes them in as it resumes).
+      try (Prober prober = new Prober(victim, leaseReads && fault.survived() ? led : List.of())) {
+        System.err.printf(
+            "%.1f s, round %d: %s node %d (leading %d groups) with %d proposals acknowledged%n",
+            (System.nanoTime() - began) / 1e9, round, fault.done, victim, led.size(), before);
+        // The other two carry on; in the last round long enough (about 60 entries a group, past
+        // the compactions' 40) that the victim comes back behind their logs and must catch up
+        // from snapshots.
+        awaitAcked(acked.size() + (round == rounds - 1 ? 60 * GROUPS : 50));
+        if (fault.survived()) {
+          // Long enough to be found silent and replaced (half a second to notice, about as much to
+          // elect); in long runs one round in three past the transport's keepalive (10 s and 5 s to
+          // answer), so that its peers' streams to a paused node break and must reconnect.
+          sleep(
+              longRun && round % 3 == 2 ? rng.nextInt(16_000, 20_000) : rng.nextInt(1_000, 3_000));
+          awaitLeadersElsewhere(victim, led);
         }
+        sleep(rng.nextInt(200, 1_500));
       }
-      if (pauses) {
-        nodes[victim].proc.signal("CONT");
-      } else {
-        nodes[victim].start(rng.nextLong());
-        nodes[victim].proc.awaitReady("recovered");
+      switch (fault) {
+        case KILL -> {
+          nodes[victim].start(rng.nextLong());
+          nodes[victim].proc.awaitReady("recovered");
+        }
+        case PAUSE -> nodes[victim].proc.signal("CONT");
+        case PARTITION -> cutOff(victim, false);
       }
       awaitAcked(acked.size() + 50);
       System.err.printf(
@@ -395,11 +436,47 @@ class RaftKillNineTest {
     return null;
   }
 
+  /** Asks a node to read each group of a list in turn, one every 20 ms, until closed. */
+  private final class Prober implements AutoCloseable {
+    private final AtomicBoolean probing = new AtomicBoolean(true);
+    private final Thread thread;
+
+    Prober(int node, List<Long> groups) {
+      thread =
+          groups.isEmpty()
+              ? null
+              : Thread.ofPlatform().name("prober").start(() -> run(node, groups));
+    }
+
+    private void run(int node, List<Long> groups) {
+      try {
+        for (int i = 0; probing.get(); i++) {
+          nodes[node].proc.read(groups.get(i % groups.size()));
+          probesSent.incrementAndGet();
+          // (Slow enough that a paused node's input pipe never fills in the longest pause.)
+          Thread.sleep(20);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      probing.set(false);
+      if (thread != null) {
+        thread.join();
+      }
+    }
+  }
+
   /** A node's answer, or {@code unknown} if it gives none in time. */
   private String[] await(CompletableFuture<String[]> answer, long group)
       throws InterruptedException {
     try {
-      return answer.get(pauses ? ANSWER_SECONDS_WITH_PAUSES : ANSWER_SECONDS, TimeUnit.SECONDS);
+      return answer.get(
+          fault.survived() ? SHORT_ANSWER_MILLIS : TimeUnit.SECONDS.toMillis(ANSWER_SECONDS),
+          TimeUnit.MILLISECONDS);
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       return new String[] {"unknown", Long.toString(group), "?", "no answer: " + e};
     }
@@ -424,7 +501,24 @@ class RaftKillNineTest {
   }
 
   /**
-   * Waits until every group in {@code groups} is led by a node other than the paused {@code node}.
+   * Cuts {@code victim} off from the other nodes (each drops what comes from the other side), or
+   * lets them through again.
+   */
+  private void cutOff(int victim, boolean cut) throws Exception {
+    for (int id = 1; id <= NODES; id++) {
+      List<Integer> from = new ArrayList<>();
+      for (int other = 1; other <= NODES; other++) {
+        if (cut && other != id && (id == victim || other == victim)) {
+          from.add(other);
+        }
+      }
+      nodes[id].proc.cut(from);
+    }
+  }
+
+  /**
+   * Waits until every group in {@code groups} is led by a node other than {@code node}, paused or
+   * cut off.
    */
   private void awaitLeadersElsewhere(int node, List<Long> groups) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
@@ -566,13 +660,11 @@ class RaftKillNineTest {
         fromLeases += nodes[id].proc.readsFromLeases;
       }
       System.err.printf(
-          "%d reads answered (%d from leases), %d refused; %d sent to paused nodes just before they"
-              + " resumed%n",
-          readAnswers.size(), fromLeases, readErrors.get(), probesSent.get());
+          "%d reads answered (%d from leases), %d refused; %d sent to leaders while %s%n",
+          readAnswers.size(), fromLeases, readErrors.get(), probesSent.get(), fault.done);
       // Reads with no lease would make the check above a check of quorum reads only.
       assertTrue(fromLeases > 0, "no read was answered from a lease");
-      assertTrue(
-          rounds == 0 || probesSent.get() > 0, "no read waited for a paused leader to resume");
+      assertTrue(rounds == 0 || probesSent.get() > 0, "no read went to a leader " + fault.done);
     }
     // Counted by each node since its last start. Some node ran a whole round since then, and the
     // node restarted last came back behind its peers' compactions: without both, the test would
@@ -741,6 +833,7 @@ class RaftKillNineTest {
       cmd.add("-Draftnode.compactAfterEntries=" + COMPACT_AFTER_ENTRIES);
       cmd.add("-Draftnode.storedState=" + storedState);
       cmd.add("-Draftnode.leaseReads=" + leaseReads);
+      cmd.add("-Draftnode.quiesce=" + quiesce);
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(RaftNodeProcess.class.getName());
@@ -939,6 +1032,17 @@ class RaftKillNineTest {
           }
           default -> fail("node " + node + " answered " + line + " in a dump");
         }
+      }
+    }
+
+    /** Has the node drop whatever comes from {@code from} (nothing, if empty). */
+    synchronized void cut(List<Integer> from) throws Exception {
+      StringBuilder line = new StringBuilder("cut");
+      from.forEach(n -> line.append(' ').append(n));
+      send(line.toString());
+      String answer = next();
+      if (!answer.equals("cut")) {
+        fail("node " + node + " answered " + answer + " to " + line);
       }
     }
 

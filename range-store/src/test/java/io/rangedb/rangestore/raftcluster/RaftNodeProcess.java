@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  *       read completed, at its log index ({@code 0 -} if none yet); or {@code readerr <id> <group>
  *       <reason> <leaderHint>} when the read got no answer (leadership changed under it, no
  *       leader).
+ *   <li>{@code cut <node>...} drops from now on every Raft message and snapshot from those nodes
+ *       (none: from no node), as a network partition would, and answers {@code cut}.
  *   <li>{@code leading} answers {@code leading <group>...}: the groups this node leads.
  *   <li>{@code dump} answers {@code applied <group> <index> <payload>} for every command applied,
  *       per group in log order, then {@code snapshots <made> <restored>} and {@code leasereads
@@ -93,6 +95,14 @@ public final class RaftNodeProcess {
    */
   static final boolean LEASE_READS = Boolean.getBoolean("raftnode.leaseReads");
 
+  /**
+   * Whether a host stops ticking the groups that go idle ({@link RaftHost.Options#quiesce()});
+   * system property {@code raftnode.quiesce}, default true. A quiesced group's leader holds no
+   * lease, so tests of leases under faults turn it off to keep every group's lease in use.
+   */
+  static final boolean QUIESCE =
+      Boolean.parseBoolean(System.getProperty("raftnode.quiesce", "true"));
+
   /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
   static final long WRITE_BUFFER_BYTES = 1L << 20;
 
@@ -127,7 +137,9 @@ public final class RaftNodeProcess {
       groups = all;
     }
     RaftHost.Options hostOptions =
-        RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES);
+        RaftHost.Options.defaults()
+            .withCompactAfterEntries(COMPACT_AFTER_ENTRIES)
+            .withQuiesce(QUIESCE);
     LocalRaftNode node =
         LocalRaftNode.start(
             id,
@@ -172,6 +184,14 @@ public final class RaftNodeProcess {
       switch (cmd[0]) {
         case "propose" -> propose(node, out, protocol, Long.parseLong(cmd[1]), cmd[2]);
         case "read" -> read(node, out, protocol, cmd[1], Long.parseLong(cmd[2]));
+        case "cut" -> {
+          Set<Long> peers = new HashSet<>();
+          for (int i = 1; i < cmd.length; i++) {
+            peers.add(Long.parseLong(cmd[i]));
+          }
+          node.cutOff(peers);
+          answer(out, protocol, List.of("cut"));
+        }
         case "leading" -> {
           List<Long> led =
               node.host
