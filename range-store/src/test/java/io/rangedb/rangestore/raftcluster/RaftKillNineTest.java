@@ -222,6 +222,18 @@ class RaftKillNineTest {
   }
 
   /**
+   * Nodes that lead groups are cut off from the others (each side drops what the other sends) long
+   * enough for the others to elect leaders, in the last round until they have compacted past the
+   * victim, then let through again: the cut-off leader's proposals never commit unless the next
+   * leader keeps them, it catches up by snapshot, and nothing acknowledged is lost.
+   */
+  @Test
+  void acknowledgedProposalsSurvivePartitionsOfAnyNode() throws Throwable {
+    fault = Fault.PARTITION;
+    killAndCheck("acknowledgedProposalsSurvivePartitionsOfAnyNode");
+  }
+
+  /**
    * Paused as above, with groups answering reads from their leaders' leases: a leader paused past
    * its lease must not answer from it when it resumes, though its peers have elected others and
    * committed writes it has not seen; every read sees every write acknowledged before it was sent.
