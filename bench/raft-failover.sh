@@ -5,6 +5,7 @@
 # then restarts the node and times its reopening and its catching up.
 #
 #   bench/raft-failover.sh [groups (default 1000)] [tick-millis (default 50)] [rounds (default 3)] \
-#       [load proposers (default 8)] [seconds down (default 0)]
+#       [load proposers (default 8)] [seconds down (default 0)] [reads: safe or lease (default safe)]
+# With `lease`, groups read from leader leases and the hosts count ticks by their clock.
 set -euo pipefail
-exec "$(dirname "${BASH_SOURCE[0]}")/range-store-main.sh" RaftFailoverBenchmark "${1:-1000}" "${2:-50}" "${3:-3}" "${4:-8}" "${5:-0}"
+exec "$(dirname "${BASH_SOURCE[0]}")/range-store-main.sh" RaftFailoverBenchmark "${1:-1000}" "${2:-50}" "${3:-3}" "${4:-8}" "${5:-0}" "${6:-safe}"

@@ -38,6 +38,22 @@ public final class RawNode {
   }
 
   /**
+   * {@code ticks} ticks went by without reaching this replica (its host stopped ticking it while
+   * the group was quiesced): its clock counts them now, so that what runs on real time, a
+   * follower's promise not to vote against a leader's lease and a leader's own lease, runs out when
+   * it would have had the replica been ticked all along. Timers are left where they stand ({@link
+   * #leaderSilentFor} moves the election timer where the host knows why). Must come before anything
+   * else the replica is given after the gap, and must not count more ticks than went by: a clock
+   * ahead of real time would end a follower's promise early.
+   */
+  public void ticksMissed(long ticks) {
+    if (ticks < 0) {
+      throw new IllegalArgumentException("ticks missed: " + ticks);
+    }
+    raft.ticks += ticks;
+  }
+
+  /**
    * Tells a follower that its leader's node has not been heard from for {@code ticks} ticks (a host
    * learns this from watching nodes, which goes on while its groups are quiesced and not ticked):
    * its election timer then counts at least that many (up to one election timeout), so that a

@@ -164,18 +164,45 @@ class RaftFeaturesTest {
     // still refuse 3's vote until the lease it backed has run out.
     Cluster c = leaderWithLease();
     long term = c.node(1).term();
+    staleRejectionMoves2To(c, term + 1);
+    assertNotEquals(
+        3, voteOf2AskedBy3(c, term + 1, term), "no vote while leader 1's lease may hold");
+  }
+
+  /**
+   * A quiesced group's replicas are not ticked; woken, a follower is given the ticks it missed.
+   * Those before it hears its leader do not shorten the promise it makes then; those after count
+   * like ticks: the promise ends a whole timeout after it began, ticked or not. (Its host gives it
+   * the missed ticks before any message, so that a heartbeat that wakes it starts a whole promise.)
+   */
+  @Test
+  void ticksAQuiescedFollowerMissedCountTowardsItsPromiseOnlyAfterItWasMade() {
+    Cluster c = leaderWithLease();
+    c.node(2).ticksMissed(1_000); // quiesced for long, then woken
+    c.isolated.add(3L);
+    c.tickAll(1); // a heartbeat from 1 reaches 2: the promise starts here
+    c.isolated.add(1L);
+    c.node(2).ticksMissed(ELECTION_TICKS - 1); // quiesced again, and woken within the timeout
+    long term = c.node(2).term();
+    staleRejectionMoves2To(c, term + 1);
+    assertNotEquals(3, voteOf2AskedBy3(c, term + 1, term), "the promise still holds");
+    c.node(2).ticksMissed(1);
+    assertEquals(3, voteOf2AskedBy3(c, term + 1, term), "and ends a whole timeout after it began");
+    assertThrows(IllegalArgumentException.class, () -> c.node(2).ticksMissed(-1));
+  }
+
+  /** A stale rejection of 2's old pre-vote, at a newer term: 2 moves to it, with no leader. */
+  private static void staleRejectionMoves2To(Cluster c, long term) {
     c.node(2)
         .step(
             Message.builder(MessageType.PRE_VOTE_RESP)
                 .from(3)
                 .to(2)
-                .term(term + 1)
+                .term(term)
                 .reject(true)
                 .build());
-    assertEquals(term + 1, c.node(2).term(), "a rejection at a newer term moves the term");
+    assertEquals(term, c.node(2).term(), "a rejection at a newer term moves the term");
     assertEquals(0, c.node(2).leader());
-    assertNotEquals(
-        3, voteOf2AskedBy3(c, term + 1, term), "no vote while leader 1's lease may hold");
   }
 
   /**

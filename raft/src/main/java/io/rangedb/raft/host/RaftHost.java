@@ -474,6 +474,12 @@ public final class RaftHost implements Transport.Receiver {
     final LogStorage storage;
     boolean quiesced;
 
+    /**
+     * While quiesced: the first whole tick the replica's clock has not been given ({@link
+     * #catchUpClock}). A lower bound, so that the clock never runs ahead of the host's.
+     */
+    long untickedFrom;
+
     /** The tick slice this group is ticked in ({@link Options#tickSlices()}). */
     final int slot;
 
@@ -1439,6 +1445,7 @@ public final class RaftHost implements Transport.Receiver {
         if (mayQuiesce(g)) {
           g.raft.quiesce();
           g.quiesced = true;
+          g.untickedFrom = ticks; // this tick is the first it does not get
           it.remove();
           dirty.add(g);
           continue;
@@ -1475,8 +1482,8 @@ public final class RaftHost implements Transport.Receiver {
       // meanwhile; their timers count the silence, so they elect as soon as ticking ones would.
       for (Group g : groups.values()) {
         if (g.raft.leader() == peer) {
-          g.raft.leaderSilentFor(options.deadTicks(), g.id);
           wake(g);
+          g.raft.leaderSilentFor(options.deadTicks(), g.id);
         }
       }
     }
@@ -1509,6 +1516,9 @@ public final class RaftHost implements Transport.Receiver {
       if (tracing) {
         traceStep(e);
       }
+      if (g.quiesced) {
+        catchUpClock(g); // a message may stay without waking it: a heard leader's promise counts
+      }
       g.raft.step(m);
       dirty.add(g);
       boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.isQuiesce();
@@ -1518,6 +1528,9 @@ public final class RaftHost implements Transport.Receiver {
           && g.raft.leader() == m.from()
           && g.raft.commitIndex() == g.raft.lastIndex()) {
         g.quiesced = true;
+        // This tick's slice may not have reached the group yet; not counting it errs on the safe
+        // side.
+        g.untickedFrom = ticks + 1;
         active.get(g.slot).remove(g);
       } else if (!lateAckToQuiescedLeader(g, m)) {
         wake(g);
@@ -1549,8 +1562,25 @@ public final class RaftHost implements Transport.Receiver {
 
   private void wake(Group g) {
     if (g.quiesced) {
+      catchUpClock(g);
       g.quiesced = false;
       active.get(g.slot).add(g);
+    }
+  }
+
+  /**
+   * Gives a quiesced replica the whole ticks it was not ticked for, before it takes anything else:
+   * a follower quiesced long ago must not go on backing its leader's lease as if no time had passed
+   * (in lease mode it would refuse every vote for a whole timeout after its leader's node went
+   * silent), and must not count the gap after hearing from a leader, which would cut that promise
+   * short. Only whole ticks the host has begun since count, so the replica's clock stays behind the
+   * host's, never ahead.
+   */
+  private void catchUpClock(Group g) {
+    long missed = ticks - g.untickedFrom;
+    if (missed > 0) {
+      g.raft.ticksMissed(missed);
+      g.untickedFrom = ticks;
     }
   }
 }

@@ -32,6 +32,7 @@ final class LocalRaftCluster implements AutoCloseable {
   private final RaftHost.Options hostOptions;
   private final GrpcRaftTransport.Options transportOptions;
   private final boolean storedState;
+  private final ReadOnlyOption reads;
   private final Map<Long, LocalRaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<Long, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -44,6 +45,8 @@ final class LocalRaftCluster implements AutoCloseable {
    *     them (for benchmarks)
    * @param storedState whether each node keeps its record of applied commands in its store ({@link
    *     StoredRecordingStateMachine}) instead of rebuilding it from the Raft log
+   * @param reads how every group reads; lease-based reads need hosts with a clock ({@code
+   *     hostOptions})
    * @param hostOptions every host's options (log compaction, commit tracing)
    * @param transportOptions every node's transport's options (snapshot pacing, say)
    */
@@ -54,9 +57,11 @@ final class LocalRaftCluster implements AutoCloseable {
       long tickMillis,
       boolean rememberCommands,
       boolean storedState,
+      ReadOnlyOption reads,
       RaftHost.Options hostOptions,
       GrpcRaftTransport.Options transportOptions)
       throws Exception {
+    this.reads = reads;
     this.transportOptions = transportOptions;
     this.root = root;
     this.rememberCommands = rememberCommands;
@@ -105,7 +110,7 @@ final class LocalRaftCluster implements AutoCloseable {
             id * 1_000_003L + restarts++,
             rememberCommands,
             storedState,
-            ReadOnlyOption.SAFE,
+            reads,
             hostOptions,
             transportOptions);
     ports.put(id, node.port());

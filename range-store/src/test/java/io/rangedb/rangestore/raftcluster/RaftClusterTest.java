@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.rangedb.raft.ConfChange;
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Snapshot;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
@@ -45,6 +46,7 @@ class RaftClusterTest {
                 TICK_MILLIS,
                 true,
                 false,
+                ReadOnlyOption.SAFE,
                 RaftHost.Options.defaults(),
                 GrpcRaftTransport.Options.DEFAULT);
         ProposalStream acked = startProposals(cluster, 8, GROUPS, "c", 3_000)) {
@@ -311,6 +313,7 @@ class RaftClusterTest {
         TICK_MILLIS,
         true,
         storedState,
+        ReadOnlyOption.SAFE,
         RaftHost.Options.defaults().withCompactAfterEntries(20),
         transport);
   }

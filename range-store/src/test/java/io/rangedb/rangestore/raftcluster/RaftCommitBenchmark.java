@@ -1,6 +1,7 @@
 package io.rangedb.rangestore.raftcluster;
 
 import io.rangedb.raft.MessageType;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.host.CommitTrace;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
@@ -85,6 +86,7 @@ public final class RaftCommitBenchmark {
                 tickMillis,
                 false,
                 false,
+                ReadOnlyOption.SAFE,
                 hostOptions,
                 GrpcRaftTransport.Options.DEFAULT)) {
           cluster.balanceLeaders(0.9);

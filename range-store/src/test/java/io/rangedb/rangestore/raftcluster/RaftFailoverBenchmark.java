@@ -3,8 +3,10 @@ package io.rangedb.rangestore.raftcluster;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.rangedb.raft.RawNode;
+import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.raft.host.TickClock;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +35,10 @@ import java.util.stream.Stream;
  * has applied what was committed before it came back.
  *
  * <p>Arguments: {@code [groups (default 1000)] [tick-millis (default 50)] [rounds (default 3)]
- * [load proposers (default 8)] [seconds down (default 0)]}: with seconds down, the node restarts no
- * sooner than that long after its stop began (its peers' reconnect backoffs grow meanwhile).
+ * [load proposers (default 8)] [seconds down (default 0)] [reads: safe or lease (default safe)]}:
+ * with seconds down, the node restarts no sooner than that long after its stop began (its peers'
+ * reconnect backoffs grow meanwhile); with {@code lease}, groups read from leader leases and hosts
+ * count their ticks by {@code System::nanoTime}, as lease reads need.
  */
 public final class RaftFailoverBenchmark {
   private RaftFailoverBenchmark() {}
@@ -45,13 +49,26 @@ public final class RaftFailoverBenchmark {
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int load = args.length > 3 ? Integer.parseInt(args[3]) : 8;
     long downSeconds = args.length > 4 ? Long.parseLong(args[4]) : 0;
-    if (groups < 1 || tickMillis < 1 || rounds < 1 || load < 0 || downSeconds < 0) {
+    String readsArg = args.length > 5 ? args[5] : "safe";
+    if (groups < 1
+        || tickMillis < 1
+        || rounds < 1
+        || load < 0
+        || downSeconds < 0
+        || !(readsArg.equals("safe") || readsArg.equals("lease"))) {
       throw new IllegalArgumentException(
-          "need groups >= 1, tick-millis >= 1, rounds >= 1, load proposers >= 0 and seconds"
-              + " down >= 0");
+          "need groups >= 1, tick-millis >= 1, rounds >= 1, load proposers >= 0, seconds"
+              + " down >= 0 and reads safe or lease");
     }
+    ReadOnlyOption reads =
+        readsArg.equals("lease") ? ReadOnlyOption.LEASE_BASED : ReadOnlyOption.SAFE;
     Path root = Files.createTempDirectory("raft-failover");
     RaftHost.Options hostOptions = RaftHost.Options.defaults().withTickSlices(10);
+    if (reads == ReadOnlyOption.LEASE_BASED) {
+      hostOptions =
+          hostOptions.withClock(
+              new TickClock(System::nanoTime, TimeUnit.MILLISECONDS.toNanos(tickMillis)));
+    }
     List<String> rows = new ArrayList<>();
     try (LocalRaftCluster cluster =
             new LocalRaftCluster(
@@ -61,6 +78,7 @@ public final class RaftFailoverBenchmark {
                 tickMillis,
                 false,
                 false,
+                reads,
                 hostOptions,
                 GrpcRaftTransport.Options.DEFAULT);
         ProposalStream background =
@@ -78,9 +96,10 @@ public final class RaftFailoverBenchmark {
       }
       System.out.printf(
           Locale.ROOT,
-          "%n%d groups, 3 nodes, %d ms ticks, each stopped node down at least %d s, %d background"
+          "%n%d groups, 3 nodes, %s reads, %d ms ticks, each stopped node down at least %d s, %d background"
               + " proposers (%,d acknowledged, %,d failed or timed out while a node was down)%n",
           groups,
+          readsArg,
           tickMillis,
           downSeconds,
           load,
