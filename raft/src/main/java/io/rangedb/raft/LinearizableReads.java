@@ -24,6 +24,9 @@ final class LinearizableReads {
   /** Reads answered from the lease, without a quorum round (for tests and metrics). */
   long servedFromLease;
 
+  /** Our tick when a read last reached this leader, or {@code Long.MIN_VALUE} if none has. */
+  private long lastReadTick = Long.MIN_VALUE;
+
   LinearizableReads(Raft raft) {
     this.raft = raft;
   }
@@ -37,6 +40,17 @@ final class LinearizableReads {
   /** Whether no read is waiting (the group may quiesce). */
   boolean isIdle() {
     return readOnly.isEmpty() && pendingReadIndex.isEmpty();
+  }
+
+  /**
+   * Whether a lease group was read within the last election timeout: it should stay awake, since a
+   * quiesced group gives up its lease and its next read would cost a quorum round again (a group
+   * read every few ticks would pay one for nearly every read). Safe reads pay the round anyway.
+   */
+  boolean readRecently() {
+    return raft.cfg.readOnlyOption() == ReadOnlyOption.LEASE_BASED
+        && lastReadTick != Long.MIN_VALUE
+        && raft.ticks - lastReadTick < raft.cfg.electionTicks();
   }
 
   /** The context of the latest read awaiting confirmation, for the next heartbeat to carry. */
@@ -57,6 +71,7 @@ final class LinearizableReads {
   }
 
   void handleReadIndex(long from, byte[] context) {
+    lastReadTick = raft.ticks;
     Membership c = raft.tracker.config;
     if (c.incoming.size() == 1 && c.incoming.contains(raft.id) && !c.isJoint()) {
       respondReadIndex(from, context, raft.log.committed);

@@ -247,6 +247,35 @@ class RaftFeaturesTest {
     assertTrue(c.node(1).leaseValid(), "heartbeats after waking found one");
   }
 
+  /**
+   * A lease group read within the last election timeout does not quiesce: quiescing gives up the
+   * lease, so a group read every few ticks would pay a quorum round for nearly every read.
+   */
+  @Test
+  void aLeaseGroupReadWithinAnElectionTimeoutStaysAwakeToKeepItsLease() {
+    Cluster c = leaderWithLease();
+    assertTrue(c.node(1).canQuiesce(), "idle");
+    c.node(1).readIndex(bytes("r"));
+    c.stabilize();
+    assertEquals(1, c.node(1).readsServedFromLease());
+    c.tickAll(ELECTION_TICKS - 1);
+    assertFalse(c.node(1).canQuiesce(), "read within the last election timeout");
+    c.tickAll(1);
+    assertTrue(c.node(1).canQuiesce(), "a whole timeout without a read");
+  }
+
+  /** With safe reads every read pays its round anyway: one answered leaves the group idle. */
+  @Test
+  void aSafeGroupMayQuiesceOnceItsReadsAreAnswered() {
+    Cluster c = threeVotersLedBy1(1);
+    assertTrue(c.node(1).canQuiesce(), "idle");
+    c.node(1).readIndex(bytes("r"));
+    assertFalse(c.node(1).canQuiesce(), "a read waits for its round");
+    c.stabilize();
+    assertEquals(1, c.reads.get(1L).size(), "answered");
+    assertTrue(c.node(1).canQuiesce(), "idle again");
+  }
+
   @Test
   void quiescingGivesUpTheLease() {
     Cluster c = leaderWithLease();

@@ -1,5 +1,6 @@
 package io.rangedb.raft.host;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -310,6 +311,45 @@ class LeaseReadTest {
     tickerStopped.remove(leader);
     keepBusy(leader, 50);
     assertTrue(leaseValid(hosts.get(leader)), "ticks and lease follow the clock again");
+  }
+
+  /**
+   * An otherwise idle lease group read every three ticks: the first read wakes it and pays a quorum
+   * round, the rest are answered from the lease, since a group read within the last election
+   * timeout stays awake to keep it (quiesced, it would give the lease up and pay a round for every
+   * read). Once the reads stop it quiesces again.
+   */
+  @Test
+  void anIdleLeaseGroupReadEveryFewTicksAnswersFromItsLeaseAndQuiescesOnceReadsStop() {
+    start(true, ReadOnlyOption.LEASE_BASED);
+    run(2_000);
+    long leader = leader();
+    assertNotEquals(0, leader, "a leader was elected");
+    RaftHost h = hosts.get(leader);
+    assertEquals(0, activeGroups(h), "idle, so quiesced");
+    long before = readsFromLease(h);
+    List<CompletableFuture<Long>> reads = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      reads.add(h.readIndex(GROUP));
+      run(3 * TICK_MS);
+    }
+    reads.forEach(CompletableFuture::join);
+    assertEquals(19, readsFromLease(h) - before, "every read after the first from the lease");
+    assertEquals(1, activeGroups(h), "awake while read");
+    run(15 * TICK_MS); // an election timeout, and the tick that quiesces it
+    assertEquals(0, activeGroups(h), "quiesced once the reads stopped");
+  }
+
+  private long activeGroups(RaftHost h) {
+    CompletableFuture<Integer> n = h.activeGroups();
+    run(0);
+    return n.join();
+  }
+
+  private long readsFromLease(RaftHost h) {
+    CompletableFuture<Long> n = h.inspect(groups -> groups.get(GROUP).readsServedFromLease());
+    run(0);
+    return n.join();
   }
 
   @Test
