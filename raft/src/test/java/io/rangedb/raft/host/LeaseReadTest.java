@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rangedb.raft.ConfState;
+import io.rangedb.raft.Message;
+import io.rangedb.raft.MessageType;
 import io.rangedb.raft.RaftConfig;
+import io.rangedb.raft.RawNode;
 import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
+import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.SimulatedNetwork;
 import io.rangedb.raft.transport.VirtualTime;
 import java.nio.charset.StandardCharsets;
@@ -338,6 +342,65 @@ class LeaseReadTest {
     assertEquals(1, activeGroups(h), "awake while read");
     run(15 * TICK_MS); // an election timeout, and the tick that quiesces it
     assertEquals(0, activeGroups(h), "quiesced once the reads stopped");
+  }
+
+  /**
+   * A follower quiesced for long is woken by its leader's heartbeat (the leader starts a read's
+   * quorum round): its host gives it the ticks it missed before the heartbeat, so its promise not
+   * to vote against the lease runs a whole timeout from the heartbeat. Given after it, the gap
+   * would use the promise up at once, and a stale rejection of an old pre-vote at a newer term (as
+   * the simulation's seed 1010710 delivered) would leave it free to vote while the leader answers
+   * reads from its lease.
+   */
+  @Test
+  void aFollowerWokenByItsLeadersHeartbeatAfterALongQuiesceKeepsItsPromiseAWholeTimeout() {
+    start(true, ReadOnlyOption.LEASE_BASED);
+    run(2_000);
+    long leader = leader();
+    assertNotEquals(0, leader, "a leader was elected");
+    assertEquals(0, activeGroups(hosts.get(leader)), "idle, so quiesced");
+    run(100 * TICK_MS); // a hundred ticks no quiesced replica is given
+    CompletableFuture<Long> read = hosts.get(leader).readIndex(GROUP);
+    run(5); // its heartbeat wakes the followers, which answer
+    assertTrue(read.isDone(), "the read's round is over");
+    long follower = leader == 1 ? 2 : 1;
+    long other = 6 - leader - follower;
+    RaftHost f = hosts.get(follower);
+    long term = inspect(f, g -> g.term());
+    f.receive(
+        other,
+        List.of(
+            new Envelope(
+                GROUP,
+                Message.builder(MessageType.PRE_VOTE_RESP)
+                    .from(other)
+                    .to(follower)
+                    .term(term + 1)
+                    .reject(true)
+                    .build())));
+    f.receive(
+        other,
+        List.of(
+            new Envelope(
+                GROUP,
+                Message.builder(MessageType.VOTE)
+                    .from(other)
+                    .to(follower)
+                    .term(term + 1)
+                    .index(1_000)
+                    .logTerm(term)
+                    .build())));
+    run(0);
+    long termNow = inspect(f, g -> g.term());
+    long vote = inspect(f, g -> g.hardState().vote());
+    assertEquals(term + 1, termNow, "the stale rejection moved its term");
+    assertNotEquals(other, vote, "no vote within the promise");
+  }
+
+  private <T> T inspect(RaftHost h, java.util.function.Function<RawNode, T> what) {
+    CompletableFuture<T> r = h.inspect(groups -> what.apply(groups.get(GROUP)));
+    run(0);
+    return r.join();
   }
 
   private long activeGroups(RaftHost h) {
