@@ -154,15 +154,11 @@ class LeaseReadTest {
   }
 
   private Role role(RaftHost h) {
-    CompletableFuture<Role> r = h.inspect(groups -> groups.get(GROUP).role());
-    run(0);
-    return r.join();
+    return inspect(h, RawNode::role);
   }
 
   private boolean leaseValid(RaftHost h) {
-    CompletableFuture<Boolean> r = h.inspect(groups -> groups.get(GROUP).leaseValid());
-    run(0);
-    return r.join();
+    return inspect(h, RawNode::leaseValid);
   }
 
   /** A proposal every 2 ms keeps one in flight at every tick, so the group does not quiesce. */
@@ -366,7 +362,7 @@ class LeaseReadTest {
     long follower = leader == 1 ? 2 : 1;
     long other = 6 - leader - follower;
     RaftHost f = hosts.get(follower);
-    long term = inspect(f, g -> g.term());
+    long term = inspect(f, RawNode::term);
     f.receive(
         other,
         List.of(
@@ -391,28 +387,29 @@ class LeaseReadTest {
                     .logTerm(term)
                     .build())));
     run(0);
-    long termNow = inspect(f, g -> g.term());
+    long termNow = inspect(f, RawNode::term);
     long vote = inspect(f, g -> g.hardState().vote());
     assertEquals(term + 1, termNow, "the stale rejection moved its term");
     assertNotEquals(other, vote, "no vote within the promise");
   }
 
+  /** What {@code what} finds in the group's replica on {@code h}, asked on its loop. */
   private <T> T inspect(RaftHost h, java.util.function.Function<RawNode, T> what) {
-    CompletableFuture<T> r = h.inspect(groups -> what.apply(groups.get(GROUP)));
+    return settled(h.inspect(groups -> what.apply(groups.get(GROUP))));
+  }
+
+  /** Runs what is due now, which completes {@code answer}. */
+  private <T> T settled(CompletableFuture<T> answer) {
     run(0);
-    return r.join();
+    return answer.join();
   }
 
   private long activeGroups(RaftHost h) {
-    CompletableFuture<Integer> n = h.activeGroups();
-    run(0);
-    return n.join();
+    return settled(h.activeGroups());
   }
 
   private long readsFromLease(RaftHost h) {
-    CompletableFuture<Long> n = h.inspect(groups -> groups.get(GROUP).readsServedFromLease());
-    run(0);
-    return n.join();
+    return inspect(h, RawNode::readsServedFromLease);
   }
 
   @Test
