@@ -95,14 +95,6 @@ public final class RaftNodeProcess {
    */
   static final boolean LEASE_READS = Boolean.getBoolean("raftnode.leaseReads");
 
-  /**
-   * Whether a host stops ticking the groups that go idle ({@link RaftHost.Options#quiesce()});
-   * system property {@code raftnode.quiesce}, default true. A quiesced group's leader holds no
-   * lease, so tests of leases under faults turn it off to keep every group's lease in use.
-   */
-  static final boolean QUIESCE =
-      Boolean.parseBoolean(System.getProperty("raftnode.quiesce", "true"));
-
   /** Memtable budget of a node's store (the Raft log family gets half, at least 1 MB). */
   static final long WRITE_BUFFER_BYTES = 1L << 20;
 
@@ -137,9 +129,7 @@ public final class RaftNodeProcess {
       groups = all;
     }
     RaftHost.Options hostOptions =
-        RaftHost.Options.defaults()
-            .withCompactAfterEntries(COMPACT_AFTER_ENTRIES)
-            .withQuiesce(QUIESCE);
+        RaftHost.Options.defaults().withCompactAfterEntries(COMPACT_AFTER_ENTRIES);
     LocalRaftNode node =
         LocalRaftNode.start(
             id,
