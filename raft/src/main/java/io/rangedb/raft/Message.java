@@ -93,7 +93,7 @@ public record Message(
               .append(index)
               .append(isTransferCampaign() ? " transfer" : "");
       case VOTE_RESP, PRE_VOTE_RESP -> b.append(reject ? " REJECT" : " GRANT");
-      case HEARTBEAT -> b.append(" commit=").append(commit);
+      case HEARTBEAT -> b.append(" commit=").append(commit).append(isQuiesce() ? " quiesce" : "");
       case SNAP -> b.append(' ').append(snapshot);
       case READ_INDEX_RESP -> b.append(" index=").append(index);
       default -> {}

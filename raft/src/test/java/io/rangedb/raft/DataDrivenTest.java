@@ -27,7 +27,9 @@ import org.junit.jupiter.api.TestFactory;
  * [<id>]}, {@code log <id>}, {@code read-index <id> <ctx>}, {@code transfer <id> <target>}, {@code
  * add-learner|add-voter|remove <id> <node>}, {@code replace <id> <old> <new>}, {@code applied
  * <id>}, {@code start <id>} (crash-restart from storage, or a new empty replica), {@code compact
- * <id>}, {@code storage <id>}.
+ * <id>}, {@code storage <id>}, {@code lease <id>} (whether a read would be answered from the lease
+ * now), {@code quiesce <id>} (a leader's last heartbeat, delivered), {@code ticks-missed <id> <n>}
+ * and {@code leader-silent <id> <ticks>} (what a host tells a replica it stopped ticking).
  */
 class DataDrivenTest {
   private static final Path DIR = Path.of("src", "test", "resources", "testdata");
@@ -255,6 +257,27 @@ class DataDrivenTest {
         case "start" -> {
           c.start(id(w[1]));
           return status(id(w[1]));
+        }
+        case "lease" -> {
+          return c.node(id(w[1])).leaseValid() ? "held" : "not held";
+        }
+        case "quiesce" -> {
+          RawNode n = c.node(id(w[1]));
+          if (!n.canQuiesce()) {
+            return "cannot quiesce";
+          }
+          int[] before = mark();
+          n.quiesce();
+          c.stabilize();
+          return messagesSince(before);
+        }
+        case "ticks-missed" -> {
+          c.node(id(w[1])).ticksMissed(Long.parseLong(w[2]));
+          return "ok";
+        }
+        case "leader-silent" -> {
+          c.node(id(w[1])).leaderSilentFor(Integer.parseInt(w[2]), 1);
+          return "ok";
         }
         default -> throw new IllegalArgumentException("unknown command " + w[0]);
       }
