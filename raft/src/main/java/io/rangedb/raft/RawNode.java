@@ -372,6 +372,14 @@ public final class RawNode {
     raft.ticksOverdue = overdue;
   }
 
+  /**
+   * The ticks this replica's clock has counted: those it was given and those it was told it missed
+   * (for tests and metrics).
+   */
+  public long ticks() {
+    return raft.ticks;
+  }
+
   /** How many reads this replica answered from its lease, with no quorum round (metrics). */
   public long readsServedFromLease() {
     return raft.reads.servedFromLease;

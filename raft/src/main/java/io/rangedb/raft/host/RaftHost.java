@@ -401,6 +401,10 @@ public final class RaftHost implements Transport.Receiver {
 
   private int nextSlot;
   private long sliceCalls;
+
+  /** How many slices of the current whole tick have run: the slots below it have had this tick. */
+  private int slicesDone;
+
   private final LinkedHashSet<Group> dirty = new LinkedHashSet<>();
   private final PeerLiveness liveness;
   private final java.util.function.LongPredicate isDown;
@@ -476,7 +480,7 @@ public final class RaftHost implements Transport.Receiver {
 
     /**
      * While quiesced: the first whole tick the replica's clock has not been given ({@link
-     * #catchUpClock}). A lower bound, so that the clock never runs ahead of the host's.
+     * #catchUpClock}).
      */
     long untickedFrom;
 
@@ -1445,7 +1449,8 @@ public final class RaftHost implements Transport.Receiver {
         if (mayQuiesce(g)) {
           g.raft.quiesce();
           g.quiesced = true;
-          g.untickedFrom = ticks; // this tick is the first it does not get
+          g.untickedFrom =
+              nextTickOf(g); // this tick, its slice running now, is the first it misses
           it.remove();
           dirty.add(g);
           continue;
@@ -1460,11 +1465,18 @@ public final class RaftHost implements Transport.Receiver {
         dirty.add(g);
       }
     }
+    slicesDone = slice + 1;
+  }
+
+  /** The first whole tick that the slice of {@code g}'s slot has not run in (yet). */
+  private long nextTickOf(Group g) {
+    return g.slot < slicesDone ? ticks + 1 : ticks;
   }
 
   /** What happens once per whole tick: pings to peer nodes, and their liveness. */
   private void nodeTick() {
     ticks++;
+    slicesDone = 0;
     if (drain.active()) {
       handOffLeaderships();
     }
@@ -1528,9 +1540,7 @@ public final class RaftHost implements Transport.Receiver {
           && g.raft.leader() == m.from()
           && g.raft.commitIndex() == g.raft.lastIndex()) {
         g.quiesced = true;
-        // This tick's slice may not have reached the group yet; not counting it errs on the safe
-        // side.
-        g.untickedFrom = ticks + 1;
+        g.untickedFrom = nextTickOf(g);
         active.get(g.slot).remove(g);
       } else if (!lateAckToQuiescedLeader(g, m)) {
         wake(g);
@@ -1573,14 +1583,16 @@ public final class RaftHost implements Transport.Receiver {
    * a follower quiesced long ago must not go on backing its leader's lease as if no time had passed
    * (in lease mode it would refuse every vote for a whole timeout after its leader's node went
    * silent), and must not count the gap after hearing from a leader, which would cut that promise
-   * short. Only whole ticks the host has begun since count, so the replica's clock stays behind the
-   * host's, never ahead.
+   * short. Exactly the ticks its slot's slice ran in meanwhile: one more would put the replica's
+   * clock ahead of the host's; the one after, if this tick's slice has not run yet, it gets from
+   * the slice.
    */
   private void catchUpClock(Group g) {
-    long missed = ticks - g.untickedFrom;
+    long next = nextTickOf(g);
+    long missed = next - g.untickedFrom;
     if (missed > 0) {
       g.raft.ticksMissed(missed);
-      g.untickedFrom = ticks;
+      g.untickedFrom = next;
     }
   }
 }
