@@ -805,17 +805,48 @@ class HostSimulationTest {
       }
       moving = true;
       movingGroup = g;
-      hosts.get(to).addGroup(g, groupConfig(to)); // fails harmlessly if already open
-      changeWithRetry(g, io.rangedb.raft.ConfChange.addLearner(to))
+      long attempt = ++moveAttempts;
+      // The learner needs a replica there to catch up. A host still removing the group (moved away
+      // just before) refuses to open it; adding a member with no replica anyway let a later move
+      // leave the group a joint configuration no quorum of replicas could leave (seed 24009485).
+      RaftHost host = hosts.get(to);
+      host.addGroup(g, groupConfig(to))
+          .handle((v, e) -> null) // already open (since its host started) is as good
+          .thenCompose(x -> host.inspect(groups -> groups.containsKey(g)))
           .whenComplete(
-              (i, e) -> {
-                if (e != null) {
-                  giveUpMove(g, e);
-                } else {
-                  replace(g, from, target, 4);
+              (open, e) -> {
+                if (attempt != moveAttempts || movingGroup != g) {
+                  return; // given up below
                 }
+                moveAttempts++;
+                if (e != null || !open) {
+                  moving = false;
+                  movingGroup = 0;
+                  return;
+                }
+                changeWithRetry(g, io.rangedb.raft.ConfChange.addLearner(target))
+                    .whenComplete(
+                        (i, err) -> {
+                          if (err != null) {
+                            giveUpMove(g, err);
+                          } else {
+                            replace(g, from, target, 4);
+                          }
+                        });
               });
+      loop.after(
+          1_000,
+          () -> {
+            if (attempt == moveAttempts) { // its host crashed or stayed paused: nothing proposed
+              moveAttempts++;
+              moving = false;
+              movingGroup = 0;
+            }
+          });
     }
+
+    /** Counts the opening of a move's replica, so that its answer and its timeout act once. */
+    long moveAttempts;
 
     private void replace(long g, long from, long to, int left) {
       if (up.get(from)) {
@@ -835,7 +866,6 @@ class HostSimulationTest {
                           members.put(g, next);
                           movesDone++;
                           moving = false;
-                          movingGroup = 0;
                           movingGroup = 0;
                           if (up.get(from)) {
                             hosts.get(from).removeGroup(g); // else destroyed at its restart
