@@ -19,6 +19,11 @@ public final class ProposalDroppedException extends RuntimeException {
     CONF_CHANGE_PENDING,
     /** The membership change is not valid from the current configuration. */
     CONF_CHANGE_INVALID,
+    /**
+     * The membership change would make a voter of a node that is not a learner which has caught up
+     * with the leader (a host's rule): add it as a learner, and retry once it has caught up.
+     */
+    VOTER_NOT_READY,
     /** A deposed leader's entry was overwritten by a newer leader (reported by hosts). */
     SUPERSEDED,
     /** A read got no answer: leadership changed under it, or the host's timeout passed. Retry. */

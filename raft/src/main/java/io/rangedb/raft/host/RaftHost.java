@@ -681,12 +681,19 @@ public final class RaftHost implements Transport.Receiver {
    * or demoting the leader itself: transfer leadership first).
    *
    * <p>A new member's node must have the group open ({@link #addGroup} on an empty log): the leader
-   * then sends it a snapshot and the entries after it. Add a member as a learner and promote it
-   * once it has caught up, so that the group's quorum never waits for a replica still receiving its
-   * snapshot.
+   * then sends it a snapshot and the entries after it. A member joins as a learner and becomes a
+   * voter once it has caught up, so that the group's quorum never waits for a replica still
+   * receiving its snapshot, or for one its node never opened: a change that would make a voter of
+   * any other node fails with {@code VOTER_NOT_READY} (retry once the learner has caught up).
    */
   public CompletableFuture<Long> proposeConfChange(long groupId, ConfChange change) {
-    return proposeEntry(groupId, change.encode().length, raft -> raft.proposeConfChange(change));
+    return proposeEntry(
+        groupId,
+        change.encode().length,
+        raft -> {
+          VoterReadiness.check(groupId, raft.status(), change);
+          return raft.proposeConfChange(change);
+        });
   }
 
   /**

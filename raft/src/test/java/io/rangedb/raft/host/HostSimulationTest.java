@@ -872,8 +872,10 @@ class HostSimulationTest {
                           }
                         } else if (left > 1
                             && e instanceof ProposalDroppedException d
-                            && d.reason() == ProposalDroppedException.Reason.CONF_CHANGE_INVALID) {
-                          replace(g, from, to, left - 1); // it still led: transfer again
+                            && (d.reason() == ProposalDroppedException.Reason.CONF_CHANGE_INVALID
+                                || d.reason() == ProposalDroppedException.Reason.VOTER_NOT_READY)) {
+                          // It still led (transfer again), or the learner is still catching up.
+                          replace(g, from, to, left - 1);
                         } else {
                           // The learner added for the move stays in the configuration, untracked
                           // here: leave the group alone, so that no restart destroys a member.

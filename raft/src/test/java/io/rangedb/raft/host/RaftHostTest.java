@@ -711,6 +711,56 @@ class RaftHostTest {
   }
 
   /** Proposes one command to {@code group}'s current leader, remembering it with its future. */
+  /**
+   * A node joins a group's quorum only as a learner the leader already replicates to: made a voter
+   * straight away, or while its node has not even opened the group, it would count in every quorum
+   * without a replica to answer (two such and the group could never commit or elect again). The
+   * host refuses both with {@code VOTER_NOT_READY}; once node 4 opens the group and catches up, the
+   * same change goes through.
+   */
+  @Test
+  void aNodeBecomesAVoterOnlyAsALearnerThatHasCaughtUp() {
+    groups = 1;
+    restoresExpected = true;
+    startHosts();
+    run(3_000);
+    long leaderId = leaders().get(1L);
+    RaftHost leader = hosts.get(leaderId);
+    long other = leaderId == 2 ? 3 : 2;
+
+    CompletableFuture<Long> direct = leader.proposeConfChange(1, ConfChange.addVoter(4));
+    assertRefused(direct, ProposalDroppedException.Reason.VOTER_NOT_READY);
+    assertTrue(
+        failureOf(direct).getMessage().contains("not a learner"), failureOf(direct).getMessage());
+
+    List<Map.Entry<String, CompletableFuture<Long>>> inFlight = new ArrayList<>();
+    changeMembers(1, ConfChange.addLearner(4), inFlight); // node 4 has no replica yet
+    run(1_000);
+    CompletableFuture<Long> promoted = leader.proposeConfChange(1, ConfChange.addVoter(4));
+    assertRefused(promoted, ProposalDroppedException.Reason.VOTER_NOT_READY);
+    assertTrue(
+        failureOf(promoted).getMessage().contains("has not caught up"),
+        failureOf(promoted).getMessage());
+    assertRefused(
+        leader.proposeConfChange(1, ConfChange.replaceVoter(other, 4)),
+        ProposalDroppedException.Reason.VOTER_NOT_READY);
+    java.util.Set<Long> before = get(leader.inspect(m -> m.get(1L).confState().voters()));
+    assertEquals(java.util.Set.of(1L, 2L, 3L), before, "the voters are as they were");
+
+    stores.put(4L, new MemoryLogStore()); // node 4 joins with an empty log
+    startHost(4);
+    // The group quiesced meanwhile, and node 4's empty replica knows no peer to ping: its next
+    // write wakes it, and the leader finds the learner again.
+    commit(leader, 1, "wake");
+    awaitApplied(4, 1, get(leader.inspect(m -> m.get(1L).lastIndex())));
+    run(100);
+    changeMembers(1, ConfChange.replaceVoter(other, 4), inFlight);
+    java.util.Set<Long> expected = new java.util.TreeSet<>(List.of(1L, 2L, 3L, 4L));
+    expected.remove(other);
+    java.util.Set<Long> voters = get(leader.inspect(m -> m.get(1L).confState().voters()));
+    assertEquals(expected, new java.util.TreeSet<>(voters), "node 4 replaced node " + other);
+  }
+
   private void proposeRound(long group, List<Map.Entry<String, CompletableFuture<Long>>> inFlight) {
     Long leader = leaders().get(group);
     assertTrue(leader != null, "group " + group + " has a leader");
