@@ -143,7 +143,7 @@ public final class RaftCommitBenchmark {
     long writesBefore = sum(cluster, s -> s.batchCommits);
     long sendsBefore = sum(cluster, s -> s.sends.get());
     long silencedBefore = sum(cluster, s -> s.peersSilenced);
-    long cpuBefore = processCpuNanos();
+    long cpuBefore = ThreadCpu.processNanos();
     cluster.liveNodes().forEach(node -> node.timedLogs.takeSyncs()); // from this case on
     Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -166,7 +166,7 @@ public final class RaftCommitBenchmark {
       throw new IllegalStateException("a proposal failed", failure.get());
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    long cpu = processCpuNanos() - cpuBefore;
+    long cpu = ThreadCpu.processNanos() - cpuBefore;
     Map<String, Long> threadsAfter = ThreadCpu.snapshot();
     Map<MessageType, Long> types = byType(cluster);
     StringBuilder mix = new StringBuilder();
@@ -383,9 +383,4 @@ public final class RaftCommitBenchmark {
   }
 
   /** CPU time of the whole JVM (hosts, gRPC, proposers, GC, JIT), in nanoseconds. */
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
 }

@@ -29,6 +29,13 @@ final class ThreadCpu {
 
   private ThreadCpu() {}
 
+  /** CPU time of the whole process so far, in nanoseconds. */
+  static long processNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   /** CPU ticks so far by kind, "other" for threads of no listed kind; empty where /proc is not. */
   static Map<String, Long> snapshot() {
     Map<String, Long> ticks = new LinkedHashMap<>();
