@@ -1456,8 +1456,8 @@ public final class RaftHost implements Transport.Receiver {
         if (mayQuiesce(g)) {
           g.raft.quiesce();
           g.quiesced = true;
-          g.untickedFrom =
-              nextTickOf(g); // this tick, its slice running now, is the first it misses
+          // Its slice is running now and does not tick it: this tick is the first it misses.
+          g.untickedFrom = nextTickOf(g);
           it.remove();
           dirty.add(g);
           continue;

@@ -4,11 +4,11 @@ import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.host.CommitTrace;
 import io.rangedb.raft.host.RaftHost;
+import io.rangedb.rangestore.ScratchDirectory;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +16,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Issue 3's benchmark: Raft commit throughput and latency of 3 hosts in one JVM on loopback, with
@@ -126,9 +125,7 @@ public final class RaftCommitBenchmark {
       print(fsync, rtt, results, seconds);
       ratios.forEach(System.out::println);
     } finally {
-      try (Stream<Path> files = Files.walk(root)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirectory.delete(root);
     }
   }
 

@@ -7,11 +7,11 @@ import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.Role;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.host.TickClock;
+import io.rangedb.rangestore.ScratchDirectory;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * How long groups go without a leader when a node stops, and how long the node takes to come back:
@@ -106,9 +105,7 @@ public final class RaftFailoverBenchmark {
           background == null ? 0 : background.acknowledged(),
           background == null ? 0 : background.failures());
     } finally {
-      try (Stream<Path> files = Files.walk(root)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirectory.delete(root);
     }
     System.out.println(
         "| node stopped | stopping it took ms | groups it led | from the stop to a commit, groups it led: p50 / p99 /"

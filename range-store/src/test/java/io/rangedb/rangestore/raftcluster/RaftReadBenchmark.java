@@ -5,11 +5,11 @@ import io.rangedb.raft.RawNode;
 import io.rangedb.raft.ReadOnlyOption;
 import io.rangedb.raft.host.RaftHost;
 import io.rangedb.raft.host.TickClock;
+import io.rangedb.rangestore.ScratchDirectory;
 import io.rangedb.rangestore.raftnet.GrpcRaftTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * Linearizable reads through {@link RaftHost#readIndex} on 3 hosts in one JVM over gRPC on
@@ -38,6 +37,8 @@ import java.util.stream.Stream;
  */
 public final class RaftReadBenchmark {
   private RaftReadBenchmark() {}
+
+  private static final int NODES = 3;
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -64,7 +65,7 @@ public final class RaftReadBenchmark {
         try (LocalRaftCluster cluster =
             new LocalRaftCluster(
                 root.resolve(reads.name()),
-                3,
+                NODES,
                 groups,
                 tickMillis,
                 false,
@@ -82,9 +83,7 @@ public final class RaftReadBenchmark {
         }
       }
     } finally {
-      try (Stream<Path> files = Files.walk(root)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirectory.delete(root);
     }
     System.out.printf(
         Locale.ROOT,
@@ -240,7 +239,7 @@ public final class RaftReadBenchmark {
                   reads.incrementAndGet();
                 } else if (cause instanceof ProposalDroppedException d) {
                   refused.incrementAndGet();
-                  leaders.put(group, d.leaderHint() != 0 ? d.leaderHint() : 1 + node % 3);
+                  leaders.put(group, d.leaderHint() != 0 ? d.leaderHint() : 1 + node % NODES);
                 } else {
                   failure.compareAndSet(null, cause);
                 }

@@ -1,13 +1,12 @@
 package io.rangedb.rangestore.storage;
 
+import io.rangedb.rangestore.ScratchDirectory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.WriteOptions;
@@ -83,9 +82,7 @@ public final class WalRecyclingBenchmark {
       Arrays.sort(latencies);
       return new Run(latencies[writes / 2] / 1e3, latencies[(int) (writes * 0.99)] / 1e3, cpu);
     } finally {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirectory.delete(dir);
     }
   }
 
