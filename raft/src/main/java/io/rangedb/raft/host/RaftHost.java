@@ -593,7 +593,10 @@ public final class RaftHost implements Transport.Receiver {
 
   // ------------------------------------------------------------------ inputs (any thread)
 
-  /** Opens (or recovers) a group from its log in the store. */
+  /**
+   * Opens (or recovers) a group from its log in the store. A group still being removed here ({@link
+   * #removeGroup}) opens once its removal completes.
+   */
   public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     submit(
@@ -616,10 +619,9 @@ public final class RaftHost implements Transport.Receiver {
                         + " pauses"));
             return;
           }
-          if (removing.containsKey(groupId)) {
-            done.completeExceptionally(
-                new IllegalStateException(
-                    "group " + groupId + " is still being removed from this host"));
+          Group leaving = removing.get(groupId);
+          if (leaving != null) {
+            addOnceRemoved(leaving, config, done);
             return;
           }
           LogStorage storage = store.storage(groupId);
@@ -646,6 +648,30 @@ public final class RaftHost implements Transport.Receiver {
           done.complete(null);
         });
     return done;
+  }
+
+  /**
+   * Opens a group again once its old replica's log is gone, so that the new replica never sees the
+   * old one's entries; fails as the removal did. Saves a caller moving a replica away and back from
+   * chaining on {@link #removeGroup}'s future itself.
+   */
+  private void addOnceRemoved(Group leaving, RaftConfig config, CompletableFuture<Void> done) {
+    leaving.removal.whenComplete(
+        (gone, why) -> {
+          if (why != null) {
+            done.completeExceptionally(why);
+            return;
+          }
+          addGroup(leaving.id, config)
+              .whenComplete(
+                  (opened, failed) -> {
+                    if (failed != null) {
+                      done.completeExceptionally(failed);
+                    } else {
+                      done.complete(null);
+                    }
+                  });
+        });
   }
 
   /**
@@ -703,8 +729,8 @@ public final class RaftHost implements Transport.Receiver {
    * Proposals waiting on the replica fail with {@link ProposalOutcomeUnknownException} (they may
    * still commit through the others), reads with {@code READ_ABANDONED}; messages for the group are
    * then ignored. Completes once the log is gone; a {@link DurableStateMachine} has dropped the
-   * group's state by then, any other state machine's data the caller drops. Until then the group
-   * cannot be opened again here.
+   * group's state by then, any other state machine's data the caller drops. {@link #addGroup}
+   * called before then opens the group again once this completes.
    *
    * <p>The store keeps the replica's term and vote ({@link LogStore#destroy}): replica ids are node
    * ids, so a replica opened here again must not vote a second time in a term the old one voted in,
@@ -1488,12 +1514,7 @@ public final class RaftHost implements Transport.Receiver {
       handOffLeaderships();
     }
     if (ticks % options.pingTicks() == 0) {
-      Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
-      for (long peer : liveness.peers()) {
-        transport.send(peer, List.of(new Envelope(PING_GROUP, ping)));
-        stats.sends.incrementAndGet();
-        stats.messagesSent.incrementAndGet();
-      }
+      liveness.peers().forEach(this::ping);
     }
     for (long peer : liveness.tick(ticks)) {
       stats.peersSilenced++;
@@ -1521,6 +1542,7 @@ public final class RaftHost implements Transport.Receiver {
     }
     for (Envelope e : batch) {
       if (e.groupId() == PING_GROUP) {
+        answerPingOfUnwatched(fromNode);
         continue;
       }
       Group g = groups.get(e.groupId());
@@ -1553,6 +1575,26 @@ public final class RaftHost implements Transport.Receiver {
         wake(g);
       }
     }
+  }
+
+  /**
+   * Pings a node back that this host does not ping on its own (no group here has it as a member): a
+   * node whose replicas are all still empty (a new member waiting for its first snapshot) knows
+   * none of its peers, yet the leader that added it watches it and, having quiesced the group while
+   * it was unreachable, wakes the group only once it hears from it.
+   */
+  private void answerPingOfUnwatched(long fromNode) {
+    if (liveness.peers().contains(fromNode)) {
+      return; // our own pings reach it every ping interval
+    }
+    ping(fromNode);
+  }
+
+  private void ping(long node) {
+    Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
+    transport.send(node, List.of(new Envelope(PING_GROUP, ping)));
+    stats.sends.incrementAndGet();
+    stats.messagesSent.incrementAndGet();
   }
 
   /**

@@ -807,8 +807,9 @@ class HostSimulationTest {
       movingGroup = g;
       long attempt = ++moveAttempts;
       // The learner needs a replica there to catch up. A host still removing the group (moved away
-      // just before) refuses to open it; adding a member with no replica anyway let a later move
-      // leave the group a joint configuration no quorum of replicas could leave (seed 24009485).
+      // just before) opens it once the removal is done (it refused to before); adding a member with
+      // no replica let a later move leave the group a joint configuration no quorum of replicas
+      // could leave (seed 24009485).
       RaftHost host = hosts.get(to);
       host.addGroup(g, groupConfig(to))
           .handle((v, e) -> null) // already open (since its host started) is as good

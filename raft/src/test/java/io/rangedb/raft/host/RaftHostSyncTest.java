@@ -525,7 +525,7 @@ class RaftHostSyncTest {
   /**
    * A group removed while its last write waits for the fsync is destroyed once that write is
    * durable: nothing of it is applied afterwards, the waiting proposal learns that its outcome is
-   * unknown, and the group cannot be opened again until its log is gone.
+   * unknown.
    */
   @Test
   void aGroupRemovedWhileItsWriteSyncsIsDestroyedOnceItIsDurable() {
@@ -541,10 +541,6 @@ class RaftHostSyncTest {
     Throwable why = assertThrows(CompletionException.class, pending::join).getCause();
     assertTrue(why instanceof ProposalOutcomeUnknownException, why.toString());
     assertFalse(removed.isDone(), "its write is not durable yet");
-    CompletableFuture<Void> reopened = host.addGroup(GROUP, RaftConfig.defaults(1));
-    runLoop();
-    Throwable refused = assertThrows(CompletionException.class, reopened::join).getCause();
-    assertTrue(refused.getMessage().contains("still being removed"), refused.toString());
 
     runSyncs();
     assertTrue(removed.isDone() && !removed.isCompletedExceptionally());
@@ -566,7 +562,7 @@ class RaftHostSyncTest {
    * Removing a replica costs no fsync of its own and never stalls the loop on one: its log is
    * destroyed by the cycle's one batch write, beside other groups' entries, and made durable by the
    * syncer with them. Until then the removal is not complete, the disk still holds the log, and the
-   * group cannot be opened again.
+   * group opened again meanwhile waits for it, so that it starts from an empty log.
    */
   @Test
   void aRemovalSharesTheCyclesWriteAndItsFsync() {
@@ -585,15 +581,18 @@ class RaftHostSyncTest {
     assertEquals(1, syncer.size());
     assertFalse(removed.isDone(), "not durable yet");
     assertEquals(lastOfRemoved, store.durable(GROUP).lastIndex(), "not on the disk before a sync");
-    CompletableFuture<Void> tooEarly = host.addGroup(GROUP, RaftConfig.defaults(1));
+    CompletableFuture<Void> early = host.addGroup(GROUP, RaftConfig.defaults(1));
     runLoop();
-    Throwable refused = assertThrows(CompletionException.class, tooEarly::join).getCause();
-    assertTrue(refused.getMessage().contains("still being removed"), refused.toString());
+    assertFalse(early.isDone(), "opened again only once the old log is gone");
 
     runSyncs();
     assertEquals(fsyncs + 1, store.commits(), "one fsync for both");
     assertTrue(removed.isDone() && !removed.isCompletedExceptionally());
     assertEquals(0, store.durable(GROUP).lastIndex(), "its log is gone from the disk");
+    assertTrue(early.isDone() && !early.isCompletedExceptionally(), "then open again");
+    CompletableFuture<Long> last = host.inspect(g -> g.get(GROUP).lastIndex());
+    runLoop();
+    assertEquals(0, last.join(), "on an empty log");
     assertTrue(store.durable(GROUP).lostLog().index() >= lastOfRemoved, "where it ended is kept");
     assertTrue(other.isDone() && !other.isCompletedExceptionally(), "the other group committed");
 
@@ -606,14 +605,15 @@ class RaftHostSyncTest {
     runSyncs();
     assertTrue(alone.isDone() && !alone.isCompletedExceptionally());
     assertEquals(0, store.durable(GROUP + 1).lastIndex());
-    CompletableFuture<Void> back = host.addGroup(GROUP, RaftConfig.defaults(1));
+    CompletableFuture<Void> back = host.addGroup(GROUP + 1, RaftConfig.defaults(1));
     runLoop();
     assertTrue(back.isDone() && !back.isCompletedExceptionally(), "open again once destroyed");
   }
 
   /**
    * A host that stops while a removal's write waits for its fsync (here the fsync fails) answers
-   * that removal with the failure: nobody is left waiting.
+   * that removal with the failure, and the group's reopening waiting for it: nobody is left
+   * waiting.
    */
   @Test
   void aRemovalWhoseWriteNeverBecomesDurableFailsWithTheHost() {
@@ -621,11 +621,16 @@ class RaftHostSyncTest {
     CompletableFuture<Void> removed = host.removeGroup(GROUP);
     runLoop();
     assertEquals(1, syncer.size(), "the destroy is written, its fsync queued");
+    CompletableFuture<Void> reopened = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
     failNextSync = new IllegalStateException("disk gone (test)");
     runSyncs();
     assertTrue(host.failure() != null);
     assertTrue(
         assertThrows(CompletionException.class, removed::join).getCause()
+            instanceof HostFailedException);
+    assertTrue(
+        assertThrows(CompletionException.class, reopened::join).getCause()
             instanceof HostFailedException);
     assertTrue(store.durable(GROUP).lastIndex() > 0, "never synced: the disk keeps the log");
   }

@@ -710,7 +710,6 @@ class RaftHostTest {
     assertEquals(toNodeOne, batchesTo.getOrDefault(1L, 0L), "no group has node 1: nobody pings it");
   }
 
-  /** Proposes one command to {@code group}'s current leader, remembering it with its future. */
   /**
    * A node joins a group's quorum only as a learner the leader already replicates to: made a voter
    * straight away, or while its node has not even opened the group, it would count in every quorum
@@ -747,11 +746,14 @@ class RaftHostTest {
     java.util.Set<Long> before = get(leader.inspect(m -> m.get(1L).confState().voters()));
     assertEquals(java.util.Set.of(1L, 2L, 3L), before, "the voters are as they were");
 
+    for (RaftHost h : hosts.values()) {
+      assertEquals(0, get(h.activeGroups()), "the group quiesced meanwhile on " + h.nodeId());
+    }
     stores.put(4L, new MemoryLogStore()); // node 4 joins with an empty log
     startHost(4);
-    // The group quiesced meanwhile, and node 4's empty replica knows no peer to ping: its next
-    // write wakes it, and the leader finds the learner again.
-    commit(leader, 1, "wake");
+    // Node 4's empty replica knows no peer; it answers the leader's pings, and the leader, hearing
+    // from the node it had given up on, wakes the group and catches the learner up: no write
+    // needed.
     awaitApplied(4, 1, get(leader.inspect(m -> m.get(1L).lastIndex())));
     run(100);
     changeMembers(1, ConfChange.replaceVoter(other, 4), inFlight);
@@ -761,6 +763,39 @@ class RaftHostTest {
     assertEquals(expected, new java.util.TreeSet<>(voters), "node 4 replaced node " + other);
   }
 
+  /**
+   * A replica moved off a node and straight back: opening the group while its old replica is still
+   * being destroyed waits for the destruction, then opens an empty replica (never the old entries),
+   * which the leader catches up again as a learner.
+   */
+  @Test
+  void aGroupOpenedWhileItsOldReplicaIsBeingRemovedOpensOnceItIsGone() {
+    restoresExpected = true;
+    long[] lf = startOneGroup();
+    RaftHost leader = hosts.get(lf[0]);
+    long moved = lf[1];
+    List<Map.Entry<String, CompletableFuture<Long>>> inFlight = new ArrayList<>();
+    proposeRound(1, inFlight);
+    changeMembers(1, ConfChange.remove(moved), inFlight);
+
+    CompletableFuture<Void> removed = hosts.get(moved).removeGroup(1);
+    CompletableFuture<Void> reopened =
+        hosts.get(moved).addGroup(1, RaftConfig.defaults(moved).withReadOnlyOption(reads));
+    run(0);
+    assertFalse(removed.isDone(), "the old log is not destroyed before its fsync");
+    assertFalse(reopened.isDone(), "so the group is not open again yet");
+    run(10);
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), removed.toString());
+    assertTrue(reopened.isDone() && !reopened.isCompletedExceptionally(), reopened.toString());
+    long last = get(hosts.get(moved).inspect(m -> m.get(1L).lastIndex()));
+    assertEquals(0, last, "an empty log");
+
+    changeMembers(1, ConfChange.addLearner(moved), inFlight);
+    awaitApplied(moved, 1, get(leader.inspect(m -> m.get(1L).lastIndex())));
+    assertEquals(1, restores.get(moved), "caught up from a snapshot, as any new member");
+  }
+
+  /** Proposes one command to {@code group}'s current leader, remembering it with its future. */
   private void proposeRound(long group, List<Map.Entry<String, CompletableFuture<Long>>> inFlight) {
     Long leader = leaders().get(group);
     assertTrue(leader != null, "group " + group + " has a leader");
