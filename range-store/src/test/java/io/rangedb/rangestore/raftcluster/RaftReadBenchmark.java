@@ -1,5 +1,7 @@
 package io.rangedb.rangestore.raftcluster;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.RawNode;
 import io.rangedb.raft.ReadOnlyOption;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +31,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * compare as a ratio. Each reader keeps one read in flight, on a random group, asked of the node
  * that leads it; a read completes once that node has applied through the read's index.
  *
+ * <p>Paced cases read at a rate rather than flat out: every group once per interval, the reads
+ * spread evenly over it and sent whether or not earlier ones are answered, as a database's point
+ * reads would come. They show what keeping leases costs where reads are sparse: a group read more
+ * often than once per election timeout stays awake, heartbeating, in lease mode.
+ *
  * <p>Per case: reads per second, p50 and p99, the share answered from a lease, Raft messages and
- * CPU per read, and how many groups are awake (ticked) when it ends: a lease group read within an
- * election timeout stays awake to keep its lease, a safe one quiesces once its reads are answered.
+ * CPU per read, the process's share of the cores, and how many groups are awake (ticked) when it
+ * ends: a lease group read within an election timeout stays awake to keep its lease, a safe one
+ * quiesces once its reads are answered.
  *
  * <p>Arguments: {@code [seconds-per-case (default 10)] [tick-millis (default 50)] [groups (default
- * 1000)] [readers, comma-separated (default 1,64)]}.
+ * 1000)] [readers, comma-separated (default 1,64)] [paced intervals in ms, comma-separated (default
+ * none)]}.
  */
 public final class RaftReadBenchmark {
   private RaftReadBenchmark() {}
@@ -44,13 +54,17 @@ public final class RaftReadBenchmark {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     long tickMillis = args.length > 1 ? Long.parseLong(args[1]) : 50;
     int groups = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-    int[] readerCounts =
-        java.util.Arrays.stream((args.length > 3 ? args[3] : "1,64").split(","))
-            .mapToInt(Integer::parseInt)
-            .toArray();
-    if (seconds < 1 || tickMillis < 1 || groups < 1 || readerCounts.length == 0) {
+    int[] readerCounts = counts(args.length > 3 ? args[3] : "1,64");
+    int[] pacedMillis = counts(args.length > 4 ? args[4] : "");
+    if (seconds < 1
+        || tickMillis < 1
+        || groups < 1
+        || readerCounts.length == 0
+        || java.util.Arrays.stream(readerCounts).anyMatch(n -> n < 1)
+        || java.util.Arrays.stream(pacedMillis).anyMatch(ms -> ms < 1)) {
       throw new IllegalArgumentException(
-          "need seconds >= 1, tick-millis >= 1, groups >= 1 and at least one reader count");
+          "need seconds >= 1, tick-millis >= 1, groups >= 1, reader counts >= 1 (at least one)"
+              + " and paced intervals >= 1 ms");
     }
     Path root = Files.createTempDirectory("raft-reads");
     List<String> rows = new ArrayList<>();
@@ -75,10 +89,13 @@ public final class RaftReadBenchmark {
                 GrpcRaftTransport.Options.DEFAULT)) {
           cluster.balanceLeaders(0.9);
           for (int readers : readerCounts) {
-            run(cluster, groups, readers, Math.max(5, seconds)); // warm-up, not reported
+            run(cluster, new ClosedLoop(readers, groups), Math.max(5, seconds)); // warm-up
           }
           for (int readers : readerCounts) {
-            rows.add(run(cluster, groups, readers, seconds).row(reads, groups));
+            rows.add(run(cluster, new ClosedLoop(readers, groups), seconds).row(reads));
+          }
+          for (int every : pacedMillis) {
+            rows.add(run(cluster, new Paced(every, groups), seconds).row(reads));
           }
         }
       }
@@ -92,13 +109,20 @@ public final class RaftReadBenchmark {
         seconds);
     System.out.println(
         "| reads | case | reads/s | p50 ms | p99 ms | from a lease | messages / read | CPU / read"
-            + " µs | groups awake at the end | refused |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " µs | CPU, share of the cores | groups awake at the end | refused |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach(System.out::println);
   }
 
+  private static int[] counts(String commaSeparated) {
+    return java.util.Arrays.stream(commaSeparated.split(","))
+        .filter(part -> !part.isBlank())
+        .mapToInt(Integer::parseInt)
+        .toArray();
+  }
+
   private record Result(
-      int readers,
+      String load,
       long reads,
       double seconds,
       Latencies latencies,
@@ -107,47 +131,40 @@ public final class RaftReadBenchmark {
       long cpuNanos,
       int awake,
       long refused) {
-    String row(ReadOnlyOption mode, int groups) {
+    String row(ReadOnlyOption mode) {
       return String.format(
           Locale.ROOT,
-          "| %s | %d reader%s, %d groups | %,.0f | %.3f | %.3f | %.0f%% | %.2f | %.1f | %d | %d |",
+          "| %s | %s | %,.0f | %.3f | %.3f | %.0f%% | %.2f | %.1f | %.0f%% | %d | %d |",
           mode == ReadOnlyOption.SAFE ? "quorum round" : "lease",
-          readers,
-          readers == 1 ? "" : "s",
-          groups,
+          load,
           reads / seconds,
           latencies.percentileMillis(50),
           latencies.percentileMillis(99),
           100.0 * fromLease / Math.max(1, reads),
           (double) messages / Math.max(1, reads),
           cpuNanos / 1e3 / Math.max(1, reads),
+          100.0 * cpuNanos / 1e9 / seconds / Runtime.getRuntime().availableProcessors(),
           awake,
           refused);
     }
   }
 
-  private static Result run(LocalRaftCluster cluster, int groups, int readers, int seconds)
-      throws Exception {
-    Map<Long, Long> leaders = new ConcurrentHashMap<>(cluster.leaders());
-    Latencies lat = new Latencies();
-    AtomicLong reads = new AtomicLong();
-    AtomicLong refused = new AtomicLong();
+  /** How a case sends its reads, until {@code end}; returns once all it sent are answered. */
+  private interface Load {
+    String describe();
+
+    void drive(LocalRaftCluster cluster, Tally tally, long end) throws InterruptedException;
+  }
+
+  private static Result run(LocalRaftCluster cluster, Load load, int seconds) throws Exception {
+    Tally tally = new Tally(new ConcurrentHashMap<>(cluster.leaders()));
     long leaseBefore = fromLease(cluster);
     long messagesBefore = messages(cluster);
     long cpuBefore = ThreadCpu.processNanos();
     long start = System.nanoTime();
-    long end = start + TimeUnit.SECONDS.toNanos(seconds);
-    CountDownLatch done = new CountDownLatch(readers);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    for (int r = 0; r < readers; r++) {
-      new Reader(cluster, groups, leaders, new SplittableRandom(r), end, lat, reads, refused)
-          .next(done, failure);
-    }
-    if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("readers did not finish");
-    }
-    if (failure.get() != null) {
-      throw new IllegalStateException("a read failed", failure.get());
+    load.drive(cluster, tally, start + TimeUnit.SECONDS.toNanos(seconds));
+    if (tally.failure.get() != null) {
+      throw new IllegalStateException("a read failed", tally.failure.get());
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpu = ThreadCpu.processNanos() - cpuBefore;
@@ -156,15 +173,57 @@ public final class RaftReadBenchmark {
       awake += n.host.activeGroups().get(30, TimeUnit.SECONDS);
     }
     return new Result(
-        readers,
-        reads.get(),
+        load.describe(),
+        tally.reads.get(),
         elapsed,
-        lat,
+        tally.latencies,
         fromLease(cluster) - leaseBefore,
         messages(cluster) - messagesBefore,
         cpu,
         awake,
-        refused.get());
+        tally.refused.get());
+  }
+
+  /**
+   * What the reads of one case came to. A read is asked of the node that leads its group; a refusal
+   * (leadership moved) sends the next read of that group where the refusal points.
+   */
+  private static final class Tally {
+    private final Map<Long, Long> leaders;
+    private final Latencies latencies = new Latencies();
+    private final AtomicLong reads = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    Tally(Map<Long, Long> leaders) {
+      this.leaders = leaders;
+    }
+
+    CompletableFuture<Void> read(LocalRaftCluster cluster, long group) {
+      long node = leaders.getOrDefault(group, 1L);
+      long t0 = System.nanoTime();
+      return cluster
+          .node(node)
+          .host
+          .readIndex(group)
+          .handle(
+              (index, error) -> {
+                Throwable cause =
+                    error instanceof java.util.concurrent.CompletionException
+                        ? error.getCause()
+                        : error;
+                if (cause == null) {
+                  latencies.record(System.nanoTime() - t0);
+                  reads.incrementAndGet();
+                } else if (cause instanceof ProposalDroppedException d) {
+                  refused.incrementAndGet();
+                  leaders.put(group, d.leaderHint() != 0 ? d.leaderHint() : 1 + node % NODES);
+                } else {
+                  failure.compareAndSet(null, cause);
+                }
+                return null;
+              });
+    }
   }
 
   private static long fromLease(LocalRaftCluster cluster) throws Exception {
@@ -184,67 +243,68 @@ public final class RaftReadBenchmark {
   }
 
   /**
-   * One closed-loop reader: one read in flight at a time, on a random group, asked of its leader; a
-   * refusal (leadership moved) sends the next read of that group where the refusal points.
+   * Readers that each keep one read in flight, on a random group, and send the next once answered.
    */
-  private static final class Reader {
-    private final LocalRaftCluster cluster;
-    private final int groups;
-    private final Map<Long, Long> leaders;
-    private final SplittableRandom rng;
-    private final long end;
-    private final Latencies lat;
-    private final AtomicLong reads;
-    private final AtomicLong refused;
-
-    Reader(
-        LocalRaftCluster cluster,
-        int groups,
-        Map<Long, Long> leaders,
-        SplittableRandom rng,
-        long end,
-        Latencies lat,
-        AtomicLong reads,
-        AtomicLong refused) {
-      this.cluster = cluster;
-      this.groups = groups;
-      this.leaders = leaders;
-      this.rng = rng;
-      this.end = end;
-      this.lat = lat;
-      this.reads = reads;
-      this.refused = refused;
+  private record ClosedLoop(int readers, int groups) implements Load {
+    @Override
+    public String describe() {
+      return readers + (readers == 1 ? " reader, " : " readers, ") + groups + " groups";
     }
 
-    void next(CountDownLatch done, AtomicReference<Throwable> failure) {
-      if (System.nanoTime() >= end || failure.get() != null) {
+    @Override
+    public void drive(LocalRaftCluster cluster, Tally tally, long end) throws InterruptedException {
+      CountDownLatch done = new CountDownLatch(readers);
+      for (int r = 0; r < readers; r++) {
+        next(cluster, tally, new SplittableRandom(r), end, done);
+      }
+      if (!done.await(TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()) + 60L, SECONDS)) {
+        throw new IllegalStateException("readers did not finish");
+      }
+    }
+
+    private void next(
+        LocalRaftCluster cluster,
+        Tally tally,
+        SplittableRandom rng,
+        long end,
+        CountDownLatch done) {
+      if (System.nanoTime() >= end || tally.failure.get() != null) {
         done.countDown();
         return;
       }
-      long group = 1 + rng.nextInt(groups);
-      long node = leaders.getOrDefault(group, 1L);
-      long t0 = System.nanoTime();
-      cluster
-          .node(node)
-          .host
-          .readIndex(group)
-          .whenComplete(
-              (index, error) -> {
-                Throwable cause =
-                    error instanceof java.util.concurrent.CompletionException
-                        ? error.getCause()
-                        : error;
-                if (cause == null) {
-                  lat.record(System.nanoTime() - t0);
-                  reads.incrementAndGet();
-                } else if (cause instanceof ProposalDroppedException d) {
-                  refused.incrementAndGet();
-                  leaders.put(group, d.leaderHint() != 0 ? d.leaderHint() : 1 + node % NODES);
-                } else {
-                  failure.compareAndSet(null, cause);
-                }
-                next(done, failure);
-              });
+      tally
+          .read(cluster, 1 + rng.nextInt(groups))
+          .thenRun(() -> next(cluster, tally, rng, end, done));
+    }
+  }
+
+  /**
+   * Every group read once per {@code everyMillis}, the reads spread evenly over the interval (in
+   * batches each millisecond) and sent whether or not earlier ones were answered.
+   */
+  private record Paced(int everyMillis, int groups) implements Load {
+    @Override
+    public String describe() {
+      return "each of " + groups + " groups every " + everyMillis + " ms";
+    }
+
+    @Override
+    public void drive(LocalRaftCluster cluster, Tally tally, long end) throws InterruptedException {
+      long start = System.nanoTime();
+      long sent = 0;
+      List<CompletableFuture<Void>> answers = new ArrayList<>();
+      for (long now = start; now < end && tally.failure.get() == null; now = System.nanoTime()) {
+        long due = (now - start) * groups / TimeUnit.MILLISECONDS.toNanos(everyMillis);
+        for (; sent < due; sent++) {
+          answers.add(tally.read(cluster, 1 + sent % groups));
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+      try {
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(60, SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("paced reads not all answered", e);
+      }
     }
   }
 }
