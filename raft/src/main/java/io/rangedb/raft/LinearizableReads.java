@@ -27,6 +27,9 @@ final class LinearizableReads {
   /** Our tick when a read last reached this leader, or {@code Long.MIN_VALUE} if none has. */
   private long lastReadTick = Long.MIN_VALUE;
 
+  /** Our tick when the read before that one reached this leader, or {@code Long.MIN_VALUE}. */
+  private long previousReadTick = Long.MIN_VALUE;
+
   LinearizableReads(Raft raft) {
     this.raft = raft;
   }
@@ -43,14 +46,33 @@ final class LinearizableReads {
   }
 
   /**
-   * Whether a lease group was read within the last election timeout: it should stay awake, since a
-   * quiesced group gives up its lease and its next read would cost a quorum round again (a group
-   * read every few ticks would pay one for nearly every read). Safe reads pay the round anyway.
+   * Whether a lease group is read often enough to stay awake for its lease: its last two reads came
+   * within an election timeout of each other, and the last within one of now. A quiesced group
+   * gives up its lease, so its next read costs a quorum round again (a group read every few ticks
+   * would pay one for nearly every read); but a group read less often than once per timeout would
+   * find its lease gone anyway, and its heartbeats meanwhile (a dozen messages per tick of awake
+   * time) would buy nothing, so a lone read lets it quiesce as a safe read does. Safe reads pay the
+   * round anyway.
    */
-  boolean readRecently() {
+  boolean readOften() {
+    long timeout = raft.cfg.electionTicks();
     return raft.cfg.readOnlyOption() == ReadOnlyOption.LEASE_BASED
-        && lastReadTick != Long.MIN_VALUE
-        && raft.ticks - lastReadTick < raft.cfg.electionTicks();
+        && previousReadTick != Long.MIN_VALUE
+        && raft.ticks - lastReadTick < timeout
+        && lastReadTick - previousReadTick < timeout;
+  }
+
+  /**
+   * Our clock leapt {@code ticks} ahead without that time passing (a quiescing leader's, see {@link
+   * Quiescence#quiesce}): the reads' ticks leap with it, so that how long ago they came stays true.
+   */
+  void clockLeapt(long ticks) {
+    if (lastReadTick != Long.MIN_VALUE) {
+      lastReadTick += ticks;
+    }
+    if (previousReadTick != Long.MIN_VALUE) {
+      previousReadTick += ticks;
+    }
   }
 
   /** The context of the latest read awaiting confirmation, for the next heartbeat to carry. */
@@ -71,7 +93,12 @@ final class LinearizableReads {
   }
 
   void handleReadIndex(long from, byte[] context) {
+    previousReadTick = lastReadTick;
     lastReadTick = raft.ticks;
+    answer(from, context);
+  }
+
+  private void answer(long from, byte[] context) {
     Membership c = raft.tracker.config;
     if (c.incoming.size() == 1 && c.incoming.contains(raft.id) && !c.isJoint()) {
       respondReadIndex(from, context, raft.log.committed);
@@ -99,7 +126,7 @@ final class LinearizableReads {
       List<Message> waiting = new ArrayList<>(pendingReadIndex);
       pendingReadIndex.clear();
       for (Message r : waiting) {
-        handleReadIndex(r.from(), r.context());
+        answer(r.from(), r.context()); // counted as reads when they came
       }
     }
   }

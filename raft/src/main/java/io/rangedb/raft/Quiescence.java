@@ -24,7 +24,7 @@ final class Quiescence {
     if (raft.role != Role.LEADER
         || raft.leadTransferee != 0
         || !raft.reads.isIdle()
-        || raft.reads.readRecently()
+        || raft.reads.readOften()
         || raft.tracker.config.isJoint()
         || !raft.msgs.isEmpty()
         || !raft.msgsAfterPersist.isEmpty()
@@ -62,5 +62,6 @@ final class Quiescence {
     // woken), backs a lease: each would otherwise count from a tick that no longer follows real
     // time.
     raft.ticks += raft.cfg.electionTicks();
+    raft.reads.clockLeapt(raft.cfg.electionTicks());
   }
 }

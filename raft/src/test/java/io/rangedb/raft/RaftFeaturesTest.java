@@ -248,20 +248,49 @@ class RaftFeaturesTest {
   }
 
   /**
-   * A lease group read within the last election timeout does not quiesce: quiescing gives up the
-   * lease, so a group read every few ticks would pay a quorum round for nearly every read.
+   * A lease group read twice within an election timeout does not quiesce until a timeout passes
+   * without a read: quiescing gives up the lease, so a group read every few ticks would pay a
+   * quorum round for nearly every read. A lone read lets it quiesce: a group read less often than
+   * once per timeout would heartbeat for a lease it never uses.
    */
   @Test
-  void aLeaseGroupReadWithinAnElectionTimeoutStaysAwakeToKeepItsLease() {
+  void aLeaseGroupReadTwiceWithinAnElectionTimeoutStaysAwakeToKeepItsLease() {
     Cluster c = leaderWithLease();
     assertTrue(c.node(1).canQuiesce(), "idle");
-    c.node(1).readIndex(bytes("r"));
+    c.node(1).readIndex(bytes("r1"));
     c.stabilize();
     assertEquals(1, c.node(1).readsServedFromLease());
+    assertTrue(c.node(1).canQuiesce(), "one read is no reason to stay awake");
     c.tickAll(ELECTION_TICKS - 1);
-    assertFalse(c.node(1).canQuiesce(), "read within the last election timeout");
+    c.node(1).readIndex(bytes("r2"));
+    c.stabilize();
+    assertEquals(2, c.node(1).readsServedFromLease());
+    c.tickAll(ELECTION_TICKS - 1);
+    assertFalse(c.node(1).canQuiesce(), "read twice within a timeout, the last within one of now");
     c.tickAll(1);
     assertTrue(c.node(1).canQuiesce(), "a whole timeout without a read");
+    c.node(1).readIndex(bytes("r3")); // a timeout after r2: read sparsely again
+    c.stabilize();
+    assertTrue(c.node(1).canQuiesce(), "reads a timeout apart keep nothing awake");
+  }
+
+  /**
+   * Quiescing leaps the leader's clock a timeout ahead (no late acknowledgement may back a lease),
+   * but not the time since its reads: a group that quiesced after one read and is read again soon
+   * after it wakes stays awake for its lease.
+   */
+  @Test
+  void aLeaseGroupReadAgainSoonAfterItQuiescedStaysAwake() {
+    Cluster c = leaderWithLease();
+    c.node(1).readIndex(bytes("r1"));
+    c.stabilize();
+    assertTrue(c.node(1).canQuiesce());
+    c.node(1).quiesce();
+    c.stabilize();
+    c.tickAll(2); // the host wakes it for the next read and gives it the ticks it missed
+    c.node(1).readIndex(bytes("r2"));
+    c.stabilize();
+    assertFalse(c.node(1).canQuiesce(), "two reads within a timeout of real time");
   }
 
   /** With safe reads every read pays its round anyway: one answered leaves the group idle. */

@@ -244,7 +244,8 @@ class RaftKillNineTest {
    * long enough for the others to elect leaders and commit, then let through again: a cut-off
    * leader must stop answering from its lease before another can be elected, its proposals never
    * commit unless the next leader keeps them, and nothing acknowledged is lost. Groups quiesce as
-   * they do by default: those read within an election timeout stay awake and keep their lease.
+   * they do by default: those read twice within an election timeout stay awake and keep their
+   * lease.
    */
   @Test
   void readsFromLeasesMissNoAcknowledgedWriteAcrossPartitionsOfAnyNode() throws Throwable {

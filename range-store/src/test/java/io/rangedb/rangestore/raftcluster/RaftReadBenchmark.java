@@ -34,12 +34,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Paced cases read at a rate rather than flat out: every group once per interval, the reads
  * spread evenly over it and sent whether or not earlier ones are answered, as a database's point
  * reads would come. They show what keeping leases costs where reads are sparse: a group read more
- * often than once per election timeout stays awake, heartbeating, in lease mode.
+ * often than once per election timeout stays awake, heartbeating, in lease mode; one read more
+ * sparsely quiesces once its read is answered.
  *
  * <p>Per case: reads per second, p50 and p99, the share answered from a lease, Raft messages and
  * CPU per read, the process's share of the cores, and how many groups are awake (ticked) when it
- * ends: a lease group read within an election timeout stays awake to keep its lease, a safe one
- * quiesces once its reads are answered.
+ * ends: a lease group read twice within an election timeout stays awake to keep its lease, a safe
+ * one quiesces once its reads are answered.
  *
  * <p>Arguments: {@code [seconds-per-case (default 10)] [tick-millis (default 50)] [groups (default
  * 1000)] [readers, comma-separated (default 1,64)] [paced intervals in ms, comma-separated (default
