@@ -888,6 +888,7 @@ class HostSimulationTest {
 
     private void giveUpMove(long g, Throwable e) {
       moving = false;
+      movingGroup = 0;
       if (!(e instanceof ProposalDroppedException d)
           || d.reason() == ProposalDroppedException.Reason.SUPERSEDED) {
         unknownMembers.add(g); // it may or may not have been applied
