@@ -39,4 +39,19 @@ final class CountingTransport implements Transport {
     }
     return out;
   }
+
+  /**
+   * The messages sent between two counts (as {@link LocalRaftCluster#messagesSentByType()} gives
+   * them), by type, per unit of work: " APP=2.00 APP_RESP=2.00 ...", types sent none of left out.
+   */
+  static String mixPer(Map<MessageType, Long> before, Map<MessageType, Long> after, double units) {
+    StringBuilder mix = new StringBuilder();
+    for (MessageType t : MessageType.values()) {
+      long n = after.get(t) - before.get(t);
+      if (n > 0) {
+        mix.append(String.format(java.util.Locale.ROOT, " %s=%.2f", t, n / Math.max(1, units)));
+      }
+    }
+    return mix.toString();
+  }
 }

@@ -92,6 +92,21 @@ final class LocalRaftCluster implements AutoCloseable {
     return List.copyOf(nodes.values());
   }
 
+  /**
+   * Raft messages the live hosts have sent so far, by type (their liveness pings as heartbeats).
+   */
+  java.util.Map<io.rangedb.raft.MessageType, Long> messagesSentByType() {
+    java.util.Map<io.rangedb.raft.MessageType, Long> out =
+        new java.util.EnumMap<>(io.rangedb.raft.MessageType.class);
+    for (io.rangedb.raft.MessageType t : io.rangedb.raft.MessageType.values()) {
+      out.put(t, 0L);
+    }
+    for (LocalRaftNode n : liveNodes()) {
+      n.sent.counts().forEach((t, c) -> out.merge(t, c, Long::sum));
+    }
+    return out;
+  }
+
   LocalRaftNode node(long id) {
     return nodes.get(id);
   }

@@ -134,7 +134,7 @@ public final class RaftCommitBenchmark {
     Latencies lat = new Latencies();
     AtomicLong commits = new AtomicLong();
     long messagesBefore = sum(cluster, s -> s.messagesSent.get());
-    Map<MessageType, Long> typesBefore = byType(cluster);
+    Map<MessageType, Long> typesBefore = cluster.messagesSentByType();
     long fsyncsBefore = sum(cluster, s -> s.batchSyncs);
     long cyclesBefore = sum(cluster, s -> s.cycles);
     long writesBefore = sum(cluster, s -> s.batchCommits);
@@ -165,14 +165,7 @@ public final class RaftCommitBenchmark {
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpu = ThreadCpu.processNanos() - cpuBefore;
     Map<String, Long> threadsAfter = ThreadCpu.snapshot();
-    Map<MessageType, Long> types = byType(cluster);
-    StringBuilder mix = new StringBuilder();
-    for (MessageType t : MessageType.values()) {
-      long n = types.get(t) - typesBefore.get(t);
-      if (n > 0) {
-        mix.append(String.format(Locale.ROOT, " %s=%.2f", t, (double) n / commits.get()));
-      }
-    }
+    String mix = CountingTransport.mixPer(typesBefore, cluster.messagesSentByType(), commits.get());
     System.out.println(groups + " groups, " + proposers + " proposers, messages per commit:" + mix);
     double n = commits.get();
     printSyncs(groups, proposers, cluster, elapsed);
@@ -264,17 +257,6 @@ public final class RaftCommitBenchmark {
                 next();
               });
     }
-  }
-
-  private static Map<MessageType, Long> byType(LocalRaftCluster cluster) {
-    Map<MessageType, Long> out = new java.util.EnumMap<>(MessageType.class);
-    for (MessageType t : MessageType.values()) {
-      out.put(t, 0L);
-    }
-    for (LocalRaftNode n : cluster.liveNodes()) {
-      n.sent.counts().forEach((t, c) -> out.merge(t, c, Long::sum));
-    }
-    return out;
   }
 
   private static long sum(

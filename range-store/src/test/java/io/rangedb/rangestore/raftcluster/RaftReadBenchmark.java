@@ -67,8 +67,10 @@ public final class RaftReadBenchmark {
           "need seconds >= 1, tick-millis >= 1, groups >= 1, reader counts >= 1 (at least one)"
               + " and paced intervals >= 1 ms");
     }
+    long settle = 2 * io.rangedb.raft.RaftConfig.defaults(1).electionTicks() * tickMillis;
     Path root = Files.createTempDirectory("raft-reads");
     List<String> rows = new ArrayList<>();
+    List<String> mixes = new ArrayList<>();
     try {
       for (ReadOnlyOption reads : List.of(ReadOnlyOption.SAFE, ReadOnlyOption.LEASE_BASED)) {
         RaftHost.Options hostOptions = RaftHost.Options.defaults().withTickSlices(10);
@@ -90,19 +92,24 @@ public final class RaftReadBenchmark {
                 GrpcRaftTransport.Options.DEFAULT)) {
           cluster.balanceLeaders(0.9);
           for (int readers : readerCounts) {
-            run(cluster, new ClosedLoop(readers, groups), Math.max(5, seconds)); // warm-up
+            run(cluster, new ClosedLoop(readers, groups), Math.max(5, seconds), 0); // warm-up
           }
           for (int readers : readerCounts) {
-            rows.add(run(cluster, new ClosedLoop(readers, groups), seconds).row(reads));
+            Result r = run(cluster, new ClosedLoop(readers, groups), seconds, settle);
+            mixes.add(reads + ", " + r.load() + ", messages per read:" + r.messageMix());
+            rows.add(r.row(reads));
           }
           for (int every : pacedMillis) {
-            rows.add(run(cluster, new Paced(every, groups), seconds).row(reads));
+            Result r = run(cluster, new Paced(every, groups), seconds, settle);
+            mixes.add(reads + ", " + r.load() + ", messages per read:" + r.messageMix());
+            rows.add(r.row(reads));
           }
         }
       }
     } finally {
       ScratchDirectory.delete(root);
     }
+    mixes.forEach(System.out::println);
     System.out.printf(
         Locale.ROOT,
         "%nLinearizable reads, 3 hosts, fsync on, %d ms ticks, %d s per case:%n",
@@ -124,6 +131,7 @@ public final class RaftReadBenchmark {
 
   private record Result(
       String load,
+      String messageMix,
       long reads,
       double seconds,
       Latencies latencies,
@@ -157,8 +165,17 @@ public final class RaftReadBenchmark {
     void drive(LocalRaftCluster cluster, Tally tally, long end) throws InterruptedException;
   }
 
-  private static Result run(LocalRaftCluster cluster, Load load, int seconds) throws Exception {
+  /**
+   * Runs one case, once the groups have settled for {@code settleMillis}: a group read often in the
+   * case before stays awake an election timeout after its last read, and its heartbeats would be
+   * counted against this case's reads (4 messages per read of a case paced at one read per group
+   * per second, after a flat-out case).
+   */
+  private static Result run(LocalRaftCluster cluster, Load load, int seconds, long settleMillis)
+      throws Exception {
+    Thread.sleep(settleMillis);
     Tally tally = new Tally(new ConcurrentHashMap<>(cluster.leaders()));
+    Map<io.rangedb.raft.MessageType, Long> typesBefore = cluster.messagesSentByType();
     long leaseBefore = fromLease(cluster);
     long messagesBefore = messages(cluster);
     long cpuBefore = ThreadCpu.processNanos();
@@ -175,6 +192,7 @@ public final class RaftReadBenchmark {
     }
     return new Result(
         load.describe(),
+        CountingTransport.mixPer(typesBefore, cluster.messagesSentByType(), tally.reads.get()),
         tally.reads.get(),
         elapsed,
         tally.latencies,
