@@ -1514,7 +1514,9 @@ public final class RaftHost implements Transport.Receiver {
       handOffLeaderships();
     }
     if (ticks % options.pingTicks() == 0) {
-      liveness.peers().forEach(this::ping);
+      for (long peer : liveness.peers()) {
+        sendPing(peer, MessageType.HEARTBEAT);
+      }
     }
     for (long peer : liveness.tick(ticks)) {
       stats.peersSilenced++;
@@ -1542,7 +1544,9 @@ public final class RaftHost implements Transport.Receiver {
     }
     for (Envelope e : batch) {
       if (e.groupId() == PING_GROUP) {
-        answerPingOfUnwatched(fromNode);
+        if (e.message().type() == MessageType.HEARTBEAT) {
+          answerPingOfUnwatched(fromNode);
+        }
         continue;
       }
       Group g = groups.get(e.groupId());
@@ -1578,20 +1582,22 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
-   * Pings a node back that this host does not ping on its own (no group here has it as a member): a
-   * node whose replicas are all still empty (a new member waiting for its first snapshot) knows
-   * none of its peers, yet the leader that added it watches it and, having quiesced the group while
-   * it was unreachable, wakes the group only once it hears from it.
+   * Answers the ping of a node that this host does not ping on its own (no group here has it as a
+   * member): a node whose replicas are all still empty (a new member waiting for its first
+   * snapshot) knows none of its peers, yet the leader that added it watches it and, having quiesced
+   * the group while it was unreachable, wakes the group only once it hears from it. The answer is a
+   * {@code HEARTBEAT_RESP}, which is never answered: two nodes that have both stopped watching each
+   * other while a ping was in flight would otherwise bounce it back and forth for good.
    */
   private void answerPingOfUnwatched(long fromNode) {
     if (liveness.peers().contains(fromNode)) {
       return; // our own pings reach it every ping interval
     }
-    ping(fromNode);
+    sendPing(fromNode, MessageType.HEARTBEAT_RESP);
   }
 
-  private void ping(long node) {
-    Message ping = Message.builder(MessageType.HEARTBEAT).from(nodeId).build();
+  private void sendPing(long node, MessageType type) {
+    Message ping = Message.builder(type).from(nodeId).build();
     transport.send(node, List.of(new Envelope(PING_GROUP, ping)));
     stats.sends.incrementAndGet();
     stats.messagesSent.incrementAndGet();
