@@ -17,7 +17,8 @@ final class Quiescence {
   /**
    * Whether this leader's group is fully caught up and idle, so the host may stop ticking it.
    * Members on nodes the host knows to be down do not hold it back (they wake the group when they
-   * return). A lease group read within the last election timeout is not idle: it keeps its lease.
+   * return). A lease group read often ({@link LinearizableReads#readOften}) is not idle: it keeps
+   * its lease.
    */
   boolean canQuiesce(java.util.function.LongPredicate down) {
     RaftLog log = raft.log;

@@ -32,6 +32,9 @@ final class PeerLiveness {
    */
   private final Map<Long, Node> nodes = new HashMap<>();
 
+  /** Groups whose replica here knows no member yet: opened on an empty log, awaiting a snapshot. */
+  private final Set<Long> withoutMembers = new HashSet<>();
+
   /** How many nodes are down: nearly always none, and then no lookup is needed. */
   private int downCount;
 
@@ -63,6 +66,11 @@ final class PeerLiveness {
         List.of(cs.voters(), cs.votersOutgoing(), cs.learners(), cs.learnersNext())) {
       now.addAll(members);
     }
+    if (now.isEmpty()) {
+      withoutMembers.add(group);
+    } else {
+      withoutMembers.remove(group);
+    }
     now.remove(self);
     Set<Long> before = membersByGroup.getOrDefault(group, Set.of());
     if (now.equals(before)) {
@@ -87,6 +95,7 @@ final class PeerLiveness {
 
   /** Group {@code group} left this host: its members no longer keep their nodes watched. */
   void unwatch(long group) {
+    withoutMembers.remove(group);
     Set<Long> before = membersByGroup.remove(group);
     if (before != null) {
       before.forEach(this::release);
@@ -103,6 +112,14 @@ final class PeerLiveness {
     if (n != null && n.down) {
       downCount--;
     }
+  }
+
+  /**
+   * Whether some group's replica here knows no member yet (not even this node): a new member that
+   * waits for its leader to find it, and cannot ping that leader's node, not knowing it.
+   */
+  boolean awaitsMembers() {
+    return !withoutMembers.isEmpty();
   }
 
   /** The watched nodes other than this one, ascending: where the host sends its pings. */

@@ -509,7 +509,11 @@ public final class RaftHost implements Transport.Receiver {
 
     final Waiters waiters;
 
-    /** Set once {@link #removeGroup} took the group out; completed when its log is destroyed. */
+    /**
+     * Set once {@link #removeGroup} took the group out; completed when its log is destroyed. The
+     * host's own: the caller gets a future completed from it, which it may complete or time out
+     * itself without the host taking the removal for done (an {@link #addGroup} waits on this one).
+     */
     CompletableFuture<Void> removal;
 
     Group(long id, RawNode raft, LogStorage storage, int slot) {
@@ -595,7 +599,8 @@ public final class RaftHost implements Transport.Receiver {
 
   /**
    * Opens (or recovers) a group from its log in the store. A group still being removed here ({@link
-   * #removeGroup}) opens once its removal completes.
+   * #removeGroup}) opens once its removal completes (of two such calls, the second then fails as
+   * already open).
    */
   public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -660,18 +665,24 @@ public final class RaftHost implements Transport.Receiver {
         (gone, why) -> {
           if (why != null) {
             done.completeExceptionally(why);
-            return;
+          } else {
+            addGroup(leaving.id, config).whenComplete(completing(done));
           }
-          addGroup(leaving.id, config)
-              .whenComplete(
-                  (opened, failed) -> {
-                    if (failed != null) {
-                      done.completeExceptionally(failed);
-                    } else {
-                      done.complete(null);
-                    }
-                  });
         });
+  }
+
+  /**
+   * Completes {@code target} as the future it is given to completes: with nothing, or its failure.
+   */
+  private static java.util.function.BiConsumer<Object, Throwable> completing(
+      CompletableFuture<Void> target) {
+    return (value, failure) -> {
+      if (failure != null) {
+        target.completeExceptionally(failure);
+      } else {
+        target.complete(null);
+      }
+    };
   }
 
   /**
@@ -729,8 +740,11 @@ public final class RaftHost implements Transport.Receiver {
    * Proposals waiting on the replica fail with {@link ProposalOutcomeUnknownException} (they may
    * still commit through the others), reads with {@code READ_ABANDONED}; messages for the group are
    * then ignored. Completes once the log is gone; a {@link DurableStateMachine} has dropped the
-   * group's state by then, any other state machine's data the caller drops. {@link #addGroup}
-   * called before then opens the group again once this completes.
+   * group's state by then, any other state machine's data the caller drops, in a callback of the
+   * returned future: it runs on the loop before an {@link #addGroup} called meanwhile opens the
+   * group again (which it does once the removal completes), so a replica reopened here never meets
+   * the old one's data. Completing or timing out the returned future does not stop or hasten the
+   * removal.
    *
    * <p>The store keeps the replica's term and vote ({@link LogStore#destroy}): replica ids are node
    * ids, so a replica opened here again must not vote a second time in a term the old one voted in,
@@ -757,7 +771,8 @@ public final class RaftHost implements Transport.Receiver {
           g.waiters.replicaRemoved(
               g.raft.leader(),
               "group " + groupId + ": its replica on node " + nodeId + " was removed");
-          g.removal = done;
+          g.removal = new CompletableFuture<>();
+          g.removal.whenComplete(completing(done));
           removing.put(groupId, g);
           if (!g.awaitingSync) {
             toDestroy.add(g); // else once its last write is durable (see finish)
@@ -1582,18 +1597,19 @@ public final class RaftHost implements Transport.Receiver {
   }
 
   /**
-   * Answers the ping of a node that this host does not ping on its own (no group here has it as a
-   * member): a node whose replicas are all still empty (a new member waiting for its first
-   * snapshot) knows none of its peers, yet the leader that added it watches it and, having quiesced
-   * the group while it was unreachable, wakes the group only once it hears from it. The answer is a
-   * {@code HEARTBEAT_RESP}, which is never answered: two nodes that have both stopped watching each
-   * other while a ping was in flight would otherwise bounce it back and forth for good.
+   * Answers the ping of a node that this host does not ping on its own, while some replica here
+   * knows no member yet: a new member opened on an empty log knows none of its peers, yet the
+   * leader that added it watches it and, having quiesced the group while it was unreachable, wakes
+   * the group only once it hears from its node. Only then: a node answering every ping would count
+   * as alive for its process alone, even one that dropped its replica of a group it led (restarted,
+   * not reopened yet), whose quiesced followers would then never elect. The answer is a {@code
+   * HEARTBEAT_RESP}, which is never answered: two nodes that both stopped watching each other while
+   * a ping was in flight would otherwise bounce it back and forth for good.
    */
   private void answerPingOfUnwatched(long fromNode) {
-    if (liveness.peers().contains(fromNode)) {
-      return; // our own pings reach it every ping interval
+    if (liveness.awaitsMembers() && !liveness.peers().contains(fromNode)) {
+      sendPing(fromNode, MessageType.HEARTBEAT_RESP); // our own pings reach the watched ones
     }
-    sendPing(fromNode, MessageType.HEARTBEAT_RESP);
   }
 
   private void sendPing(long node, MessageType type) {

@@ -20,6 +20,19 @@ class PeerLivenessTest {
   }
 
   @Test
+  void aReplicaKnowingNoMemberYetIsAwaitingItsMembersUntilItLearnsThemOrLeaves() {
+    liveness.watch(1, ConfState.ofVoters(1L)); // a group of its own: its members are known
+    assertFalse(liveness.awaitsMembers());
+    liveness.watch(2, new ConfState(Set.of(), Set.of(), Set.of(), Set.of(), false));
+    liveness.watch(3, new ConfState(Set.of(), Set.of(), Set.of(), Set.of(), false));
+    assertTrue(liveness.awaitsMembers(), "opened on an empty log");
+    liveness.watch(2, new ConfState(Set.of(2L, 3L), Set.of(), Set.of(1L), Set.of(), false));
+    assertTrue(liveness.awaitsMembers(), "group 3 still is");
+    liveness.unwatch(3);
+    assertFalse(liveness.awaitsMembers(), "group 2 learned its members from a snapshot");
+  }
+
+  @Test
   void aPeerSilentForLongerThanAllowedGoesDownOnceAndComesBackWhenHeard() {
     liveness.watch(1, ConfState.ofVoters(1L, 2L, 3L));
     for (long t = 1; t <= 3; t++) {

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Node-level liveness pings between hosts: a host pings the nodes its groups have as members, and
- * answers the pings of any other node, so that a node which knows no peer yet (all its replicas
- * empty) is still heard by the leader that added it.
+ * while one of its replicas knows no member yet it answers the pings of any other node, so that a
+ * new member (its replica opened on an empty log, knowing no peer) is heard by the leader that
+ * added it.
  */
 class RaftHostPingTest {
   private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
@@ -64,7 +65,9 @@ class RaftHostPingTest {
   }
 
   @Test
-  void aNodeAnswersThePingOfANodeItDoesNotWatchButNeverAnAnswer() {
+  void aNodeWhoseReplicaAwaitsItsMembersAnswersThePingOfAnyNodeButNeverAnAnswer() {
+    host.addGroup(9, RaftConfig.defaults(1)); // an empty log: a new member, knowing no peer yet
+    runLoop();
     host.receive(2, ping(MessageType.HEARTBEAT, 2));
     runLoop();
     assertEquals(List.of("HEARTBEAT_RESP to 2"), pings, "answered: it pings no one itself");
@@ -74,6 +77,23 @@ class RaftHostPingTest {
     host.receive(2, ping(MessageType.HEARTBEAT_RESP, 2));
     runLoop();
     assertEquals(List.of("HEARTBEAT_RESP to 2"), pings, "an answer is not answered");
+  }
+
+  /**
+   * Without a replica waiting for its members a node answers no one's pings: its process being up
+   * is no sign of life to a node it shares no group with (say, a node that led a group here before
+   * it restarted and has not reopened it: the followers must elect).
+   */
+  @Test
+  void aNodeWithNoReplicaAwaitingItsMembersAnswersNoPings() {
+    host.receive(2, ping(MessageType.HEARTBEAT, 2));
+    runLoop();
+    store.bootstrap(5, ConfState.ofVoters(1L));
+    host.addGroup(5, RaftConfig.defaults(1)); // a group of its own, members known
+    runLoop();
+    host.receive(2, ping(MessageType.HEARTBEAT, 2));
+    runLoop();
+    assertEquals(List.of(), pings);
   }
 
   @Test

@@ -611,6 +611,27 @@ class RaftHostSyncTest {
   }
 
   /**
+   * The future a removal returns is the caller's: completing it (or timing it out) does not make
+   * the host take the removal for done, and a reopening waits for the log to be gone all the same.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void aRemovalsFutureCompletedByItsCallerLeavesTheRemovalAndAWaitingReopeningAlone() {
+    electSoleVoter(GROUP);
+    long lastOfRemoved = store.durable(GROUP).lastIndex();
+    CompletableFuture<Void> removed = host.removeGroup(GROUP);
+    runLoop();
+    removed.complete(null); // e.g. completeOnTimeout
+    CompletableFuture<Void> reopened = host.addGroup(GROUP, RaftConfig.defaults(1));
+    runLoop();
+    assertFalse(reopened.isDone(), "the old log is not gone yet");
+    assertEquals(lastOfRemoved, store.durable(GROUP).lastIndex());
+    runSyncs();
+    assertEquals(0, store.durable(GROUP).lastIndex(), "gone now");
+    assertTrue(reopened.isDone() && !reopened.isCompletedExceptionally(), reopened.toString());
+  }
+
+  /**
    * A host that stops while a removal's write waits for its fsync (here the fsync fails) answers
    * that removal with the failure, and the group's reopening waiting for it: nobody is left
    * waiting.

@@ -795,6 +795,24 @@ class RaftHostTest {
     assertEquals(1, restores.get(moved), "caught up from a snapshot, as any new member");
   }
 
+  /**
+   * A leader's node that dropped its replica without a membership change (restarted and not
+   * reopened yet, say) is silent for the group though its process runs and its peers ping it: the
+   * quiesced followers notice and elect another leader.
+   */
+  @Test
+  void followersOfALeaderWhoseNodeDroppedItsReplicaElectAnother() {
+    long old = startOneGroup()[0];
+    for (RaftHost h : hosts.values()) {
+      assertEquals(0, get(h.activeGroups()), "quiesced on " + h.nodeId());
+    }
+    CompletableFuture<Void> removed = hosts.get(old).removeGroup(1);
+    run(3_000);
+    assertTrue(removed.isDone() && !removed.isCompletedExceptionally(), removed.toString());
+    Long next = leaders().get(1L);
+    assertTrue(next != null && next != old, "the others elected a leader: " + next);
+  }
+
   /** Proposes one command to {@code group}'s current leader, remembering it with its future. */
   private void proposeRound(long group, List<Map.Entry<String, CompletableFuture<Long>>> inFlight) {
     Long leader = leaders().get(group);
