@@ -94,13 +94,15 @@ public final class RaftReadBenchmark {
           for (int readers : readerCounts) {
             run(cluster, new ClosedLoop(readers, groups), Math.max(5, seconds), 0); // warm-up
           }
+          List<Load> measured = new ArrayList<>();
           for (int readers : readerCounts) {
-            Result r = run(cluster, new ClosedLoop(readers, groups), seconds, settle);
-            mixes.add(reads + ", " + r.load() + ", messages per read:" + r.messageMix());
-            rows.add(r.row(reads));
+            measured.add(new ClosedLoop(readers, groups));
           }
           for (int every : pacedMillis) {
-            Result r = run(cluster, new Paced(every, groups), seconds, settle);
+            measured.add(new Paced(every, groups));
+          }
+          for (Load load : measured) {
+            Result r = run(cluster, load, seconds, settle);
             mixes.add(reads + ", " + r.load() + ", messages per read:" + r.messageMix());
             rows.add(r.row(reads));
           }
