@@ -13,8 +13,9 @@ import java.util.List;
  * not make them between the write of a batch that staged a snapshot for this log and the moment
  * that batch becomes visible ({@link LogBatch#commit} returned or {@link LogBatch#markDurable}
  * ran), since they would check against the old log and write after the new one (the host never
- * does: it compacts a group only after carrying out its Ready). Otherwise any thread may call any
- * method.
+ * does: it compacts a group only after carrying out its Ready). Nor may the log be read while such
+ * a batch commits: the old log's entries may be gone before its new bounds show. Otherwise any
+ * thread may call any method; a read racing a compaction sees the log compacted.
  */
 public interface LogStorage {
 

@@ -56,7 +56,8 @@ public final class RocksLogStorage implements LogStorage {
    * Held across each write this log makes itself ({@link #createSnapshot}, {@link #compact}), from
    * deciding what to write until the write is visible: two of them racing would otherwise let the
    * one that decided first land last, recording an older snapshot or truncation point than what is
-   * already deleted. Reads only take the log's own lock, so they do not wait for these writes.
+   * already deleted. Reads only take the log's own lock, so they do not wait for these writes,
+   * except one that finds an entry gone ({@link #firstIndexOnceCompacted}).
    */
   private final Object directWrites = new Object();
 
@@ -189,8 +190,7 @@ public final class RocksLogStorage implements LogStorage {
       for (it.seek(RaftLogKeys.entry(group, lo)); it.valid(); it.next()) {
         long index = RaftLogKeys.indexOf(it.key());
         if (index != expect) {
-          throw new StoreCorruptedException(
-              where + ": entry " + expect + " is missing (found " + index + ")", null);
+          throw missing(expect, " (found " + index + ")");
         }
         Entry e = RaftLogCodec.entry(index, it.value(), where);
         size += e.sizeBytes();
@@ -201,7 +201,7 @@ public final class RocksLogStorage implements LogStorage {
         expect++;
       }
       if (out.isEmpty() || (expect < hi && size <= maxBytes)) {
-        throw new StoreCorruptedException(where + ": entry " + expect + " is missing", null);
+        throw missing(expect, "");
       }
     }
     return out;
@@ -229,9 +229,35 @@ public final class RocksLogStorage implements LogStorage {
     }
     byte[] v = engine.get(ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, index));
     if (v == null) {
+      if (index < firstIndexOnceCompacted()) {
+        return term(index); // compacted meanwhile: the new start's term, or LogCompactedException
+      }
       throw new StoreCorruptedException(where + ": entry " + index + " is missing", null);
     }
     return RaftLogCodec.entryTerm(v, where);
+  }
+
+  /**
+   * A read found no entry at {@code index}, which was in the log when the read began: compacted
+   * meanwhile, or else a damaged store.
+   */
+  private RuntimeException missing(long index, String found) {
+    long first = firstIndexOnceCompacted();
+    if (index < first) {
+      return new LogCompactedException(index, first);
+    }
+    return new StoreCorruptedException(where + ": entry " + index + " is missing" + found, null);
+  }
+
+  /**
+   * The log's first index once a compaction under way has finished. Reads take the bounds under the
+   * lock and read RocksDB without it, and a compaction deletes entries before it moves the start: a
+   * read that finds an entry gone waits here for the compaction that may have taken it.
+   */
+  private long firstIndexOnceCompacted() {
+    synchronized (directWrites) {
+      return firstIndex();
+    }
   }
 
   @Override
@@ -253,6 +279,7 @@ public final class RocksLogStorage implements LogStorage {
   public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snap) {
     RocksLogBatch b = (RocksLogBatch) batch;
     List<Entry> entries = ents == null ? List.of() : ents;
+    requireConsecutive(entries);
     if (snap == null && entries.isEmpty() && hs == null) {
       return;
     }
@@ -300,6 +327,25 @@ public final class RocksLogStorage implements LogStorage {
     }
     List<Entry> written = toWrite;
     b.afterCommit(() -> applyDurable(hs, written, snap));
+  }
+
+  /**
+   * Refuses a run of entries with a hole or a step back before anything is written: this log
+   * publishes a run by its last index, so a hole would be acknowledged and then read back as a
+   * damaged store.
+   */
+  private void requireConsecutive(List<Entry> entries) {
+    for (int i = 1; i < entries.size(); i++) {
+      long before = entries.get(i - 1).index();
+      if (entries.get(i).index() != before + 1) {
+        throw new IllegalArgumentException(
+            where
+                + ": entries to append are not consecutive: "
+                + entries.get(i).index()
+                + " after "
+                + before);
+      }
+    }
   }
 
   private synchronized void applyDurable(HardState hs, List<Entry> written, Snapshot snap) {

@@ -312,6 +312,9 @@ final class RaftMessageCodec {
       if (from == 0) {
         throw new IllegalArgumentException("message without a sender: " + t);
       }
+      if (t == MessageType.APP) {
+        checkAppendContinuesLog();
+      }
       Message m =
           new Message(
               t,
@@ -327,6 +330,47 @@ final class RaftMessageCodec {
               snapshot,
               context);
       return new Envelope(group, m);
+    }
+
+    /**
+     * An append's entries continue the log after ({@code index}, {@code logTerm}): numbered
+     * index+1, index+2, ..., their terms never falling, from logTerm up to the message's own term.
+     * The Raft core takes that on trust from a leader, which builds them so; from the wire, one
+     * append breaking it would stop the host (entries before their index) or leave a hole in the
+     * log (entries skipping one).
+     */
+    private void checkAppendContinuesLog() {
+      if (index < 0 || logTerm < 0 || index > Long.MAX_VALUE - entries.size()) {
+        throw new IllegalArgumentException(
+            "append after index " + index + " of term " + logTerm + ": no such log position");
+      }
+      long expected = index + 1;
+      long previousTerm = logTerm;
+      for (Entry e : entries) {
+        if (e.index() != expected) {
+          throw new IllegalArgumentException(
+              "append after index "
+                  + index
+                  + ": entry "
+                  + e.index()
+                  + " where "
+                  + expected
+                  + " belongs");
+        }
+        if (e.term() < previousTerm || e.term() > term) {
+          throw new IllegalArgumentException(
+              "append of term "
+                  + term
+                  + " after log term "
+                  + logTerm
+                  + ": entry "
+                  + e.index()
+                  + " has term "
+                  + e.term());
+        }
+        previousTerm = e.term();
+        expected++;
+      }
     }
   }
 

@@ -161,8 +161,11 @@ final class RaftTransportService implements BindableService {
             }
             groupId = chunk.getHeader().getGroupId();
             fromNode = chunk.getFromNode();
-            if (chunk.getHeader().getTo() == 0) {
-              throw new IllegalArgumentException("snapshot without a receiver");
+            if (chunk.getHeader().getTo() != localNode) {
+              // A peer with a stale address book, as on the batch stream: the leader must hear
+              // that the node it meant did not get it.
+              throw new IllegalArgumentException(
+                  "this is node " + localNode + ", not node " + chunk.getHeader().getTo());
             }
             if (!receives.tryStart()) {
               refuseBusy();
@@ -178,9 +181,12 @@ final class RaftTransportService implements BindableService {
           }
           whole = incoming.add(RaftMessageCodec.decode(chunk, groupId));
         } catch (RuntimeException e) {
-          // Malformed or out of order, or the sink could not take it (its disk): refused.
+          // Malformed or out of order, or the sink could not take it (its disk): refused at once,
+          // so that the sender stops sending and the stream's place is free for another.
           error = e.getMessage() == null ? e.toString() : e.getMessage();
           abort();
+          leave();
+          answer();
         }
       }
 
@@ -240,14 +246,19 @@ final class RaftTransportService implements BindableService {
       @Override
       public void onCompleted() {
         leave();
+        if (!answered && error == null && !whole) {
+          error = "the snapshot stream ended before its last chunk";
+          abort();
+        }
+        answer();
+      }
+
+      /** Tells the sender, once, whether the snapshot was taken: refused if {@code error}. */
+      private void answer() {
         if (answered) {
           return;
         }
         answered = true;
-        if (error == null && !whole) {
-          error = "the snapshot stream ended before its last chunk";
-          abort();
-        }
         if (error != null) {
           log.warn("refusing a snapshot from node {}: {}", fromNode, error);
           response.onNext(SnapshotResponse.newBuilder().setAccepted(false).setError(error).build());

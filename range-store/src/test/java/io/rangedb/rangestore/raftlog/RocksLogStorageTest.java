@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -534,5 +537,65 @@ class RocksLogStorageTest {
     assertTrue(
         e.getMessage().contains("group 9: truncated through 10, beyond its snapshot at 5"),
         e.getMessage());
+  }
+
+  /**
+   * Reads check the log's bounds under its lock but read RocksDB without it: a compaction in
+   * between must show as a log that moved on, never as a damaged store (which would stop a host).
+   */
+  @Test
+  void aReadRacingACompactionSeesTheLogCompactedNotCorrupt() throws Exception {
+    RaftLogStore uncached = new RaftLogStore(engine, 0); // every read goes to RocksDB
+    RocksLogStorage s = uncached.bootstrap(7, THREE, null);
+    long last = 20_001;
+    for (long from = 2; from <= last; from += 1000) {
+      write(uncached, s, null, entries(1, from, Math.min(last, from + 999)));
+    }
+    s.createSnapshot(last - 100, THREE, new byte[0]);
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicReference<Throwable> corrupt = new AtomicReference<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              while (!done.get() && corrupt.get() == null) {
+                long f = s.firstIndex();
+                try {
+                  assertEquals(f, s.entries(f, f + 4, Long.MAX_VALUE).get(0).index());
+                  assertEquals(1, s.term(f + 1));
+                } catch (LogCompactedException e) {
+                  // the log moved on under the read: what a reader racing a compaction may see
+                } catch (StoreCorruptedException | AssertionError e) {
+                  corrupt.set(e);
+                }
+              }
+            },
+            "racing-reader");
+    reader.start();
+    try {
+      for (long i = 3; i < last - 100 && corrupt.get() == null; i += 2) {
+        s.compact(i);
+      }
+    } finally {
+      done.set(true);
+      reader.join();
+    }
+    assertNull(corrupt.get(), () -> "a read racing a compaction: " + corrupt.get());
+  }
+
+  /**
+   * The log publishes a run by its last index, so a run with a hole would be acknowledged and then
+   * read back as a damaged store: it is refused before anything is written.
+   */
+  @Test
+  void aRunOfEntriesWithAHoleIsRefusedAndNothingIsWritten() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    List<Entry> holed =
+        List.of(Entry.normal(2, 2, new byte[] {2}), Entry.normal(2, 4, new byte[] {4}));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> write(logs, s, null, holed));
+    assertTrue(e.getMessage().contains("not consecutive"), e.getMessage());
+    assertEquals(1, s.lastIndex());
+    restart();
+    assertEquals(1, logs.storage(7).lastIndex(), "nothing of the run reached the disk");
   }
 }

@@ -1081,6 +1081,69 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void aSnapshotMeantForAnotherNodeIsRefusedAndItsLeaderToldSo() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    // Node 3's address points at node 2: a stale address book, as for batches above.
+    addresses.put(3L, addresses.get(2L));
+    sendSnapshot(a, 3, snapshot(5, 1, 3, 10_000));
+    assertEquals("5->3:false", a.snapshotStatus.poll(30, TimeUnit.SECONDS));
+    assertEquals(0, b.sinksOpened.get(), "node 2 opened nothing for it");
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+    sendSnapshot(a, 2, snapshot(6, 1, 2, 10_000));
+    assertEquals("6->2:true", a.snapshotStatus.poll(30, TimeUnit.SECONDS), "its own still arrive");
+  }
+
+  @Test
+  void aSnapshotStreamRefusedMidwayIsAnsweredAtOnceAndLeavesItsPlace() throws Exception {
+    Node b = new Node(2);
+    var channel = rawChannelTo(2);
+    try {
+      var header = RaftMessageCodec.toProto(snapshot(5, 1, 2, 0));
+      var answer = new java.util.concurrent.CompletableFuture<SnapshotResponse>();
+      var requests =
+          RaftTransportGrpc.newStub(channel)
+              .snapshot(
+                  new StreamObserver<SnapshotResponse>() {
+                    @Override
+                    public void onNext(SnapshotResponse r) {
+                      answer.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      requests.onNext(
+          io.rangedb.wire.proto.SnapshotChunk.newBuilder()
+              .setHeader(header)
+              .setFromNode(1)
+              .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
+              .build());
+      requests.onNext( // out of order: the next chunk starts at 100
+          io.rangedb.wire.proto.SnapshotChunk.newBuilder()
+              .setOffset(999)
+              .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
+              .build());
+      // The stream stays open, as a stalled or hostile sender's would: the answer must not wait
+      // for its end, nor the place it took.
+      SnapshotResponse r = answer.get(30, TimeUnit.SECONDS);
+      assertFalse(r.getAccepted());
+      assertTrue(r.getError().contains("out of order"), r.getError());
+      assertEquals(1, b.sinksAborted.get(), "what it brought was dropped");
+      assertEquals(0, b.transport.snapshotsReceiving(), "the stream left its place");
+      requests.onCompleted();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
+  }
+
+  @Test
   void malformedMessagesAreDroppedAndTheRestOfTheBatchDelivered() throws Exception {
     Node b = new Node(2);
     Envelope good = append(1, 1, 2, 2, 1);

@@ -20,7 +20,9 @@ import io.rangedb.wire.proto.RaftMessageBatch;
 import io.rangedb.wire.proto.RaftMessageType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -157,6 +159,55 @@ class RaftMessageCodecTest {
   }
 
   @Test
+  void anAppendThatDoesNotContinueTheLogIsLeftOut() throws Exception {
+    // Each after (index 10, log term 2), in a message of term 3.
+    Map<String, List<Entry>> broken = new LinkedHashMap<>();
+    broken.put("entry 5 where 11 belongs", List.of(entry(3, 5)));
+    broken.put("entry 13 where 12 belongs", List.of(entry(3, 11), entry(3, 13)));
+    broken.put("entry 12 has term 2", List.of(entry(3, 11), entry(2, 12)));
+    broken.put("entry 11 has term 1", List.of(entry(1, 11)));
+    broken.put("entry 11 has term 4", List.of(entry(4, 11)));
+    RaftMessageBatch.Builder batch = RaftMessageBatch.newBuilder().setFromNode(1).setToNode(2);
+    for (List<Entry> entries : broken.values()) {
+      batch.addMessages(GeneratedRaftMessages.of(appendAfter(10, 2, 3, entries)));
+    }
+    batch.addMessages(
+        GeneratedRaftMessages.of(appendAfter(10, 2, 3, List.of())).toBuilder()
+            .setIndex(-1)); // no log has a position -1
+    Envelope good = appendAfter(10, 2, 3, List.of(entry(2, 11), entry(3, 12)));
+    batch.addMessages(GeneratedRaftMessages.of(good));
+    RaftMessageCodec.DecodedBatch decoded =
+        RaftMessageCodec.decodeBatch(batch.build().toByteArray());
+    List<String> why = decoded.malformed();
+    assertEquals(broken.size() + 1, why.size(), why.toString());
+    int i = 0;
+    for (String expected : broken.keySet()) {
+      assertTrue(why.get(i++).contains(expected), why + " should say " + expected);
+    }
+    assertEquals(
+        List.of(GeneratedRaftMessages.of(good)),
+        decoded.messages().stream().map(GeneratedRaftMessages::of).toList());
+  }
+
+  private static Entry entry(long term, long index) {
+    return Entry.normal(term, index, new byte[] {(byte) index});
+  }
+
+  private static Envelope appendAfter(long index, long logTerm, long term, List<Entry> entries) {
+    return new Envelope(
+        7,
+        Message.builder(MessageType.APP)
+            .from(1)
+            .to(2)
+            .term(term)
+            .logTerm(logTerm)
+            .index(index)
+            .commit(9)
+            .entries(entries)
+            .build());
+  }
+
+  @Test
   void bytesThatAreNotABatchAreRefusedWhole() {
     SplittableRandom rng = new SplittableRandom(SEED + 3);
     byte[] whole =
@@ -204,11 +255,18 @@ class RaftMessageCodecTest {
             .reject(rng.nextBoolean())
             .rejectHint(someLong(rng));
     List<Entry> entries = new ArrayList<>();
+    boolean append = type == MessageType.APP;
+    long logTerm = rng.nextInt(1_000);
+    long term = logTerm + rng.nextInt(3);
+    long index = rng.nextInt(2) == 0 ? 0 : rng.nextLong(1L << 40);
+    if (append) { // only a log's continuation decodes (anAppendThatDoesNotContinueTheLog...)
+      b.term(term).logTerm(logTerm).index(index);
+    }
     for (int i = rng.nextInt(4); i > 0; i--) {
       entries.add(
           new Entry(
-              someLong(rng),
-              someLong(rng),
+              append ? Math.min(term, logTerm + entries.size()) : someLong(rng),
+              append ? index + 1 + entries.size() : someLong(rng),
               rng.nextInt(4) == 0 ? EntryType.CONF_CHANGE : EntryType.NORMAL,
               bytes(rng, rng.nextInt(3) == 0 ? 0 : rng.nextInt(300))));
     }
