@@ -9,7 +9,8 @@ import org.rocksdb.WriteBatch;
  * Writes to any column families that become visible together, or not at all, when the engine writes
  * the batch ({@link StoreEngine#write}). This is how a replica applies a command and its applied
  * index at once, and how a Raft host appends entries of many groups and their hard states with one
- * fsync. Must be closed.
+ * fsync. Must be closed; used after that, or after its engine closed, it throws {@link
+ * IllegalStateException}.
  */
 public final class EngineBatch implements EngineWriter, AutoCloseable {
   private final WriteBatch batch = new WriteBatch();
@@ -23,7 +24,7 @@ public final class EngineBatch implements EngineWriter, AutoCloseable {
   @Override
   public EngineBatch put(ColumnFamily cf, byte[] key, byte[] value) {
     try {
-      batch.put(handles.apply(cf), key, value);
+      open().put(handles.apply(cf), key, value);
     } catch (RocksDBException e) {
       throw RocksErrors.translate("batch put", e);
     }
@@ -33,7 +34,7 @@ public final class EngineBatch implements EngineWriter, AutoCloseable {
   @Override
   public EngineBatch delete(ColumnFamily cf, byte[] key) {
     try {
-      batch.delete(handles.apply(cf), key);
+      open().delete(handles.apply(cf), key);
     } catch (RocksDBException e) {
       throw RocksErrors.translate("batch delete", e);
     }
@@ -47,7 +48,7 @@ public final class EngineBatch implements EngineWriter, AutoCloseable {
   @Override
   public EngineBatch deleteRange(ColumnFamily cf, byte[] start, byte[] end) {
     try {
-      batch.deleteRange(handles.apply(cf), start, end);
+      open().deleteRange(handles.apply(cf), start, end);
     } catch (RocksDBException e) {
       throw RocksErrors.translate("batch delete range", e);
     }
@@ -56,18 +57,23 @@ public final class EngineBatch implements EngineWriter, AutoCloseable {
 
   /** Number of operations in the batch. */
   public int count() {
-    return batch.count();
+    return open().count();
   }
 
   public long dataSize() {
-    return batch.getDataSize();
+    return open().getDataSize();
   }
 
   public boolean isEmpty() {
-    return batch.count() == 0;
+    return open().count() == 0;
   }
 
   WriteBatch rocksBatch() {
+    return open();
+  }
+
+  /** The native batch, unless closed: RocksDB would write into freed memory. */
+  private WriteBatch open() {
     if (closed) {
       throw new IllegalStateException("batch is closed");
     }

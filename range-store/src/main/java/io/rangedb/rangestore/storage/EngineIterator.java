@@ -9,7 +9,9 @@ import org.rocksdb.Slice;
  * A positioned cursor over one column family, within the bounds it was created with. Not
  * thread-safe. It pins the RocksDB state it reads (memtables, files), so close it promptly. {@link
  * #valid()} checks the iterator's status when it runs off the data: an I/O error or corruption
- * throws instead of looking like the end of the data.
+ * throws instead of looking like the end of the data. Used after it was closed (by its owner, or by
+ * the engine or batch closing its leftovers) it throws {@link IllegalStateException}: RocksDB's own
+ * iterator would read freed native memory.
  */
 public final class EngineIterator implements AutoCloseable {
   private final RocksIterator it;
@@ -30,11 +32,13 @@ public final class EngineIterator implements AutoCloseable {
 
   /** Positions at the first key {@code >= key}. */
   public void seek(byte[] key) {
+    ensureOpen();
     it.seek(key);
   }
 
   /** Positions at the last key {@code <= key}. */
   public void seekForPrev(byte[] key) {
+    ensureOpen();
     it.seekForPrev(key);
   }
 
@@ -43,6 +47,7 @@ public final class EngineIterator implements AutoCloseable {
    * keeping its native objects: cheaper than closing it and creating another.
    */
   void refresh() {
+    ensureOpen();
     try {
       it.refresh();
     } catch (RocksDBException e) {
@@ -51,22 +56,27 @@ public final class EngineIterator implements AutoCloseable {
   }
 
   public void seekToFirst() {
+    ensureOpen();
     it.seekToFirst();
   }
 
   public void seekToLast() {
+    ensureOpen();
     it.seekToLast();
   }
 
   public void next() {
+    ensureOpen();
     it.next();
   }
 
   public void prev() {
+    ensureOpen();
     it.prev();
   }
 
   public boolean valid() {
+    ensureOpen();
     if (it.isValid()) {
       return true;
     }
@@ -79,19 +89,28 @@ public final class EngineIterator implements AutoCloseable {
   }
 
   public byte[] key() {
+    ensureOpen();
     return it.key();
   }
 
   public byte[] value() {
+    ensureOpen();
     return it.value();
   }
 
   /** The length of the current value, without copying it out of RocksDB. */
   public int valueLength() {
+    ensureOpen();
     return it.value(NO_BYTES);
   }
 
   private static final byte[] NO_BYTES = new byte[0];
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("iterator used after it was closed");
+    }
+  }
 
   @Override
   public void close() {

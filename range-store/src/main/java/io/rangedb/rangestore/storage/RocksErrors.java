@@ -26,11 +26,11 @@ final class RocksErrors {
       return new StoreCorruptedException(text, e);
     }
     // RocksDB words it "lock hold by current process" (same JVM) or "While lock file: .../LOCK:
-    // Resource temporarily unavailable" (another process); match those, not any path with "lock".
+    // Resource temporarily unavailable" (another process: the lock call failed); match those, not
+    // any error about the LOCK file: one that cannot be opened at all ("While open a file for
+    // lock": permissions, a read-only disk, too many open files) is no other store's doing.
     if (code == Status.Code.IOError
-        && (lower.contains("lock hold")
-            || lower.contains("while lock file")
-            || msg.contains("/LOCK"))) {
+        && (lower.contains("lock hold") || lower.contains("while lock file"))) {
       return new StoreLockedException(text, e);
     }
     return new StorageException(text, e);

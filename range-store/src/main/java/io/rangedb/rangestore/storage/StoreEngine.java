@@ -528,7 +528,7 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
   /** A new, empty batch; apply it with {@link #write}. */
   public EngineBatch newBatch() {
     ensureOpen();
-    return new EngineBatch(cfHandles::get);
+    return new EngineBatch(this::handle); // refused once the engine freed its handles
   }
 
   /**

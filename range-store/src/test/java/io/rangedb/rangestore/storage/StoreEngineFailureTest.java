@@ -107,6 +107,16 @@ class StoreEngineFailureTest {
   }
 
   @Test
+  void aLockFileThatCannotBeOpenedIsNotReportedAsAnotherStoreHoldingIt() throws IOException {
+    Path store = dir.resolve("s");
+    Files.createDirectories(store.resolve("LOCK")); // opening it fails as for a read-only disk
+    StorageException e =
+        assertThrows(StorageException.class, () -> StoreEngine.open(StoreOptions.onDisk(store)));
+    assertEquals(StorageException.class, e.getClass(), "no other store holds it: " + e);
+    assertTrue(e.getMessage().contains("LOCK"), e.getMessage());
+  }
+
+  @Test
   void damagedManifestIsReportedAsCorruption() throws IOException {
     Path store = dir.resolve("s");
     try (StoreEngine e = StoreEngine.open(StoreOptions.onDisk(store))) {
