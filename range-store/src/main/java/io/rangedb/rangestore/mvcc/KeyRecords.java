@@ -49,6 +49,30 @@ final class KeyRecords {
     return r;
   }
 
+  /**
+   * Whether the key holds a value as {@code writer} sees it (null: a non-transactional writer): a
+   * transaction does not see its own intents of an epoch it abandoned on restart, only what lies
+   * beneath them, as its reads do.
+   */
+  boolean liveFor(TxnMeta writer) {
+    if (intent != null && intent.txn().sameTxn(writer) && intent.txn().epoch() < writer.epoch()) {
+      return newestHead().live();
+    }
+    return head().live();
+  }
+
+  /**
+   * Whether the key's intent is a later write of {@code writer} (same epoch, higher sequence), so
+   * that this write is a replay of an earlier request, retried after an ambiguous outcome: it must
+   * not undo what came after it.
+   */
+  boolean supersededFor(TxnMeta writer) {
+    return intent != null
+        && intent.txn().sameTxn(writer)
+        && intent.txn().epoch() == writer.epoch()
+        && intent.txn().sequence() > writer.sequence();
+  }
+
   boolean exists() {
     return intent != null || newestKey != null;
   }

@@ -46,7 +46,9 @@ final class MvccEvaluation {
   void write(byte[] key, Timestamp ts, TxnMeta txn, byte[] value, MvccStats delta) {
     KeyRecords r = loader.load(key, MvccKeys.intentKey(key));
     checkWritable(r, ts, txn);
-    writeKey(r, ts, txn, value, delta);
+    if (!r.supersededFor(txn)) {
+      writeKey(r, ts, txn, value, delta);
+    }
   }
 
   List<byte[]> deleteRange(byte[] start, byte[] end, Timestamp ts, TxnMeta txn, MvccStats delta) {
@@ -58,7 +60,7 @@ final class MvccEvaluation {
         (it, userKey, ik) -> {
           KeyRecords r = KeyRecords.load(it, userKey, ik);
           checkWritable(r, writeTs, txn);
-          if (r.head().live()) {
+          if (r.liveFor(txn) && !r.supersededFor(txn)) {
             writeKey(r, writeTs, txn, null, delta);
             deleted.add(userKey);
           }

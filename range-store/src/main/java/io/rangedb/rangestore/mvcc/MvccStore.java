@@ -16,7 +16,8 @@ import java.util.List;
  * <p>Writers' rules: another transaction's intent on the key is a {@link WriteIntentException}; a
  * committed version at or above the write timestamp is a {@link WriteTooOldException}. A
  * transaction rewriting its own intent replaces it (keeping its timestamp if it was pushed higher).
- * Only the newest write of a transaction to a key is kept (no per-sequence history).
+ * Only the newest write of a transaction to a key is kept (no per-sequence history): a write of a
+ * lower sequence than the intent's, in the same epoch, is a retried request and changes nothing.
  *
  * <p>Each method here is one operation in one batch. To evaluate a command (several operations that
  * see each other's writes, written at once or replicated), use {@link #newBatch}; the operations

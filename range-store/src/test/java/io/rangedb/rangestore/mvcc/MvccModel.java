@@ -155,11 +155,9 @@ final class MvccModel {
     for (Map.Entry<byte[], KeyState> e : keys.subMap(start, true, end, false).entrySet()) {
       KeyState s = e.getValue();
       checkWritable(e.getKey(), s, writeTs, txn);
-      boolean isLive =
-          s.intent != null
-              ? s.intent.value() != null
-              : !s.versions.isEmpty() && s.versions.firstEntry().getValue() != null;
-      if (isLive) {
+      // Live as the writer would read it (its abandoned epochs' intents are not there for it).
+      ReadAt asWriter = txn == null ? ReadAt.at(writeTs) : ReadAt.at(writeTs).withTxn(txn);
+      if (!read(e.getKey(), asWriter).equals("none")) {
         live.add(e.getKey());
       }
     }

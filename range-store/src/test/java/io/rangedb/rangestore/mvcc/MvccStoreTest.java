@@ -206,4 +206,54 @@ class MvccStoreTest {
   private static List<String> keys(ScanResult r) {
     return r.rows().stream().map(kv -> new String(kv.key(), UTF_8)).toList();
   }
+
+  private static List<String> strings(List<byte[]> keys) {
+    return keys.stream().map(k -> new String(k, UTF_8)).toList();
+  }
+
+  /**
+   * A restarted transaction's deleteRange sees keys as its reads do: its own intents of the epoch
+   * it abandoned are not there. Else a row it reads ("v", under its epoch-0 deletion) survives its
+   * DELETE, and a row it never saw (its epoch-0 insert) is counted as deleted.
+   */
+  @Test
+  void deleteRangeOfARestartedTransactionSeesPastItsAbandonedIntents() {
+    store.put(b("k"), ts(5), b("v"), stats);
+    store.delete(b("k"), alice, stats); // epoch 0
+    store.put(b("m"), alice, b("provisional"), stats); // epoch 0, over nothing
+    TxnMeta restarted = new TxnMeta(alice.id(), 1, ts(12), 0);
+    ReadAt asRestarted = ReadAt.at(ts(12)).withTxn(restarted);
+    assertEquals("v", read("k", asRestarted));
+    assertNull(read("m", asRestarted));
+
+    List<byte[]> deleted = store.deleteRange(b("a"), b("z"), ts(12), restarted, stats);
+
+    assertEquals(List.of("k"), strings(deleted), "the rows it could see, and only those");
+    assertNull(read("k", asRestarted), "its own DELETE shows to it");
+    store.resolveIntentRange(b("a"), b("z"), restarted, TxnStatus.COMMITTED, stats);
+    assertNull(read("k", ReadAt.at(ts(20))), "the committed DELETE removed the row");
+    assertNull(read("m", ReadAt.at(ts(20))), "the abandoned insert is gone");
+  }
+
+  /**
+   * A write of an earlier sequence than the transaction's intent on the key (a request retried
+   * after an ambiguous outcome) is a replay: it does not undo the later write.
+   */
+  @Test
+  void aReplayedEarlierWriteOfATransactionLeavesItsLaterWrite() {
+    TxnMeta seq1 = new TxnMeta(alice.id(), 0, ts(10), 1);
+    TxnMeta seq2 = new TxnMeta(alice.id(), 0, ts(10), 2);
+    store.put(b("k"), seq1, b("v1"), stats);
+    store.put(b("k"), seq2, b("v2"), stats);
+    store.put(b("k"), seq1, b("v1"), stats); // the seq-1 request, retried
+    store.delete(b("k"), seq1, stats);
+    assertEquals(List.of(), store.deleteRange(b("a"), b("z"), ts(10), seq1, stats));
+    assertEquals("v2", read("k", ReadAt.at(ts(10)).withTxn(seq2)));
+    TxnMeta seq3 = new TxnMeta(alice.id(), 0, ts(10), 3);
+    store.put(b("k"), seq3, b("v3"), stats); // a later write still replaces it
+    assertEquals("v3", read("k", ReadAt.at(ts(10)).withTxn(seq3)));
+    TxnMeta nextEpoch = new TxnMeta(alice.id(), 1, ts(11), 0);
+    store.put(b("k"), nextEpoch, b("e1"), stats); // and so does any write of a later epoch
+    assertEquals("e1", read("k", ReadAt.at(ts(11)).withTxn(nextEpoch)));
+  }
 }
