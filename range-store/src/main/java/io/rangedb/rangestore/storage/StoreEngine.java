@@ -140,8 +140,8 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
 
   /**
    * Whether a database exists at the location: true when it is a RocksDB with exactly our column
-   * families; false for a missing or empty directory or an interrupted creation. Anything else
-   * throws.
+   * families; false for a missing or empty directory or an interrupted creation (before any data,
+   * even if some of our column families were made). Anything else throws.
    */
   private static boolean existingColumnFamilies(
       StoreOptions options, Env env, NativeHandles handles, String where)
@@ -180,7 +180,12 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     if (!found.equals(ours)) {
       // A damaged MANIFEST can list too few column families; let RocksDB itself read the whole
       // database before calling it somebody else's, so damage is reported as damage.
-      probeReadOnly(options, env, names);
+      boolean empty = probeReadOnly(options, env, names);
+      if (empty && ours.containsAll(found)) {
+        // A creation interrupted between column families: RocksDB makes the default family
+        // first, then the others one at a time. Nothing was written yet; it is completed.
+        return false;
+      }
       throw new ForeignStoreException(
           where
               + " holds a RocksDB database with column families "
@@ -232,7 +237,11 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
     }
   }
 
-  private static void probeReadOnly(StoreOptions options, Env env, List<byte[]> names)
+  /**
+   * Opens the database read-only with every column family it lists, so that RocksDB reports damage
+   * as such; returns whether none of them holds a key.
+   */
+  private static boolean probeReadOnly(StoreOptions options, Env env, List<byte[]> names)
       throws RocksDBException {
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     List<ColumnFamilyHandle> probeHandles = new ArrayList<>();
@@ -243,10 +252,20 @@ public final class StoreEngine implements EngineReader, AutoCloseable {
       }
       RocksDB probe =
           RocksDB.openReadOnly(o, options.directory().toString(), descriptors, probeHandles);
-      for (ColumnFamilyHandle h : probeHandles) {
-        h.close();
+      try {
+        boolean empty = true;
+        for (ColumnFamilyHandle h : probeHandles) {
+          try (RocksIterator it = probe.newIterator(h)) {
+            it.seekToFirst();
+            empty &= !it.isValid();
+            it.status();
+          }
+        }
+        return empty;
+      } finally {
+        probeHandles.forEach(ColumnFamilyHandle::close);
+        probe.close();
       }
-      probe.close();
     }
   }
 

@@ -42,7 +42,8 @@
  * io.rangedb.rangestore.storage.StoreCorruptedException}: RocksDB reports corruption (a damaged
  * MANIFEST is probed with a read-only open, so it is not mistaken for a foreign database; RocksDB
  * data files without a CURRENT file are reported, never recreated over, while a creation that was
- * interrupted before any data is simply completed). {@link
+ * interrupted before any data is simply completed, even one that made only some of the column
+ * families: a RocksDB database that holds no key is taken as such). {@link
  * io.rangedb.rangestore.storage.StoreLockedException}: another open store holds the directory.
  * {@link io.rangedb.rangestore.storage.DiskFullException}: ENOSPC, or the optional store size limit
  * ({@code maxDiskBytes}, enforced by RocksDB's SstFileManager) was reached; the failed write is not
