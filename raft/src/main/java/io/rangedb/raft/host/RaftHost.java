@@ -598,9 +598,9 @@ public final class RaftHost implements Transport.Receiver {
   // ------------------------------------------------------------------ inputs (any thread)
 
   /**
-   * Opens (or recovers) a group from its log in the store. A group still being removed here ({@link
-   * #removeGroup}) opens once its removal completes (of two such calls, the second then fails as
-   * already open).
+   * Opens (or recovers) a group from its log in the store; group ids are positive. A group still
+   * being removed here ({@link #removeGroup}) opens once its removal completes (of two such calls,
+   * the second then fails as already open).
    */
   public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -609,6 +609,13 @@ public final class RaftHost implements Transport.Receiver {
         () -> {
           if (config.id() != nodeId) {
             done.completeExceptionally(new IllegalArgumentException("replica id must be node id"));
+            return;
+          }
+          if (groupId <= PING_GROUP) {
+            // Messages of group 0 are the hosts' pings, so such a group would never hear its
+            // peers; and a store lists groups in its keys' byte order, where negatives come last.
+            done.completeExceptionally(
+                new IllegalArgumentException("group ids are positive, not " + groupId));
             return;
           }
           if (groups.containsKey(groupId)) {

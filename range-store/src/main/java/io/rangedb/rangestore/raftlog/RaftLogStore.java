@@ -75,9 +75,10 @@ public final class RaftLogStore implements LogStore {
   }
 
   /**
-   * Every group with a replica in this store, ascending: what a restarting host recovers. A
-   * destroyed replica's kept term, vote and lost log's end do not count, unless the group was added
-   * back here since (it has a snapshot again).
+   * Every group with a replica in this store, in its keys' byte order (ascending for the positive
+   * ids a host gives groups; negative ids, which it refuses, would come last): what a restarting
+   * host recovers. A destroyed replica's kept term, vote and lost log's end do not count, unless
+   * the group was added back here since (it has a snapshot again).
    */
   public List<Long> groups() {
     List<Long> out = new ArrayList<>();
