@@ -13,6 +13,7 @@ import io.rangedb.wire.proto.RaftTransportGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -465,6 +466,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       return p;
     }
     if (address == null) {
+      if (p != null) {
+        forget(node, p); // left the address book: its channel would reconnect and ping for ever
+      }
       return null;
     }
     synchronized (this) {
@@ -499,6 +503,17 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
       peers.put(node, p);
       return p;
     }
+  }
+
+  private synchronized void forget(long node, Peer p) {
+    if (peers.remove(node, p)) {
+      shutdown(p);
+    }
+  }
+
+  /** The nodes this transport holds a channel to (for status pages and tests). */
+  public Set<Long> connectedNodes() {
+    return Set.copyOf(peers.keySet());
   }
 
   private static void shutdown(Peer p) {

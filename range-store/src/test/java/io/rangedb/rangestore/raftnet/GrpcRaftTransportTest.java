@@ -1144,6 +1144,22 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void aNodeThatLeftTheAddressBookLosesItsChannelAtTheNextSend() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    assertNotNull(b.received.poll(10, TimeUnit.SECONDS));
+    assertEquals(java.util.Set.of(2L), a.transport.connectedNodes());
+    String address = addresses.remove(2L); // node 2 left the cluster
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    assertEquals(java.util.Set.of(), a.transport.connectedNodes(), "its channel was shut down");
+    assertNull(b.received.poll(300, TimeUnit.MILLISECONDS), "and nothing more reaches it");
+    addresses.put(2L, address); // back: a new channel
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    assertNotNull(b.received.poll(10, TimeUnit.SECONDS));
+  }
+
+  @Test
   void malformedMessagesAreDroppedAndTheRestOfTheBatchDelivered() throws Exception {
     Node b = new Node(2);
     Envelope good = append(1, 1, 2, 2, 1);
