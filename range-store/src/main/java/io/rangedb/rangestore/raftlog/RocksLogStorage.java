@@ -276,21 +276,25 @@ public final class RocksLogStorage implements LogStorage {
   }
 
   @Override
-  public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snap) {
+  public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snapshotToInstall) {
     RocksLogBatch b = (RocksLogBatch) batch;
     List<Entry> entries = ents == null ? List.of() : ents;
     requireConsecutive(entries);
+    // The bounds the log will have once this batch is durable, for deciding what to write.
+    long newOffset;
+    long durableLast;
+    Snapshot snap = snapshotToInstall;
+    synchronized (this) {
+      newOffset = offset;
+      durableLast = lastIndex;
+      if (snap != null && snap.index() <= snapshot.index()) {
+        snap = null; // not newer than the log's own: it changes nothing, as applyDurable says
+      }
+    }
     if (snap == null && entries.isEmpty() && hs == null) {
       return;
     }
     EngineBatch eb = b.engineBatch();
-    // The bounds the log will have once this batch is durable, for deciding what to write.
-    long newOffset;
-    long durableLast;
-    synchronized (this) {
-      newOffset = offset;
-      durableLast = lastIndex;
-    }
     if (snap != null) {
       eb.deleteRange(
           ColumnFamily.RAFT_LOG, RaftLogKeys.entry(group, 0), RaftLogKeys.entriesEnd(group));
@@ -326,7 +330,8 @@ public final class RocksLogStorage implements LogStorage {
       eb.put(ColumnFamily.RAFT_LOG, RaftLogKeys.hardState(group), RaftLogCodec.hardState(hs));
     }
     List<Entry> written = toWrite;
-    b.afterCommit(() -> applyDurable(hs, written, snap));
+    Snapshot installed = snap;
+    b.afterCommit(() -> applyDurable(hs, written, installed));
   }
 
   /**

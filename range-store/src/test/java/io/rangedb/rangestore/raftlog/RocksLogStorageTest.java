@@ -598,4 +598,29 @@ class RocksLogStorageTest {
     restart();
     assertEquals(1, logs.storage(7).lastIndex(), "nothing of the run reached the disk");
   }
+
+  /**
+   * A snapshot not newer than the log's own changes nothing, on disk as in memory (the in-memory
+   * log ignores it too); staged as it was, it deleted every entry on disk while the log in memory
+   * kept them, so a restart found them gone.
+   */
+  @Test
+  void aSnapshotNotNewerThanTheLogsOwnChangesNothing() {
+    RocksLogStorage s = logs.bootstrap(7, THREE, null);
+    write(logs, s, null, entries(1, 2, 10));
+    s.createSnapshot(8, THREE, new byte[0]);
+    for (long index : new long[] {5, 8}) {
+      try (RocksLogBatch b = logs.newBatch()) {
+        s.stage(b, null, null, new Snapshot(index, 1, THREE, new byte[0]));
+        b.commit();
+      }
+    }
+    assertEquals(2, s.firstIndex());
+    assertEquals(10, s.lastIndex());
+    assertEquals(8, s.snapshot().index());
+    restart();
+    RocksLogStorage back = logs.storage(7);
+    assertEquals(10, back.lastIndex());
+    assertEquals(9, back.entries(2, 11, Long.MAX_VALUE).size(), "every entry is still on disk");
+  }
 }
