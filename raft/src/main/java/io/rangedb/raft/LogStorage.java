@@ -66,9 +66,12 @@ public interface LogStorage {
   Snapshot snapshot();
 
   /**
-   * Stages a Ready's writes into {@code batch}: a snapshot replaces the whole log; entries replace
-   * any existing entries from their first index on; then the hard state is set. Any argument may be
-   * null (or empty). Nothing is visible until the batch commits.
+   * Stages a Ready's writes into {@code batch}: a snapshot newer than the log's own replaces the
+   * whole log (one that is not changes nothing); entries, consecutive, replace any existing entries
+   * from their first index on; then the hard state is set. Any argument may be null (or empty).
+   * Nothing is visible until the batch commits.
+   *
+   * @throws IllegalArgumentException if the entries skip or repeat an index (nothing is staged)
    */
   void stage(LogBatch batch, HardState hardState, List<Entry> entries, Snapshot snapshot);
 
@@ -93,4 +96,24 @@ public interface LogStorage {
    * follower that becomes leader reads what a lagging member still needs from there).
    */
   default void releaseThrough(long index) {}
+
+  /**
+   * The check {@link #stage} makes of its entries, before anything is staged: a log publishes a run
+   * by its last index, so a hole would be acknowledged and then read back as a damaged log.
+   *
+   * @throws IllegalArgumentException if {@code entries} skip or repeat an index
+   */
+  static void requireConsecutive(List<Entry> entries, String where) {
+    for (int i = 1; i < entries.size(); i++) {
+      long before = entries.get(i - 1).index();
+      if (entries.get(i).index() != before + 1) {
+        throw new IllegalArgumentException(
+            where
+                + ": entries to append are not consecutive: "
+                + entries.get(i).index()
+                + " after "
+                + before);
+      }
+    }
+  }
 }

@@ -148,6 +148,7 @@ public final class MemoryLogStorage implements LogStorage {
   public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snap) {
     MemoryLogBatch b = (MemoryLogBatch) batch;
     List<Entry> copy = ents == null ? List.of() : List.copyOf(ents);
+    LogStorage.requireConsecutive(copy, "in-memory log");
     if (snap == null && copy.isEmpty() && hs == null) {
       return;
     }

@@ -30,6 +30,18 @@ class MemoryLogStorageTest {
   }
 
   @Test
+  void aRunOfEntriesWithAHoleIsRefusedAndNothingIsStaged() {
+    MemoryLogStorage s = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L), null);
+    MemoryLogBatch b = MemoryLogStorage.newBatch();
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> s.stage(b, new HardState(2, 1, 1), List.of(e(2, 2), e(2, 4)), null));
+    b.commit();
+    assertEquals(1, s.lastIndex());
+    assertEquals(1, s.hardState().term(), "the hard state staged with them neither");
+  }
+
+  @Test
   void oneBatchCarriesManyLogs() {
     MemoryLogStorage a = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L), null);
     MemoryLogStorage b = MemoryLogStorage.bootstrap(ConfState.ofVoters(1L), null);

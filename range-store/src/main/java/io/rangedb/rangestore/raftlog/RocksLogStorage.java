@@ -22,8 +22,9 @@ import java.util.List;
  * One group's Raft log in the store's shared Raft log column family. Reads of recent entries are
  * served by the store's {@link EntryCache}, others go to RocksDB; the log's bounds, hard state and
  * snapshot are kept in memory and change only once the batch that wrote them is durable.
- * Thread-safe, with the one rule {@link LogStorage} gives: no {@link #createSnapshot} or {@link
- * #compact} while a batch that staged a snapshot for this log is written but not yet visible.
+ * Thread-safe, with the rules {@link LogStorage} gives: no {@link #createSnapshot}, {@link
+ * #compact} or read while a batch that staged a snapshot for this log is written but not yet
+ * visible.
  *
  * <p>The latest snapshot is stored whole. For a state machine that keeps its state itself (the
  * host's {@code DurableStateMachine}, as a range replica will) a compaction's snapshot holds no
@@ -279,7 +280,7 @@ public final class RocksLogStorage implements LogStorage {
   public void stage(LogBatch batch, HardState hs, List<Entry> ents, Snapshot snapshotToInstall) {
     RocksLogBatch b = (RocksLogBatch) batch;
     List<Entry> entries = ents == null ? List.of() : ents;
-    requireConsecutive(entries);
+    LogStorage.requireConsecutive(entries, where);
     // The bounds the log will have once this batch is durable, for deciding what to write.
     long newOffset;
     long durableLast;
@@ -332,25 +333,6 @@ public final class RocksLogStorage implements LogStorage {
     List<Entry> written = toWrite;
     Snapshot installed = snap;
     b.afterCommit(() -> applyDurable(hs, written, installed));
-  }
-
-  /**
-   * Refuses a run of entries with a hole or a step back before anything is written: this log
-   * publishes a run by its last index, so a hole would be acknowledged and then read back as a
-   * damaged store.
-   */
-  private void requireConsecutive(List<Entry> entries) {
-    for (int i = 1; i < entries.size(); i++) {
-      long before = entries.get(i - 1).index();
-      if (entries.get(i).index() != before + 1) {
-        throw new IllegalArgumentException(
-            where
-                + ": entries to append are not consecutive: "
-                + entries.get(i).index()
-                + " after "
-                + before);
-      }
-    }
   }
 
   private synchronized void applyDurable(HardState hs, List<Entry> written, Snapshot snap) {

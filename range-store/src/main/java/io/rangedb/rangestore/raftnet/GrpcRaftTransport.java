@@ -231,6 +231,17 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
   private final Options options;
   private final Receiver receiver;
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+
+  /** What peers replaced or forgotten had counted, so that the totals only ever grow. */
+  private final AtomicLong retiredDropped = new AtomicLong();
+
+  private final AtomicLong retiredOversized = new AtomicLong();
+  private final AtomicLong retiredBroken = new AtomicLong();
+
+  /** Sends so far, to look for nodes that left the address book every so often. */
+  private final AtomicLong sendCalls = new AtomicLong();
+
+  static final int SENDS_PER_DEPARTURE_CHECK = 1024;
   private volatile boolean closed;
   private final AtomicLong backoffsCut = new AtomicLong();
 
@@ -353,6 +364,9 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   @Override
   public void send(long toNode, List<Envelope> batch) {
+    if (sendCalls.incrementAndGet() % SENDS_PER_DEPARTURE_CHECK == 0) {
+      forgetDepartedNodes();
+    }
     Peer peer = peer(toNode);
     if (peer == null || batch.isEmpty()) {
       return;
@@ -437,7 +451,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   /** Messages dropped so far because a peer was unreachable or could not keep up. */
   public long droppedMessages() {
-    return peers.values().stream().mapToLong(p -> p.stream().dropped()).sum();
+    return retiredDropped.get()
+        + peers.values().stream().mapToLong(p -> p.stream().dropped()).sum();
   }
 
   /**
@@ -445,7 +460,8 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    * Options#maxMessageBytes()} (also counted in {@link #droppedMessages()}).
    */
   public long oversizedMessages() {
-    return peers.values().stream().mapToLong(p -> p.stream().oversized()).sum();
+    return retiredOversized.get()
+        + peers.values().stream().mapToLong(p -> p.stream().oversized()).sum();
   }
 
   /**
@@ -453,7 +469,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
    * keepalive timeout); each is replaced on the next send to that peer.
    */
   public long brokenStreams() {
-    return peers.values().stream().mapToLong(p -> p.stream().broken()).sum();
+    return retiredBroken.get() + peers.values().stream().mapToLong(p -> p.stream().broken()).sum();
   }
 
   private Peer peer(long node) {
@@ -480,7 +496,7 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
         return p;
       }
       if (p != null) {
-        shutdown(p);
+        retire(p);
       }
       // Keepalive finds a peer that stopped answering (process frozen, path black-holed) long
       // before TCP would; the channel then fails its streams and reconnects. No gRPC retries:
@@ -507,8 +523,29 @@ public final class GrpcRaftTransport implements Transport, AutoCloseable {
 
   private synchronized void forget(long node, Peer p) {
     if (peers.remove(node, p)) {
-      shutdown(p);
+      retire(p);
     }
+  }
+
+  /**
+   * Forgets the peers that left the address book. A node that left the cluster is usually sent
+   * nothing more (its groups moved away, so no host pings it), so a check at sends to it alone
+   * would leave its channel reconnecting and pinging for ever.
+   */
+  private void forgetDepartedNodes() {
+    for (Map.Entry<Long, Peer> e : peers.entrySet()) {
+      if (addresses.addressOf(e.getKey()) == null) {
+        forget(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  /** Shuts a replaced or forgotten peer down, keeping its counts in the transport's totals. */
+  private void retire(Peer p) {
+    retiredDropped.addAndGet(p.stream().dropped());
+    retiredOversized.addAndGet(p.stream().oversized());
+    retiredBroken.addAndGet(p.stream().broken());
+    shutdown(p);
   }
 
   /** The nodes this transport holds a channel to (for status pages and tests). */

@@ -131,10 +131,12 @@ final class RaftTransportService implements BindableService {
    * Receives one snapshot, writing each chunk into the receiver's sink as it arrives. A stream
    * whose data goes past {@code maxSnapshotBytes} is refused at once with RESOURCE_EXHAUSTED and
    * what it brought is dropped, so a buggy or hostile peer cannot fill this node's memory or disk;
-   * other malformed streams are refused when they end. A stream that breaks leaves nothing behind
-   * (the sink is aborted); the snapshot reaches the host only after its last chunk. A stream that
-   * finds this node taking as many snapshots as it may ({@link SnapshotReceives}) is refused with
-   * UNAVAILABLE at its first chunk, before anything is written.
+   * other malformed streams (chunks out of order, a snapshot for another node, a sink that fails)
+   * are refused at once too, so that the sender stops and the stream's place is free; one that ends
+   * before its last chunk is refused then. A stream that breaks leaves nothing behind (the sink is
+   * aborted); the snapshot reaches the host only after its last chunk. A stream that finds this
+   * node taking as many snapshots as it may ({@link SnapshotReceives}) is refused with UNAVAILABLE
+   * at its first chunk, before anything is written.
    */
   private StreamObserver<SnapshotChunk> snapshot(StreamObserver<SnapshotResponse> response) {
     return new StreamObserver<>() {

@@ -122,8 +122,20 @@ final class MvccModel {
     KeyState s = keys.get(key);
     if (s != null) {
       checkWritable(key, s, txn != null ? txn.writeTimestamp() : ts, txn);
+      if (isReplay(s, txn)) {
+        return;
+      }
     }
     apply(key, txn != null ? txn.writeTimestamp() : ts, txn, value);
+  }
+
+  /** A write of a sequence its transaction already wrote past on this key, in the same epoch. */
+  private static boolean isReplay(KeyState s, TxnMeta txn) {
+    return txn != null
+        && s.intent != null
+        && s.intent.txn().sameTxn(txn)
+        && s.intent.txn().epoch() == txn.epoch()
+        && txn.sequence() < s.intent.txn().sequence();
   }
 
   private void checkWritable(byte[] key, KeyState s, Timestamp ts, TxnMeta txn) {
@@ -157,7 +169,7 @@ final class MvccModel {
       checkWritable(e.getKey(), s, writeTs, txn);
       // Live as the writer would read it (its abandoned epochs' intents are not there for it).
       ReadAt asWriter = txn == null ? ReadAt.at(writeTs) : ReadAt.at(writeTs).withTxn(txn);
-      if (!read(e.getKey(), asWriter).equals("none")) {
+      if (!isReplay(s, txn) && !read(e.getKey(), asWriter).equals("none")) {
         live.add(e.getKey());
       }
     }

@@ -116,7 +116,7 @@ class MvccModelTest {
           byte[] value = r.nextInt(8) == 0 ? null : value(r);
           boolean transactional = r.nextInt(3) != 0;
           Timestamp ts = ts(r);
-          TxnMeta meta = transactional ? txn.meta : null;
+          TxnMeta meta = transactional ? replayedOrNot(txn.meta, r) : null;
           description =
               (value == null ? "delete " : "put ")
                   + MvccModel.hex(key)
@@ -165,7 +165,7 @@ class MvccModelTest {
         } else if (kind < 59) {
           byte[][] span = span(prefix, spanEnd, r);
           Timestamp ts = ts(r);
-          TxnMeta meta = r.nextBoolean() ? txn.meta : null;
+          TxnMeta meta = r.nextBoolean() ? replayedOrNot(txn.meta, r) : null;
           description =
               "deleteRange "
                   + MvccModel.hex(span[0])
@@ -465,6 +465,17 @@ class MvccModelTest {
     System.arraycopy(prefix, 0, key, 0, prefix.length);
     System.arraycopy(suffix, 0, key, prefix.length, suffix.length);
     return key;
+  }
+
+  /**
+   * Now and then a retry of one of the transaction's earlier requests (a lower sequence of the same
+   * epoch), as a coordinator resends after an ambiguous outcome.
+   */
+  private static TxnMeta replayedOrNot(TxnMeta meta, Random r) {
+    if (meta.sequence() == 0 || r.nextInt(6) != 0) {
+      return meta;
+    }
+    return new TxnMeta(meta.id(), meta.epoch(), meta.writeTimestamp(), r.nextInt(meta.sequence()));
   }
 
   private static byte[][] span(byte[] prefix, byte[] spanEnd, Random r) {

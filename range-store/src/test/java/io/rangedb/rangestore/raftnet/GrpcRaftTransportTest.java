@@ -1144,6 +1144,37 @@ class GrpcRaftTransportTest {
   }
 
   @Test
+  void countsSoFarKeepWhatAForgottenPeerCounted() throws Exception {
+    Node a = new Node(1, OPTIONS.withMaxMessageBytes(512 << 10));
+    Node b = new Node(2);
+    Envelope small = appendOfOneEntry(2, 1_000);
+    a.transport.send(2, List.of(appendOfOneEntry(1, 1_500_000), small));
+    assertSameMessage(small, b.received.poll(10, TimeUnit.SECONDS));
+    assertEquals(1, a.transport.oversizedMessages());
+    assertEquals(1, a.transport.droppedMessages());
+    addresses.remove(2L); // node 2 left the cluster
+    a.transport.send(2, List.of(small));
+    assertEquals(java.util.Set.of(), a.transport.connectedNodes());
+    assertEquals(1, a.transport.oversizedMessages(), "a count so far went backwards");
+    assertEquals(1, a.transport.droppedMessages(), "a count so far went backwards");
+  }
+
+  @Test
+  void aNodeThatLeftTheAddressBookLosesItsChannelThoughNothingIsSentToIt() throws Exception {
+    Node a = new Node(1);
+    Node b = new Node(2);
+    Node c = new Node(3);
+    a.transport.send(2, List.of(append(1, 1, 2, 2, 1)));
+    assertNotNull(b.received.poll(10, TimeUnit.SECONDS));
+    addresses.remove(2L); // node 2 left the cluster; its groups moved away, so only 3 hears more
+    for (int i = 0; i < GrpcRaftTransport.SENDS_PER_DEPARTURE_CHECK; i++) {
+      a.transport.send(3, List.of(append(1, 1, 3, 2, 1)));
+    }
+    assertEquals(java.util.Set.of(3L), a.transport.connectedNodes());
+    assertNotNull(c.received.poll(10, TimeUnit.SECONDS));
+  }
+
+  @Test
   void aNodeThatLeftTheAddressBookLosesItsChannelAtTheNextSend() throws Exception {
     Node a = new Node(1);
     Node b = new Node(2);
