@@ -107,6 +107,9 @@ final class LeaderReplication {
       }
       return;
     }
+    if (m.index() > raft.log.lastIndex()) {
+      return; // no follower holds what we never had: a sender's bug, which would commit it
+    }
     boolean probeMatched = pr.state == ProgressState.PROBE && pr.match == m.index();
     if (!pr.maybeUpdate(m.index()) && !probeMatched) {
       if (pr.state == ProgressState.REPLICATE) {

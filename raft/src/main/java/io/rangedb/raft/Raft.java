@@ -185,6 +185,19 @@ final class Raft {
     }
   }
 
+  /**
+   * The messages that may carry no term: requests forwarded to a leader, which are not bound to
+   * one, and a pre-vote refusal from a replica that never saw a term (it answers with its own). Any
+   * other message of term 0 would skip the term checks: a heartbeat would make its sender the
+   * leader and commit what it says, an append would take a candidate's term back.
+   */
+  private static boolean mayComeWithoutTerm(MessageType t) {
+    return t == MessageType.PROP
+        || t == MessageType.READ_INDEX
+        || t == MessageType.TRANSFER_LEADER
+        || t == MessageType.PRE_VOTE_RESP;
+  }
+
   // ---------------------------------------------------------------- role changes
 
   private void reset(long newTerm) {
@@ -294,6 +307,9 @@ final class Raft {
 
   void step(Message m) {
     if (m.term() == 0) {
+      if (!mayComeWithoutTerm(m.type())) {
+        return; // a leader's or a candidate's business without a term: a sender's bug, ignored
+      }
       // A forwarded request (PROP, READ_INDEX, TRANSFER_LEADER): not bound to a term.
     } else if (m.term() > term) {
       if (m.type() == MessageType.VOTE || m.type() == MessageType.PRE_VOTE) {

@@ -74,6 +74,9 @@ final class RaftLog {
   }
 
   boolean matchTerm(long index, long term) {
+    if (index > lastIndex()) {
+      return false; // term() says 0 there, which an append claiming term 0 would match
+    }
     try {
       return term(index) == term;
     } catch (LogCompactedException e) {

@@ -417,7 +417,13 @@ public final class RaftHost implements Transport.Receiver {
   /** How far the ticks are behind the clock; null without {@link Options#clock()}. */
   private final TickLag lag;
 
+  /**
+   * The last read's number, in contexts that answers are matched by. It starts anywhere, drawn at
+   * construction, so that an answer to a read of this node before a restart, arriving late, cannot
+   * match a read after it (which would then read at a stale index).
+   */
   private long readSeq;
+
   private final Stats stats = new Stats();
 
   /** Loop-confined; see {@link Options#maxImagesInFlight()}. */
@@ -445,6 +451,9 @@ public final class RaftHost implements Transport.Receiver {
 
     /** Raft messages dropped on arrival because the inbox was full. */
     public final AtomicLong inboundDropped = new AtomicLong();
+
+    /** Raft messages dropped because they named another replica or another sender than theirs. */
+    public final AtomicLong messagesMisaddressed = new AtomicLong();
 
     /** Proposals refused with {@code BACKLOG} because the inbox was full. */
     public final AtomicLong proposalsRefused = new AtomicLong();
@@ -546,6 +555,9 @@ public final class RaftHost implements Transport.Receiver {
    * @param loop runs the host's cycles, one at a time
    * @param syncer runs the fsyncs of the log store, one at a time, while the loop goes on; {@code
    *     Runnable::run} syncs on the loop instead (each cycle then waits for its fsync)
+   * @param rng the groups' randomness and where read contexts start: seeded anew at each start of
+   *     the process (a fixed seed only in simulations), or a late answer to a read made before a
+   *     restart could complete one made after it
    */
   public RaftHost(
       long nodeId,
@@ -562,6 +574,7 @@ public final class RaftHost implements Transport.Receiver {
     this.loop = loop;
     this.syncs = new SyncPipeline<>(store, syncer, this::submit, this::sendSynced, this::finish);
     this.rng = rng;
+    this.readSeq = rng.nextLong();
     this.stateMachine = stateMachine;
     this.durable = stateMachine instanceof DurableStateMachine d ? d : null;
     this.options = options;
@@ -604,6 +617,10 @@ public final class RaftHost implements Transport.Receiver {
    */
   public CompletableFuture<Void> addGroup(long groupId, RaftConfig config) {
     CompletableFuture<Void> done = new CompletableFuture<>();
+    if (config == null) {
+      done.completeExceptionally(new IllegalArgumentException("group " + groupId + ": no config"));
+      return done;
+    }
     submit(
         done,
         () -> {
@@ -1576,6 +1593,12 @@ public final class RaftHost implements Transport.Receiver {
         continue; // a group not (yet) created here; its leader will retry
       }
       Message m = e.message();
+      if (m.to() != nodeId || m.from() != fromNode) {
+        // Replica ids are node ids: this one is for another replica, or not from its sender's (a
+        // sender's bug or a stale address book). Stepped, it would stop the host.
+        stats.messagesMisaddressed.incrementAndGet();
+        continue;
+      }
       if (m.type() == MessageType.SNAP && !imageHeldFor(g, m.snapshot())) {
         stats.snapshotsWithoutImage++;
         continue; // its leader sends another when it learns the follower is still behind

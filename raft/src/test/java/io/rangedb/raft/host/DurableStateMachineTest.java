@@ -680,7 +680,10 @@ class DurableStateMachineTest {
                     .index(30)
                     .reject(true)
                     .rejectHint(5)
-                    .logTerm(1)),
+                    .logTerm(1))));
+    host.receive( // from node 2, before the loop runs: the host takes both in one cycle
+        2,
+        List.of(
             env(
                 toNode1(MessageType.SNAP, term + 1)
                     .snapshot(new Snapshot(50, term + 1, ConfState.ofVoters(1L, 2L, 3L), null)))));
