@@ -881,17 +881,36 @@ public final class RaftHost implements Transport.Receiver {
     return f;
   }
 
-  /** Asks a group to move leadership to {@code target}. */
-  public void transferLeadership(long groupId, long target) {
+  /**
+   * Asks a group to move its leadership to {@code target}, a voter of its configuration; on a
+   * follower the request goes to the leader. Completes once the request is made: the transfer
+   * itself may still not happen (the leader changes, or the target does not catch up within an
+   * election timeout). Fails with {@link IllegalArgumentException} for a group not open here or a
+   * target that is not a voter.
+   */
+  public CompletableFuture<Void> transferLeadership(long groupId, long target) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
     submit(
+        f,
         () -> {
           Group g = groups.get(groupId);
-          if (g != null) {
-            wake(g);
-            g.raft.transferLeadership(target);
-            dirty.add(g);
+          if (g == null) {
+            f.completeExceptionally(new IllegalArgumentException("no group " + groupId));
+            return;
           }
+          ConfState cs = g.raft.confState();
+          if (!cs.voters().contains(target) && !cs.votersOutgoing().contains(target)) {
+            f.completeExceptionally(
+                new IllegalArgumentException(
+                    "node " + target + " is not a voter of group " + groupId + ": " + cs));
+            return;
+          }
+          wake(g);
+          g.raft.transferLeadership(target);
+          dirty.add(g);
+          f.complete(null);
         });
+    return f;
   }
 
   /**
@@ -996,6 +1015,10 @@ public final class RaftHost implements Transport.Receiver {
    */
   @Override
   public ImageSink snapshotSink(long fromNode, Envelope header) {
+    Throwable failed = failure;
+    if (failed != null) {
+      throw new HostFailedException(nodeId, failed); // an image taken now would be held for good
+    }
     ImageSink image;
     synchronized (openGroups) {
       if (!openGroups.contains(header.groupId())) {

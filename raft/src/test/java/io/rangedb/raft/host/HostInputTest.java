@@ -243,4 +243,38 @@ class HostInputTest {
     runLoop();
     assertEquals((Long) 2L, read.getNow(null), "its own answer completes it");
   }
+
+  /**
+   * A transfer to a node that is not a voter of the group (a learner, a stranger), or in a group
+   * not open here, fails with a typed error; the core would ignore it silently, leaving the caller
+   * to wait for a leadership change that never comes.
+   */
+  @Test
+  void aTransferToANonVoterFailsAndOneToAVoterIsMade() {
+    openGroups();
+    for (CompletableFuture<Void> bad :
+        List.of(
+            host.transferLeadership(OWN, 2),
+            host.transferLeadership(SHARED, 9),
+            host.transferLeadership(99, 1))) {
+      runLoop();
+      java.util.concurrent.CompletionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.CompletionException.class, bad::join);
+      assertTrue(e.getCause() instanceof IllegalArgumentException, e.toString());
+    }
+    sent.clear();
+    CompletableFuture<Void> good = host.transferLeadership(SHARED, 3);
+    runLoop();
+    good.join();
+    assertTrue(
+        sent.stream()
+            .anyMatch(
+                e ->
+                    e.message().type() == MessageType.TRANSFER_LEADER
+                        && e.message().to() == 2
+                        && e.message().index() == 3),
+        "a follower passes the request to its leader: " + sent);
+    assertHostServes();
+  }
 }

@@ -656,6 +656,27 @@ class RaftHostSyncTest {
     assertTrue(store.durable(GROUP).lastIndex() > 0, "never synced: the disk keeps the log");
   }
 
+  /** A host that failed opens no sink for a snapshot: the image would be held for good. */
+  @Test
+  void aFailedHostTakesNoSnapshotStream() {
+    electSoleVoter(GROUP);
+    host.propose(GROUP, new byte[] {1});
+    runLoop();
+    failNextSync = new IllegalStateException("disk gone (test)");
+    runSyncs();
+    assertTrue(host.failure() != null);
+    Envelope header =
+        new Envelope(
+            GROUP,
+            Message.builder(MessageType.SNAP)
+                .from(2)
+                .to(1)
+                .term(9)
+                .snapshot(new Snapshot(50, 9, ConfState.ofVoters(1L, 2L), null))
+                .build());
+    assertThrows(HostFailedException.class, () -> host.snapshotSink(2, header));
+  }
+
   /** Opens {@code group}, founded by nodes 1 and 2, on this host (node 1), which has not led it. */
   private long openAsFollowerOfNodeTwo(long group) {
     store.bootstrap(group, ConfState.ofVoters(1L, 2L));
