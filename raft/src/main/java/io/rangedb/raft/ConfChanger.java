@@ -71,8 +71,8 @@ final class ConfChanger {
   private static void applyChanges(Membership m, ConfChange cc) {
     for (ConfChange.Change c : cc.changes()) {
       long id = c.node();
-      if (id == 0) {
-        throw new IllegalArgumentException("node id 0");
+      if (id <= 0) {
+        throw new IllegalArgumentException("node ids are positive, not " + id);
       }
       switch (c.type()) {
         case ADD_VOTER -> {

@@ -775,6 +775,21 @@ class RaftFeaturesTest {
   }
 
   @Test
+  void aMembershipChangeNamingNodeZeroOrANegativeIdIsRefused() {
+    Cluster c = Cluster.of(1, 2, 3);
+    c.elect(1);
+    for (ConfChange bad :
+        List.of(
+            ConfChange.addLearner(0), ConfChange.addVoter(-3), ConfChange.replaceVoter(3, -4))) {
+      var e = assertThrows(ProposalDroppedException.class, () -> c.node(1).proposeConfChange(bad));
+      assertEquals(ProposalDroppedException.Reason.CONF_CHANGE_INVALID, e.reason(), bad.toString());
+    }
+    c.node(1).proposeConfChange(ConfChange.addLearner(4)); // a good one still goes
+    c.stabilize();
+    assertEquals(java.util.Set.of(4L), c.node(1).confState().learners());
+  }
+
+  @Test
   void replaceVoterGoesThroughJointConsensusAndLeavesAutomatically() {
     Cluster c = Cluster.of(1, 2, 3);
     c.elect(1);
