@@ -12,7 +12,6 @@ import io.rangedb.raft.Role;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,7 +29,7 @@ class HostInputTest {
   /** A group of one voter, this node, which it leads. */
   private static final long OWN = 6;
 
-  private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+  private final ManualExecutor loop = new ManualExecutor();
   private final MemoryLogStore store = new MemoryLogStore();
   private final List<Envelope> sent = new ArrayList<>();
 
@@ -52,7 +51,7 @@ class HostInputTest {
             image.close();
           }
         },
-        loop::add,
+        loop,
         Runnable::run,
         new SplittableRandom(seed),
         new NothingApplied(),
@@ -60,10 +59,7 @@ class HostInputTest {
   }
 
   private void runLoop() {
-    Runnable r;
-    while ((r = loop.poll()) != null) {
-      r.run();
-    }
+    loop.runAll();
   }
 
   private <T> T inspect(
@@ -275,6 +271,26 @@ class HostInputTest {
                         && e.message().to() == 2
                         && e.message().index() == 3),
         "a follower passes the request to its leader: " + sent);
+    assertHostServes();
+  }
+
+  /**
+   * Group ids are positive: group 0 carries the hosts' pings, so a group 0 would never hear its
+   * peers, and a store lists negative ids after the positive ones.
+   */
+  @Test
+  void groupZeroAndNegativeIdsAreRefused() {
+    for (long id : new long[] {RaftHost.PING_GROUP, -1, Long.MIN_VALUE}) {
+      CompletableFuture<Void> refused = host.addGroup(id, RaftConfig.defaults(1));
+      runLoop();
+      java.util.concurrent.CompletionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.CompletionException.class, refused::join);
+      assertTrue(e.getCause() instanceof IllegalArgumentException, e.toString());
+      assertTrue(e.getCause().getMessage().contains("positive"), e.getCause().getMessage());
+    }
+    openGroups(); // the host goes on
+    assertEquals(List.of(SHARED, OWN), inspect(host, g -> List.copyOf(g.keySet())));
     assertHostServes();
   }
 }

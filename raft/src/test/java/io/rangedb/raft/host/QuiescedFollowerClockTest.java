@@ -7,7 +7,6 @@ import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.transport.Envelope;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -25,15 +24,15 @@ class QuiescedFollowerClockTest {
   private static final long GROUP = 7;
 
   /** The host runs on this queue, drained after each step, so that the test orders everything. */
-  private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+  private final ManualExecutor loop = new ManualExecutor();
 
   private final RaftHost host =
       new RaftHost(
           2,
           store(),
           new NowhereTransport(),
-          loop::add,
-          loop::add,
+          loop,
+          loop,
           new SplittableRandom(1),
           new NothingApplied(),
           RaftHost.Options.defaults().withTickSlices(2));
@@ -46,10 +45,7 @@ class QuiescedFollowerClockTest {
   }
 
   private void drain() {
-    Runnable r;
-    while ((r = loop.poll()) != null) {
-      r.run();
-    }
+    loop.runAll();
   }
 
   /** Slices run so far: the first of each whole tick ticks slot 0, the second slot 1. */

@@ -9,7 +9,6 @@ import io.rangedb.raft.Message;
 import io.rangedb.raft.MessageType;
 import io.rangedb.raft.ProposalDroppedException;
 import io.rangedb.raft.transport.Envelope;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -21,14 +20,14 @@ class RaftHostInboxTest {
   private static final long LIMIT = 10_000;
 
   /** A loop that runs nothing until the test says so: the host has fallen behind. */
-  private final ArrayDeque<Runnable> stalledLoop = new ArrayDeque<>();
+  private final ManualExecutor stalledLoop = new ManualExecutor();
 
   private final RaftHost host =
       new RaftHost(
           1,
           new MemoryLogStore(),
           new NowhereTransport(),
-          stalledLoop::add,
+          stalledLoop,
           Runnable::run,
           new SplittableRandom(1),
           new NothingApplied(),
@@ -45,10 +44,7 @@ class RaftHostInboxTest {
   }
 
   private void runLoop() {
-    Runnable r;
-    while ((r = stalledLoop.poll()) != null) {
-      r.run();
-    }
+    stalledLoop.runAll();
   }
 
   private static Throwable failureOf(CompletableFuture<?> f) {
@@ -99,7 +95,7 @@ class RaftHostInboxTest {
     runLoop();
     host.receive(2, appendOf(10));
     assertEquals(1, host.stats().inboundDropped.get());
-    assertNotEquals(0, stalledLoop.size());
+    assertNotEquals(0, stalledLoop.waiting());
     runLoop();
   }
 }

@@ -9,7 +9,6 @@ import io.rangedb.raft.RaftConfig;
 import io.rangedb.raft.transport.Envelope;
 import io.rangedb.raft.transport.ImageSource;
 import io.rangedb.raft.transport.Transport;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * added it.
  */
 class RaftHostPingTest {
-  private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+  private final ManualExecutor loop = new ManualExecutor();
   private final MemoryLogStore store = new MemoryLogStore();
 
   /** The pings this host sent, as "type to node". */
@@ -47,17 +46,14 @@ class RaftHostPingTest {
               image.close();
             }
           },
-          loop::add,
+          loop,
           Runnable::run,
           new SplittableRandom(1),
           new NothingApplied(),
           RaftHost.Options.defaults());
 
   private void runLoop() {
-    Runnable r;
-    while ((r = loop.poll()) != null) {
-      r.run();
-    }
+    loop.runAll();
   }
 
   private static List<Envelope> ping(MessageType type, long from) {

@@ -805,36 +805,46 @@ class GrpcRaftTransportTest {
     assertNull(b.received.poll(200, TimeUnit.MILLISECONDS), "nothing was delivered");
   }
 
+  /**
+   * Opens a snapshot call by hand and sends its first chunk (group 5's snapshot from node 1 to node
+   * 2, 100 bytes of it); the receiver's answer completes {@code answer}.
+   */
+  private static StreamObserver<io.rangedb.wire.proto.SnapshotChunk> openSnapshotCall(
+      io.grpc.ManagedChannel channel,
+      java.util.concurrent.CompletableFuture<SnapshotResponse> answer) {
+    StreamObserver<io.rangedb.wire.proto.SnapshotChunk> requests =
+        RaftTransportGrpc.newStub(channel)
+            .snapshot(
+                new StreamObserver<SnapshotResponse>() {
+                  @Override
+                  public void onNext(SnapshotResponse r) {
+                    answer.complete(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(
+        io.rangedb.wire.proto.SnapshotChunk.newBuilder()
+            .setHeader(RaftMessageCodec.toProto(snapshot(5, 1, 2, 0)))
+            .setFromNode(1)
+            .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
+            .build());
+    return requests;
+  }
+
   @Test
   void aStreamThatEndsBeforeItsLastChunkIsRefusedAndDropped() throws Exception {
     Node b = new Node(2);
     var channel = rawChannelTo(2);
     try {
-      var header = RaftMessageCodec.toProto(snapshot(5, 1, 2, 0));
       var answer = new java.util.concurrent.CompletableFuture<SnapshotResponse>();
-      var requests =
-          RaftTransportGrpc.newStub(channel)
-              .snapshot(
-                  new StreamObserver<SnapshotResponse>() {
-                    @Override
-                    public void onNext(SnapshotResponse r) {
-                      answer.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                  });
-      requests.onNext(
-          io.rangedb.wire.proto.SnapshotChunk.newBuilder()
-              .setHeader(header)
-              .setFromNode(1)
-              .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
-              .build());
+      var requests = openSnapshotCall(channel, answer);
       requests.onCompleted(); // no last chunk
       SnapshotResponse r = answer.get(30, TimeUnit.SECONDS);
       assertFalse(r.getAccepted());
@@ -1099,31 +1109,8 @@ class GrpcRaftTransportTest {
     Node b = new Node(2);
     var channel = rawChannelTo(2);
     try {
-      var header = RaftMessageCodec.toProto(snapshot(5, 1, 2, 0));
       var answer = new java.util.concurrent.CompletableFuture<SnapshotResponse>();
-      var requests =
-          RaftTransportGrpc.newStub(channel)
-              .snapshot(
-                  new StreamObserver<SnapshotResponse>() {
-                    @Override
-                    public void onNext(SnapshotResponse r) {
-                      answer.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                  });
-      requests.onNext(
-          io.rangedb.wire.proto.SnapshotChunk.newBuilder()
-              .setHeader(header)
-              .setFromNode(1)
-              .setData(com.google.protobuf.ByteString.copyFrom(new byte[100]))
-              .build());
+      var requests = openSnapshotCall(channel, answer);
       requests.onNext( // out of order: the next chunk starts at 100
           io.rangedb.wire.proto.SnapshotChunk.newBuilder()
               .setOffset(999)
